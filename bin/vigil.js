@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// The `vigil` command. Runs the compiled CLI from dist/ (built by `npm run build`).
+import { main } from '../dist/src/cli/main.js';
+
+const code = await main(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  cwd: process.cwd(),
+});
+process.exitCode = code;

@@ -1,0 +1,31 @@
+// Makes a fresh clone runnable: installs dependencies when they are missing and rebuilds dist/
+// when any source file is newer than the last build. Used by `npm start`, `npm test`, `npm run bench`.
+import { execSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+const run = (cmd) => execSync(cmd, { cwd: root, stdio: 'inherit' });
+
+if (!existsSync(join(root, 'node_modules', '.package-lock.json')) || !existsSync(join(root, 'node_modules', 'typescript'))) {
+  console.error('vigil: installing dependencies (first run)…');
+  run(existsSync(join(root, 'package-lock.json')) ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund');
+}
+
+function newest(dir) {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) t = Math.max(t, newest(p));
+    else if (e.name.endsWith('.ts')) t = Math.max(t, statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+const stamp = join(root, 'dist', '.built');
+const srcTime = Math.max(newest(join(root, 'src')), existsSync(join(root, 'bench')) ? newest(join(root, 'bench')) : 0);
+if (!existsSync(stamp) || statSync(stamp).mtimeMs < srcTime) {
+  console.error('vigil: building…');
+  run('npx tsc -p tsconfig.build.json');
+  run(`node -e "require('fs').writeFileSync('dist/.built', String(Date.now()))"`);
+}

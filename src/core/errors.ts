@@ -1,0 +1,64 @@
+/**
+ * The one registry of Vigil's error codes. Every error the product raises on purpose is a
+ * VigilError with a stable `code`; the HTTP layer maps `status` and `type` to Elastic-style error
+ * bodies and the CLI maps them to exit codes. A test keeps this table and docs/errors.md in sync.
+ */
+
+export interface ErrorSpec {
+  /** HTTP status the server answers with. */
+  status: number;
+  /** Elastic-compatible error `type` (what Elastic would call the exception). */
+  type: string;
+  /** What the user can do about it. */
+  hint: string;
+}
+
+export const ERRORS = {
+  INVALID_ARGUMENT: { status: 400, type: 'illegal_argument_exception', hint: 'Check the value named in the message.' },
+  USAGE: { status: 400, type: 'illegal_argument_exception', hint: 'Run the command with --help to see its options.' },
+  PARSE_ERROR: { status: 400, type: 'parse_exception', hint: 'Fix the input at the line and field named.' },
+  BAD_TIMESTAMP_FORMAT: { status: 400, type: 'illegal_argument_exception', hint: 'Use ISO 8601, epoch, epoch_ms or a pattern such as yyyy-MM-dd HH:mm:ss.' },
+  UNKNOWN_TIME_ZONE: { status: 400, type: 'illegal_argument_exception', hint: 'Use an IANA zone name such as Europe/Paris or UTC.' },
+  BAD_DURATION: { status: 400, type: 'illegal_argument_exception', hint: 'Use a duration such as 30s, 5m, 1h or 1d.' },
+  UNKNOWN_FUNCTION: { status: 400, type: 'illegal_argument_exception', hint: 'Use one of the detector functions listed by `vigil detect --help`.' },
+  FIELD_NOT_FOUND: { status: 400, type: 'illegal_argument_exception', hint: 'Name a field that exists in the input, or omit the option to auto-detect it.' },
+  NO_USABLE_DATA: { status: 400, type: 'illegal_argument_exception', hint: 'The input held no row with a valid time and value; check the field names and formats.' },
+  FILE_NOT_FOUND: { status: 404, type: 'resource_not_found_exception', hint: 'Check the path.' },
+  STATE_VERSION: { status: 400, type: 'illegal_state_exception', hint: 'The saved model was written by an incompatible version; retrain or reset it.' },
+  STATE_TYPE: { status: 400, type: 'illegal_state_exception', hint: 'The saved state belongs to another kind of model.' },
+  UNKNOWN_DETECTOR: { status: 400, type: 'illegal_argument_exception', hint: 'Use one of the detectors listed by `vigil eval --help`.' },
+  UNKNOWN_MODEL: { status: 400, type: 'illegal_argument_exception', hint: 'Use one of the forecasting models listed by `vigil forecast --help`.' },
+  NOT_ENOUGH_DATA: { status: 400, type: 'illegal_argument_exception', hint: 'Provide more history than the model needs.' },
+  INTERNAL: { status: 500, type: 'exception', hint: 'This is a bug in Vigil; please report it with the message.' },
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+export class VigilError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super(message);
+    this.name = 'VigilError';
+    this.code = code;
+    this.details = details;
+  }
+
+  get status(): number {
+    return ERRORS[this.code].status;
+  }
+
+  get type(): string {
+    return ERRORS[this.code].type;
+  }
+
+  get hint(): string {
+    return ERRORS[this.code].hint;
+  }
+}
+
+/** Throws an INVALID_ARGUMENT error unless `condition` holds. */
+export function check(condition: unknown, message: string, code: ErrorCode = 'INVALID_ARGUMENT'): asserts condition {
+  if (!condition) throw new VigilError(code, message);
+}
