@@ -1,0 +1,5 @@
+/**
+ * Registers every detector Vigil ships (side-effect imports). Import this once where detectors are
+ * looked up by name (CLI, evaluation, server).
+ */
+import './family/stl-residual.js';

@@ -1,0 +1,516 @@
+/**
+ * Vigil's default online detector.
+ *
+ * Model: value = level (+ damped trend) + seasonal components + noise, learned online, one bucket
+ * at a time. It keeps several hypotheses side by side — no seasonality, the first seasonal period
+ * (daily for sub-daily buckets, weekly for daily buckets), and the first plus a second (weekly) —
+ * each with three level trackers of different speeds, and predicts with the hypothesis and tracker
+ * whose recent one-step errors are lowest (a small online model selection, in the spirit of
+ * ml-cpp's competing decompositions). A seasonal component is only used once it has seen two full
+ * periods and clearly lowers the error, so it is *learned*, not assumed.
+ *
+ * Scoring: the residual, divided by a robust noise scale (per time-of-day slot when daily
+ * seasonality is on, with a Poisson floor for counts), gives a single-bucket surprise; exponential
+ * means of recent standardised residuals and of their squares give multi-bucket surprises for
+ * sustained shifts and variance changes (Elastic's multi-bucket anomalies). The largest surprise is
+ * calibrated to the 0–100 scale (SurpriseCalibrator) and an alarm policy keeps alerts sparse.
+ *
+ * Robustness: what the model learns from one bucket is clipped at a few noise scales, so anomalies
+ * do not rewrite the model; a run of same-signed large residuals is a level shift, after which the
+ * level jumps to the new value at once (one alert, then quiet), except a count that drops to zero
+ * (an outage), which stays anomalous until data returns.
+ *
+ * Causal by construction: update() uses only the state built from earlier buckets. State is a
+ * plain, versioned object; toState → fromState continues bit for bit.
+ */
+import { VigilError } from '../../errors.js';
+import { checkState, type ModelState } from '../../state.js';
+import { SurpriseCalibrator, scoreFromSurprise, type CalibratorState } from '../../score/calibrator.js';
+import { AlarmPolicy, type AlarmPolicyState } from '../../score/alarm-policy.js';
+import { normalTwoSidedSurprise, normalUpperSurprise } from '../../score/probability.js';
+import type { AnomalyKind, Detector, DetectorContext, DetectorFactory, DetectorOutput, Side } from '../detector.js';
+import { registerDetector } from '../registry.js';
+import { SeasonalProfile } from './seasonal-profile.js';
+
+const DAY = 86_400_000;
+const WEEK = 7 * DAY;
+const TYPE = 'default';
+const VERSION = 1;
+/** Level tracker speeds. */
+const ALPHAS = [0.03, 0.12, 0.4] as const;
+const NT = ALPHAS.length;
+/** Mean absolute deviation of a standard normal: σ ≈ MAD / 0.7979. */
+const MAD_TO_SIGMA = 1 / 0.7978845608;
+const Z95 = 1.959963985;
+
+export interface DefaultDetectorSpec {
+  /** Learning rate of seasonal profiles once the first cycles are averaged. */
+  seasonalGamma: number;
+  /** Slots kept per seasonal period (memory bound). */
+  maxSlots: number;
+  /** Residuals beyond this many noise scales are clipped before the model learns from them. */
+  clipSigmas: number;
+  /** Consecutive same-signed residuals beyond `shiftSigmas` that make a level shift. */
+  shiftRun: number;
+  shiftSigmas: number;
+  /** Normal buckets that end an event (alarm policy). */
+  quietBuckets: number;
+  /** Multiplies every surprise: > 1 scores more readily, < 1 less (without retraining). */
+  sensitivity: number;
+  /** Buckets before any score is given. */
+  coldStart: number;
+  /** Half-life, in buckets, of the error measures that pick hypothesis and tracker. */
+  selectionHalfLife: number;
+}
+
+export const DEFAULT_SPEC: DefaultDetectorSpec = {
+  seasonalGamma: 0.1,
+  maxSlots: 288,
+  clipSigmas: 3,
+  shiftRun: 6,
+  shiftSigmas: 3.5,
+  quietBuckets: 3,
+  sensitivity: 1,
+  coldStart: 24,
+  selectionHalfLife: 288,
+};
+
+interface Hypothesis {
+  /** Seasonal components this hypothesis adds (indices into seasons). */
+  components: number;
+  level: Float64Array; // per tracker
+  trend: Float64Array;
+  err: Float64Array; // EW mean |residual| per tracker (tracker choice)
+  longErr: number; // EW mean |residual| of its slowest tracker (hypothesis choice)
+  scale: number; // EW mean |residual| of its best tracker, clipped (noise scale)
+}
+
+export class DefaultDetector implements Detector {
+  readonly type = TYPE;
+  readonly coldStartBuckets: number;
+  readonly spec: DefaultDetectorSpec;
+  readonly context: Required<DetectorContext>;
+
+  private readonly seasons: SeasonalProfile[] = [];
+  private readonly hyps: Hypothesis[] = [];
+  /** Per daily-slot noise multipliers (heteroscedastic noise), when a seasonal component exists. */
+  private readonly slotScale: Float64Array | null;
+  private readonly calibrator: SurpriseCalibrator;
+  private readonly alarm: AlarmPolicy;
+
+  private n = 0; // buckets with a value
+  private buckets = 0; // all buckets
+  private active = 0; // active hypothesis
+  private quantum = Infinity; // smallest non-zero change seen (data resolution)
+  private last = NaN;
+  private mShort = 0; // EW mean of z (sustained shift)
+  private m2 = 0.2; // EW mean of mShort² (its own variance, learned)
+  private vShort = 1; // EW mean of z² (variance change)
+  private vMean = 1;
+  private vVar = 0.5;
+  private run = 0; // signed length of the current run of large residuals
+  private readonly recent: Float64Array; // last residuals, for the size of a level shift
+  private recentPos = 0;
+  private readonly decaySel: number;
+  private readonly decayLong: number;
+
+  constructor(context: DetectorContext, spec: Partial<DefaultDetectorSpec> = {}) {
+    this.spec = { ...DEFAULT_SPEC, ...spec };
+    validateSpec(this.spec);
+    if (!(context.bucketSpanMs > 0)) throw new VigilError('INVALID_ARGUMENT', 'bucket span must be positive');
+    this.context = { bucketSpanMs: context.bucketSpanMs, side: context.side ?? 'both', isCount: context.isCount ?? false };
+    this.coldStartBuckets = this.spec.coldStart;
+    const span = context.bucketSpanMs;
+    // candidate seasonal periods: daily for sub-daily buckets, weekly when it spans enough buckets
+    if (DAY % span === 0 && DAY / span >= 4) this.seasons.push(new SeasonalProfile(DAY, span, this.spec.maxSlots, this.spec.seasonalGamma));
+    if (WEEK % span === 0 && WEEK / span >= 7) {
+      this.seasons.push(new SeasonalProfile(WEEK, span, Math.max(this.spec.maxSlots, 168) > 336 ? 336 : Math.max(this.spec.maxSlots, 168), this.spec.seasonalGamma));
+    }
+    for (let c = 0; c <= this.seasons.length; c++) {
+      this.hyps.push({
+        components: c,
+        level: new Float64Array(NT).fill(NaN),
+        trend: new Float64Array(NT),
+        err: new Float64Array(NT),
+        longErr: 0,
+        scale: NaN,
+      });
+    }
+    this.slotScale = this.seasons.length > 0 ? new Float64Array(Math.min(this.seasons[0].slots, 96)).fill(1) : null;
+    this.calibrator = new SurpriseCalibrator({ margin: 6 });
+    this.alarm = new AlarmPolicy(this.spec.quietBuckets);
+    this.recent = new Float64Array(this.spec.shiftRun);
+    this.decaySel = Math.exp(-Math.LN2 / Math.max(20, Math.min(this.spec.selectionHalfLife, 4 * (this.seasons[0]?.periodBuckets ?? 288))));
+    this.decayLong = Math.exp(-Math.LN2 / Math.max(50, this.seasons.length > 1 ? this.seasons[1].periodBuckets : (this.seasons[0]?.periodBuckets ?? 288)));
+  }
+
+  memoryBytes(): number {
+    let bytes = 400 + this.calibrator.hist.byteLength + this.recent.byteLength + (this.slotScale?.byteLength ?? 0);
+    for (const s of this.seasons) bytes += s.values.byteLength + 64;
+    bytes += this.hyps.length * (NT * 3 * 8 + 64);
+    return bytes;
+  }
+
+  /** The seasonal periods (ms) the model currently uses. */
+  activePeriods(): number[] {
+    return this.seasons.slice(0, this.hyps[this.active].components).map((s) => s.periodMs);
+  }
+
+  private seasonal(components: number, centre: number): number {
+    let s = 0;
+    for (let c = 0; c < components; c++) s += this.seasons[c].at(centre);
+    return s;
+  }
+
+  private bestTracker(h: Hypothesis): number {
+    let best = 0;
+    for (let k = 1; k < NT; k++) if (h.err[k] < h.err[best]) best = k;
+    return best;
+  }
+
+  private slotOf(centre: number): number {
+    const ss = this.slotScale!;
+    const p = this.seasons[0].periodMs;
+    const phase = ((centre % p) + p) % p;
+    return Math.min(ss.length - 1, Math.floor((phase / p) * ss.length));
+  }
+
+  update(time: number, value: number, out: DetectorOutput): void {
+    const centre = time + this.context.bucketSpanMs / 2;
+    this.buckets++;
+    const hA = this.hyps[this.active];
+    const kA = this.bestTracker(hA);
+    const seasA = this.seasonal(hA.components, centre);
+    const levelA = hA.level[kA];
+    const typical = Number.isNaN(levelA) ? NaN : levelA + hA.trend[kA] + seasA;
+    const sigma = this.sigma(hA, centre, typical);
+
+    out.typical = typical;
+    out.lower = typical - Z95 * sigma;
+    out.upper = typical + Z95 * sigma;
+    if (this.context.isCount && out.lower < 0) out.lower = 0;
+    out.probability = 1;
+    out.score = 0;
+    out.multiBucketImpact = 0;
+    out.kind = 'none';
+    out.explanation = '';
+
+    if (Number.isNaN(value)) {
+      out.kind = 'missing';
+      this.alarm.apply(0);
+      return;
+    }
+
+    // ---- score (before learning: causal) ----
+    let single = 0;
+    let multi = 0;
+    let varSurprise = 0;
+    let z = 0;
+    const warm = this.n >= this.spec.coldStart && !Number.isNaN(typical) && sigma > 0;
+    if (warm) {
+      z = (value - typical) / sigma;
+      single = this.sideSurprise(z);
+      // sustained deviation: EW mean of z against its own learned spread
+      const a = 0.25;
+      const m = (1 - a) * this.mShort + a * clampAbs(z, 10);
+      const sdM = Math.sqrt(Math.max(this.m2, a / (2 - a)));
+      multi = this.sideSurprise(m / sdM) - Math.LN2;
+      // variance increase: EW mean of z² against its learned mean and spread
+      const av = 0.1;
+      const v = (1 - av) * this.vShort + av * Math.min(z * z, 9);
+      const zv = (v - this.vMean) / Math.sqrt(Math.max(this.vVar, (2 * av) / (2 - av)));
+      varSurprise = zv > 0 ? normalUpperSurprise(zv) - Math.LN2 : 0;
+      this.mShort = m;
+      this.vShort = v;
+      const lr = 1 - this.decayLong;
+      this.m2 += lr * (m * m - this.m2);
+      this.vMean += lr * (v - this.vMean);
+      this.vVar += lr * ((v - this.vMean) * (v - this.vMean) - this.vVar);
+    }
+
+    // ---- learn ----
+    const shifted = this.learn(value, centre, z, warm);
+
+    if (!warm) {
+      this.alarm.apply(0);
+      return;
+    }
+    const surprise = Math.max(single, multi, varSurprise) * this.spec.sensitivity;
+    const calibrated = this.calibrator.calibrate(surprise);
+    const raw = scoreFromSurprise(calibrated);
+    out.probability = Math.exp(-surprise);
+    const reported = this.alarm.apply(raw);
+    out.score = reported;
+    out.multiBucketImpact = impact(single, Math.max(multi, varSurprise));
+    if (raw > 0) out.kind = this.kindOf(z, single, multi, varSurprise, shifted);
+    if (reported > 0) out.explanation = this.explain(out.kind, value, typical, z);
+  }
+
+  private sideSurprise(z: number): number {
+    const side: Side = this.context.side;
+    if (side === 'both') return normalTwoSidedSurprise(z);
+    return side === 'high' ? (z > 0 ? normalUpperSurprise(z) : 0) : z < 0 ? normalUpperSurprise(-z) : 0;
+  }
+
+  private kindOf(z: number, single: number, multi: number, variance: number, shifted: boolean): AnomalyKind {
+    if (shifted) return z > 0 ? 'level_shift_up' : 'level_shift_down';
+    if (variance > single && variance > multi) return 'variance_increase';
+    if (multi > single && this.hyps[this.active].components > 0) return 'pattern';
+    return z >= 0 ? 'spike' : 'dip';
+  }
+
+  private explain(kind: AnomalyKind, value: number, typical: number, z: number): string {
+    const periods = this.activePeriods().map((p) => (p === DAY ? 'daily' : p === WEEK ? 'weekly' : `${p / 3_600_000}h`));
+    const model = periods.length ? `${periods.join(' + ')} seasonality` : 'no seasonality';
+    const dev = `${fmt(value)} vs typical ${fmt(typical)} (${z >= 0 ? '+' : ''}${z.toFixed(1)}σ, model: ${model})`;
+    switch (kind) {
+      case 'level_shift_up':
+        return `level shift up: ${dev}`;
+      case 'level_shift_down':
+        return `level shift down: ${dev}`;
+      case 'variance_increase':
+        return `variance increase: recent values scatter far more than usual; ${dev}`;
+      case 'pattern':
+        return `sustained deviation from the seasonal pattern: ${dev}`;
+      case 'spike':
+        return `unusually high: ${dev}`;
+      case 'dip':
+        return `unusually low: ${dev}`;
+      default:
+        return dev;
+    }
+  }
+
+  /** Noise scale (σ) for a prediction at `centre`. */
+  private sigma(h: Hypothesis, centre: number, typical: number): number {
+    let s = h.scale * MAD_TO_SIGMA;
+    if (Number.isNaN(s)) return NaN;
+    if (this.slotScale && h.components > 0 && this.seasons[0].cycles >= 2) s *= this.slotScale[this.slotOf(centre)];
+    // floors: data resolution, a tiny relative noise, and Poisson noise for counts
+    const floor = Math.max(
+      this.quantum === Infinity ? 0 : this.quantum * 0.5,
+      Math.abs(typical) * 1e-4,
+      this.context.isCount ? 0.5 * Math.sqrt(Math.max(typical, 1)) : 0,
+      1e-9,
+    );
+    return s > floor ? s : floor;
+  }
+
+  /** Updates every hypothesis and tracker with one value. Returns true when a level shift was applied. */
+  private learn(x: number, centre: number, z: number, warm: boolean): boolean {
+    if (!Number.isNaN(this.last)) {
+      const d = Math.abs(x - this.last);
+      if (d > 0 && d < this.quantum) this.quantum = d;
+    }
+    this.last = x;
+    this.n++;
+    const hA = this.hyps[this.active];
+    const sigmaA = this.sigma(hA, centre, NaN);
+    const clip = warm && sigmaA > 0 ? this.spec.clipSigmas * sigmaA : Infinity;
+    const ds = this.decaySel;
+    const dl = this.decayLong;
+
+    for (const h of this.hyps) {
+      const seas = this.seasonal(h.components, centre);
+      const y = x - seas;
+      const best = this.bestTracker(h);
+      for (let k = 0; k < NT; k++) {
+        const L = h.level[k];
+        if (Number.isNaN(L)) {
+          h.level[k] = y;
+          continue;
+        }
+        const pred = L + h.trend[k];
+        const r = y - pred;
+        const ar = Math.abs(r);
+        h.err[k] = ds * h.err[k] + (1 - ds) * (ar < clip ? ar : clip);
+        // the slowest tracker measures how much of the data the seasonal components explain
+        if (k === 0) h.longErr = dl * h.longErr + (1 - dl) * (ar < clip ? ar : clip);
+        if (k === best) {
+          const sc = Number.isNaN(h.scale) ? ar : h.scale;
+          const target = ar < 4 * sc + 1e-300 || this.n < 10 ? ar : 4 * sc;
+          h.scale = Number.isNaN(h.scale) ? ar : h.scale + 0.02 * (target - h.scale);
+        }
+        const rc = r > clip ? clip : r < -clip ? -clip : r;
+        const a = ALPHAS[k];
+        h.level[k] = pred + a * rc;
+        h.trend[k] = 0.98 * h.trend[k] + a * 0.05 * rc;
+      }
+    }
+
+    // heteroscedastic noise per slot of the first seasonal period
+    if (this.slotScale && hA.components > 0 && warm) {
+      const i = this.slotOf(centre);
+      const ratio = Math.min(Math.abs(z), 6) * MAD_TO_SIGMA;
+      this.slotScale[i] += 0.05 * (Math.max(0.25, this.slotScale[i] * ratio) - this.slotScale[i]);
+    }
+
+    // seasonal components learn against their own baselines
+    for (let c = 0; c < this.seasons.length; c++) {
+      let other = 0;
+      for (let o = 0; o < c; o++) other += this.seasons[o].at(centre);
+      this.seasons[c].learn(centre, x - other, clip);
+    }
+
+    // level shift: a run of same-signed large residuals moves every level to the new value
+    this.recent[this.recentPos] = z * (Number.isNaN(sigmaA) ? 0 : sigmaA);
+    this.recentPos = (this.recentPos + 1) % this.recent.length;
+    let shifted = false;
+    if (warm && Math.abs(z) > this.spec.shiftSigmas) {
+      this.run = Math.sign(z) === Math.sign(this.run) ? this.run + Math.sign(z) : Math.sign(z);
+      const outage = this.context.isCount && x === 0;
+      if (Math.abs(this.run) >= this.spec.shiftRun && !outage) {
+        const delta = median(this.recent);
+        for (const h of this.hyps) {
+          for (let k = 0; k < NT; k++) {
+            h.level[k] += delta;
+            h.trend[k] = 0;
+          }
+        }
+        for (const s of this.seasons) s.shift(delta);
+        this.run = 0;
+        this.mShort = 0;
+        shifted = true;
+      }
+    } else {
+      this.run = 0;
+    }
+
+    this.selectHypothesis();
+    return shifted;
+  }
+
+  /** Moves to a richer seasonal hypothesis when it has proven itself, back when it stops helping. */
+  private selectHypothesis(): void {
+    let next = this.active;
+    for (let c = 1; c < this.hyps.length; c++) {
+      const season = this.seasons[c - 1];
+      if (season.cycles < 2) break;
+      const simpler = this.hyps[c - 1];
+      const richer = this.hyps[c];
+      if (c > this.active && richer.longErr < 0.85 * this.hyps[next].longErr && next === c - 1) next = c;
+      else if (c <= this.active && richer.longErr > simpler.longErr) next = Math.min(next, c - 1);
+    }
+    if (next !== this.active) {
+      const h = this.hyps[next];
+      // the new hypothesis' scale was learned on its own residuals all along
+      if (Number.isNaN(h.scale)) h.scale = this.hyps[this.active].scale;
+      this.active = next;
+    }
+  }
+
+  toState(): ModelState {
+    return {
+      type: TYPE,
+      version: VERSION,
+      spec: { context: this.context, spec: this.spec },
+      state: {
+        seasons: this.seasons.map((s) => s.toState()),
+        hyps: this.hyps.map((h) => ({
+          level: nums(h.level),
+          trend: Array.from(h.trend),
+          err: Array.from(h.err),
+          longErr: h.longErr,
+          scale: Number.isNaN(h.scale) ? null : h.scale,
+        })),
+        slotScale: this.slotScale ? Array.from(this.slotScale) : null,
+        calibrator: this.calibrator.toState(),
+        alarm: this.alarm.toState(),
+        n: this.n,
+        buckets: this.buckets,
+        active: this.active,
+        quantum: this.quantum === Infinity ? null : this.quantum,
+        last: Number.isNaN(this.last) ? null : this.last,
+        mShort: this.mShort,
+        m2: this.m2,
+        vShort: this.vShort,
+        vMean: this.vMean,
+        vVar: this.vVar,
+        run: this.run,
+        recent: Array.from(this.recent),
+        recentPos: this.recentPos,
+      },
+    };
+  }
+
+  static fromState(saved: ModelState): DefaultDetector {
+    checkState(saved, TYPE, VERSION);
+    const { context, spec } = saved.spec as { context: DetectorContext; spec: DefaultDetectorSpec };
+    const d = new DefaultDetector(context, spec);
+    const s = saved.state as ReturnType<DefaultDetector['toState']>['state'] & Record<string, any>;
+    const st = s as any;
+    st.seasons.forEach((ss: any, i: number) => d.seasons[i].restore(ss));
+    st.hyps.forEach((hs: any, i: number) => {
+      const h = d.hyps[i];
+      h.level.set(hs.level.map((v: number | null) => (v === null ? NaN : v)));
+      h.trend.set(hs.trend);
+      h.err.set(hs.err);
+      h.longErr = hs.longErr;
+      h.scale = hs.scale === null ? NaN : hs.scale;
+    });
+    if (d.slotScale && st.slotScale) d.slotScale.set(st.slotScale);
+    (d as any).calibrator = SurpriseCalibrator.fromState(st.calibrator as CalibratorState, { margin: 6 });
+    d.alarm.restore(st.alarm as AlarmPolicyState);
+    d.n = st.n;
+    d.buckets = st.buckets;
+    d.active = st.active;
+    d.quantum = st.quantum === null ? Infinity : st.quantum;
+    d.last = st.last === null ? NaN : st.last;
+    d.mShort = st.mShort;
+    d.m2 = st.m2;
+    d.vShort = st.vShort;
+    d.vMean = st.vMean;
+    d.vVar = st.vVar;
+    d.run = st.run;
+    d.recent.set(st.recent);
+    d.recentPos = st.recentPos;
+    return d;
+  }
+}
+
+function validateSpec(s: DefaultDetectorSpec): void {
+  const positive: (keyof DefaultDetectorSpec)[] = ['clipSigmas', 'shiftSigmas', 'sensitivity', 'maxSlots', 'shiftRun', 'quietBuckets'];
+  for (const k of positive) {
+    if (!(typeof s[k] === 'number' && (s[k] as number) > 0)) {
+      throw new VigilError('INVALID_ARGUMENT', `default detector: [${k}] must be a positive number, got [${String(s[k])}]`);
+    }
+  }
+  if (!(s.seasonalGamma > 0 && s.seasonalGamma <= 1)) throw new VigilError('INVALID_ARGUMENT', 'default detector: [seasonalGamma] must be in (0, 1]');
+}
+
+function nums(a: Float64Array): (number | null)[] {
+  return Array.from(a, (v) => (Number.isNaN(v) ? null : v));
+}
+
+function clampAbs(x: number, m: number): number {
+  return x > m ? m : x < -m ? -m : x;
+}
+
+function median(a: Float64Array): number {
+  const s = Array.from(a).sort((x, y) => x - y);
+  const n = s.length;
+  return n % 2 ? s[n >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+/** Elastic's multi_bucket_impact: −5 (only this bucket is unusual) … +5 (only the run of buckets is). */
+function impact(single: number, multi: number): number {
+  const total = single + multi;
+  if (!(total > 0)) return 0;
+  return Math.round(((multi - single) / total) * 5 * 10) / 10;
+}
+
+function fmt(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(3);
+  return Number(v.toPrecision(4)).toString();
+}
+
+export const defaultDetectorFactory: DetectorFactory<DefaultDetectorSpec> = {
+  type: TYPE,
+  description: 'Online decomposition (level, trend, learned daily/weekly seasonality) with calibrated single- and multi-bucket probabilities',
+  create: (context, spec) => new DefaultDetector(context, spec),
+  fromState: (state) => DefaultDetector.fromState(state),
+};
+
+registerDetector(defaultDetectorFactory);

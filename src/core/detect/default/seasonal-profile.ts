@@ -1,0 +1,111 @@
+/**
+ * One seasonal component: a profile over a period (a day, a week) kept at a bounded number of
+ * slots, read and learned with linear interpolation between slot centres, so a 1-minute series
+ * with a weekly period costs 336 numbers, not 10 080. Each component learns against its own slow
+ * baseline (an exponential mean whose memory is about one period), so that the profile captures the
+ * shape within the period and not the level.
+ */
+export class SeasonalProfile {
+  readonly periodMs: number;
+  readonly slots: number;
+  readonly values: Float64Array;
+  /** Buckets of the period: how many updates make one full cycle. */
+  readonly periodBuckets: number;
+  /** Deseasonalised slow baseline this component learns against. */
+  baseline = NaN;
+  /** Updates seen (drives the learning-rate schedule). */
+  updates = 0;
+  private readonly baseAlpha: number;
+
+  constructor(
+    periodMs: number,
+    bucketSpanMs: number,
+    maxSlots: number,
+    private readonly gamma: number,
+  ) {
+    this.periodMs = periodMs;
+    this.periodBuckets = Math.round(periodMs / bucketSpanMs);
+    this.slots = Math.min(this.periodBuckets, maxSlots);
+    this.values = new Float64Array(this.slots);
+    this.baseAlpha = 2 / (this.periodBuckets + 1);
+  }
+
+  /** Completed cycles so far. */
+  get cycles(): number {
+    return this.updates / this.periodBuckets;
+  }
+
+  /** Continuous slot position of the bucket centred at time `centre`. */
+  private position(centre: number): number {
+    const p = this.periodMs;
+    const phase = ((centre % p) + p) % p;
+    return (phase / p) * this.slots - 0.5;
+  }
+
+  /** The profile's value at a bucket centre. */
+  at(centre: number): number {
+    const pos = this.position(centre);
+    const f = Math.floor(pos);
+    const w = pos - f;
+    const n = this.slots;
+    const i0 = f < 0 ? f + n : f;
+    const i1 = i0 + 1 === n ? 0 : i0 + 1;
+    return (1 - w) * this.values[i0] + w * this.values[i1];
+  }
+
+  /**
+   * Learns from one observation. `x` is the value with the other components removed; `clip` bounds
+   * how far one observation may pull the profile (outliers must not rewrite the season).
+   */
+  learn(centre: number, x: number, clip: number): void {
+    const current = this.at(centre);
+    if (Number.isNaN(this.baseline)) this.baseline = x - current;
+    let target = x - this.baseline - current;
+    if (target > clip) target = clip;
+    else if (target < -clip) target = -clip;
+    // average the first cycles, then forget at rate gamma
+    const cyc = Math.floor(this.updates / this.periodBuckets);
+    const g = Math.max(this.gamma, 1 / (cyc + 1));
+    const pos = this.position(centre);
+    const f = Math.floor(pos);
+    const w = pos - f;
+    const n = this.slots;
+    const i0 = f < 0 ? f + n : f;
+    const i1 = i0 + 1 === n ? 0 : i0 + 1;
+    this.values[i0] += g * (1 - w) * target;
+    this.values[i1] += g * w * target;
+    let b = x - current - this.baseline;
+    if (b > clip) b = clip;
+    else if (b < -clip) b = -clip;
+    this.baseline += this.baseAlpha * b;
+    this.updates++;
+    // keep the profile centred so the level stays in the level trackers
+    if (this.updates % this.periodBuckets === 0) {
+      let mean = 0;
+      for (let i = 0; i < n; i++) mean += this.values[i];
+      mean /= n;
+      for (let i = 0; i < n; i++) this.values[i] -= mean;
+      this.baseline += mean;
+    }
+  }
+
+  /** Moves the baseline after a detected level shift. */
+  shift(delta: number): void {
+    if (!Number.isNaN(this.baseline)) this.baseline += delta;
+  }
+
+  toState(): { values: number[]; baseline: number | null; updates: number } {
+    return {
+      values: Array.from(this.values),
+      baseline: Number.isNaN(this.baseline) ? null : this.baseline,
+      updates: this.updates,
+    };
+  }
+
+  restore(s: { values: number[]; baseline: number | null; updates: number }): this {
+    this.values.set(s.values);
+    this.baseline = s.baseline === null ? NaN : s.baseline;
+    this.updates = s.updates;
+    return this;
+  }
+}
