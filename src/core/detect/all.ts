@@ -2,4 +2,5 @@
  * Registers every detector Vigil ships (side-effect imports). Import this once where detectors are
  * looked up by name (CLI, evaluation, server).
  */
+import './default/default-detector.js';
 import './family/stl-residual.js';
