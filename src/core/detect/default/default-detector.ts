@@ -103,6 +103,8 @@ export class DefaultDetector implements Detector {
   private active = 0; // active hypothesis
   private quantum = Infinity; // smallest non-zero change seen (data resolution)
   private last = NaN;
+  private mean = NaN; // slow mean of the data
+  private spread = 0; // slow mean absolute deviation from it (the series' own scale)
   private mShort = 0; // EW mean of z (sustained shift)
   private m2 = 0.2; // EW mean of mShort² (its own variance, learned)
   private vShort = 1; // EW mean of z² (variance change)
@@ -290,6 +292,9 @@ export class DefaultDetector implements Detector {
     const floor = Math.max(
       this.quantum === Infinity ? 0 : this.quantum * 0.5,
       Math.abs(typical) * 1e-4,
+      // a deviation of a fraction of a percent of the series' own spread is never an anomaly,
+      // however noise-free the series (synthetic and heavily smoothed metrics)
+      this.spread * 0.005,
       this.context.isCount ? 0.5 * Math.sqrt(Math.max(typical, 1)) : 0,
       1e-9,
     );
@@ -304,6 +309,10 @@ export class DefaultDetector implements Detector {
     }
     this.last = x;
     this.n++;
+    if (Number.isNaN(this.mean)) this.mean = x;
+    const sa = Math.max(1 / this.n, 0.002);
+    this.spread += sa * (Math.abs(x - this.mean) - this.spread);
+    this.mean += sa * (x - this.mean);
     const hA = this.hyps[this.active];
     const sigmaA = this.sigma(hA, centre, NaN);
     const clip = warm && sigmaA > 0 ? this.spec.clipSigmas * sigmaA : Infinity;
@@ -349,7 +358,15 @@ export class DefaultDetector implements Detector {
     for (let c = 0; c < this.seasons.length; c++) {
       let other = 0;
       for (let o = 0; o < c; o++) other += this.seasons[o].at(centre);
-      this.seasons[c].learn(centre, x - other, clip);
+      // the first cycles are averaged unclipped: the profile must find its shape before
+      // anything can be called an outlier against it
+      const season = this.seasons[c];
+      const moved = season.learn(centre, x - other, season.cycles < 3 ? Infinity : 2 * clip);
+      if (moved !== 0) {
+        // the profile gave `moved` to the level: whatever sits on top of it takes it over
+        for (const h of this.hyps) if (h.components > c) for (let k = 0; k < NT; k++) h.level[k] += moved;
+        for (let o = c + 1; o < this.seasons.length; o++) this.seasons[o].shift(moved);
+      }
     }
 
     // level shift: a run of same-signed large residuals moves every level to the new value
@@ -421,6 +438,8 @@ export class DefaultDetector implements Detector {
         active: this.active,
         quantum: this.quantum === Infinity ? null : this.quantum,
         last: Number.isNaN(this.last) ? null : this.last,
+        mean: Number.isNaN(this.mean) ? null : this.mean,
+        spread: this.spread,
         mShort: this.mShort,
         m2: this.m2,
         vShort: this.vShort,
@@ -456,6 +475,8 @@ export class DefaultDetector implements Detector {
     d.active = st.active;
     d.quantum = st.quantum === null ? Infinity : st.quantum;
     d.last = st.last === null ? NaN : st.last;
+    d.mean = st.mean === null ? NaN : st.mean;
+    d.spread = st.spread;
     d.mShort = st.mShort;
     d.m2 = st.m2;
     d.vShort = st.vShort;

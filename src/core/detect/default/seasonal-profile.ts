@@ -55,11 +55,15 @@ export class SeasonalProfile {
 
   /**
    * Learns from one observation. `x` is the value with the other components removed; `clip` bounds
-   * how far one observation may pull the profile (outliers must not rewrite the season).
+   * how far one observation may pull the profile (outliers must not rewrite the season). Returns
+   * the amount moved from the profile into its baseline when the profile was re-centred (else 0).
    */
-  learn(centre: number, x: number, clip: number): void {
+  learn(centre: number, x: number, clip: number): number {
     const current = this.at(centre);
-    if (Number.isNaN(this.baseline)) this.baseline = x - current;
+    // first cycle: the profile collects the raw values (baseline 0); re-centring at its end moves
+    // their mean into the baseline, so no warm-up bias is baked into the shape
+    const first = this.updates < this.periodBuckets;
+    if (first) this.baseline = 0;
     let target = x - this.baseline - current;
     if (target > clip) target = clip;
     else if (target < -clip) target = -clip;
@@ -74,19 +78,24 @@ export class SeasonalProfile {
     const i1 = i0 + 1 === n ? 0 : i0 + 1;
     this.values[i0] += g * (1 - w) * target;
     this.values[i1] += g * w * target;
-    let b = x - current - this.baseline;
-    if (b > clip) b = clip;
-    else if (b < -clip) b = -clip;
-    this.baseline += this.baseAlpha * b;
+    if (!first) {
+      let b = x - current - this.baseline;
+      if (b > clip) b = clip;
+      else if (b < -clip) b = -clip;
+      this.baseline += this.baseAlpha * b;
+    }
     this.updates++;
-    // keep the profile centred so the level stays in the level trackers
+    // keep the profile centred so the level stays in the level trackers; the caller moves what
+    // learns on top of this profile by the returned amount, so no prediction jumps
     if (this.updates % this.periodBuckets === 0) {
       let mean = 0;
       for (let i = 0; i < n; i++) mean += this.values[i];
       mean /= n;
       for (let i = 0; i < n; i++) this.values[i] -= mean;
       this.baseline += mean;
+      return mean;
     }
+    return 0;
   }
 
   /** Moves the baseline after a detected level shift. */
