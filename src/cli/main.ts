@@ -8,6 +8,7 @@ import { EXIT_ERROR, EXIT_USAGE, type Command, type CommandIO } from './command.
 const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   detect: () => import('./commands/detect.js'),
   demo: () => import('./commands/demo.js'),
+  eval: () => import('./commands/eval.js'),
 };
 
 export function commandNames(): string[] {
