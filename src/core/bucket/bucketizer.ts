@@ -112,10 +112,19 @@ export function createBucketizer(options: BucketizerOptions): Bucketizer {
   const index = new Map<string, number>();
   let partitions = 0;
 
+  // The bucket of the previous record (see add) and the previous partition looked up.
+  let curB = NaN;
+  let curRing = 0;
+  let curStart = Infinity;
+  let curEnd = -Infinity;
+  let lastKey: string | null = null;
+  let lastP = 0;
+
   let maxTime = -Infinity;
   /** Index of the oldest open bucket; buckets below it are closed and emitted. */
   let open = -Infinity;
   const stats: BucketStats = { min: NaN, max: NaN };
+  const tracksMinMax = spec.base === 'min' || spec.base === 'max' || spec.base === 'metric';
   const counts: BucketizerCounts = {
     processedRecordCount: 0,
     outOfOrderTimestampCount: 0,
@@ -156,8 +165,10 @@ export function createBucketizer(options: BucketizerOptions): Bucketizer {
         const slot = p * K + ring;
         const n = acc.count[slot];
         const value = acc.value(slot);
-        stats.min = acc.minOf(slot);
-        stats.max = acc.maxOf(slot);
+        if (tracksMinMax) {
+          stats.min = acc.minOf(slot);
+          stats.max = acc.maxOf(slot);
+        }
         acc.reset(slot);
         counts.bucketCount++;
         if (n === 0) counts.emptyBucketCount++;
@@ -179,7 +190,21 @@ export function createBucketizer(options: BucketizerOptions): Bucketizer {
       const o = Math.floor((time - latency - offset) / span);
       if (o > open) closeBefore(o);
     }
-    const b = Math.floor((time - offset) / span);
+    // Records come mostly in order, so most fall in the same bucket as the one before: skip the
+    // division and the ring modulo then.
+    let b: number;
+    let ring: number;
+    if (time >= curStart && time < curEnd) {
+      b = curB;
+      ring = curRing;
+    } else {
+      b = Math.floor((time - offset) / span);
+      ring = ((b % K) + K) % K;
+      curB = b;
+      curRing = ring;
+      curStart = b * span + offset;
+      curEnd = curStart + span;
+    }
     if (b < open) {
       counts.outOfOrderTimestampCount++;
       return false;
@@ -187,13 +212,19 @@ export function createBucketizer(options: BucketizerOptions): Bucketizer {
     let p: number;
     if (partitioned) {
       const key = partition ?? '';
-      const found = index.get(key);
-      p = found === undefined ? newPartition(key, b) : found;
+      if (key === lastKey) {
+        p = lastP;
+      } else {
+        const found = index.get(key);
+        p = found === undefined ? newPartition(key, b) : found;
+        lastKey = key;
+        lastP = p;
+      }
     } else {
       p = partitions === 0 ? newPartition(null, b) : 0;
     }
     if (b < firstBucket[p]) firstBucket[p] = b;
-    const slot = p * K + (((b % K) + K) % K);
+    const slot = p * K + ring;
     if (!acc.add(slot, value, category)) counts.missingFieldCount++;
     counts.processedRecordCount++;
     return true;
