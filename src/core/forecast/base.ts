@@ -1,0 +1,166 @@
+/**
+ * The shared forecaster shell: cleans the history (known events removed, gaps interpolated),
+ * resolves seasonal periods, fits a model core, falls back to the naive model when the core fails,
+ * and turns the core's point forecasts into a Forecast with calibrated intervals.
+ */
+import { VigilError } from '../errors.js';
+import { makeIntervals } from './intervals.js';
+import { detectPeriods, interpolateMissing } from './season.js';
+import { DEFAULT_LEVELS, type Forecast, type Forecaster, type ForecasterOptions, type ModelFit } from './types.js';
+
+/** What a model core sees: a clean series (no NaN) and the seasonal periods to use (may be []). */
+export interface CoreContext {
+  periods: number[];
+}
+
+export type ModelCore = (y: Float64Array, ctx: CoreContext) => ModelFit;
+
+/** Naive model core (last value), also the fallback for every other model. */
+export const naiveCore: ModelCore = (y) => {
+  const n = y.length;
+  let se = 0;
+  for (let t = 1; t < n; t++) se += (y[t] - y[t - 1]) ** 2;
+  const sigma = n > 1 ? Math.sqrt(se / (n - 1)) : 0;
+  return {
+    sigma,
+    forecast: (h) => new Float64Array(h).fill(y[n - 1]),
+    backtest: (origins, h) => {
+      const out = new Float64Array(origins.length * h);
+      for (let k = 0; k < origins.length; k++) out.fill(y[Math.max(0, origins[k] - 1)], k * h, (k + 1) * h);
+      return out;
+    },
+    varianceFactor: (j) => j,
+  };
+};
+
+/** Resolves the periods option: given (1 or [] means none) or detected. */
+export function resolvePeriods(y: Float64Array, period: ForecasterOptions['period']): number[] {
+  if (period === undefined) return detectPeriods(y);
+  const list = Array.isArray(period) ? period : [period];
+  return list.filter((p) => Number.isInteger(p) && p > 1).sort((a, b) => a - b);
+}
+
+/** Cleans a history: events < n become missing, gaps are interpolated. Returns the effect of events too. */
+export function cleanHistory(y: Float64Array, opts: ForecasterOptions): { clean: Float64Array; eventEffect: number } {
+  const n = y.length;
+  let work = y;
+  const past = (opts.events ?? []).filter((e) => Number.isInteger(e) && e >= 0 && e < n);
+  if (past.length > 0) {
+    work = Float64Array.from(y);
+    for (const e of past) work[e] = NaN;
+  }
+  const clean = interpolateMissing(work);
+  let eventEffect = 0;
+  if (opts.eventEffect && past.length > 0) {
+    let s = 0;
+    let c = 0;
+    for (const e of past) {
+      if (Number.isFinite(y[e])) {
+        s += y[e] - clean[e];
+        c++;
+      }
+    }
+    eventEffect = c > 0 ? s / c : 0;
+  }
+  return { clean, eventEffect };
+}
+
+function finiteAll(a: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
+  return true;
+}
+
+/** A Forecaster built from a model core. `minLength`: shorter histories use the naive core. */
+export class CoreForecaster implements Forecaster {
+  readonly name: string;
+  private readonly core: ModelCore;
+  private readonly opts: ForecasterOptions;
+  private readonly minLength: number;
+  private y: Float64Array | null = null;
+  private fitted: ModelFit | null = null;
+  private eventEffect = 0;
+  /** Points dropped before the fit window. */
+  private offset = 0;
+  /** Periods used in the last fit. */
+  periods: number[] = [];
+  /** True when the last fit fell back to the naive model. */
+  fellBack = false;
+
+  constructor(name: string, core: ModelCore, opts: ForecasterOptions = {}, minLength = 4) {
+    this.name = name;
+    this.core = core;
+    this.opts = opts;
+    this.minLength = minLength;
+  }
+
+  fit(y: Float64Array): this {
+    let valid = 0;
+    for (let i = 0; i < y.length; i++) if (Number.isFinite(y[i])) valid++;
+    if (valid === 0) throw new VigilError('NOT_ENOUGH_DATA', `model [${this.name}] needs at least one value; got ${y.length} points, none valid`);
+    const cleaned = cleanHistory(y, this.opts);
+    const eventEffect = cleaned.eventEffect;
+    const w = this.opts.fitWindow;
+    const clean = w !== undefined && w > 0 && cleaned.clean.length > w ? cleaned.clean.subarray(cleaned.clean.length - w) : cleaned.clean;
+    this.offset = cleaned.clean.length - clean.length;
+    this.y = clean;
+    this.eventEffect = eventEffect;
+    // periods are found on the whole history (more cycles, surer detection), even when the fit
+    // itself uses a recent window only
+    this.periods = resolvePeriods(cleaned.clean, this.opts.period).filter((p) => clean.length >= 2 * p);
+    this.fellBack = false;
+    let fit: ModelFit | null = null;
+    if (clean.length >= this.minLength) {
+      try {
+        fit = this.core(clean, { periods: this.periods });
+        const probe = fit.forecast(2);
+        if (!finiteAll(probe)) fit = null;
+      } catch (err) {
+        if (err instanceof VigilError && err.code !== 'INTERNAL') throw err;
+        fit = null;
+      }
+    }
+    if (!fit) {
+      this.fellBack = true;
+      fit = naiveCore(clean, { periods: this.periods });
+    }
+    this.fitted = fit;
+    return this;
+  }
+
+  /** The fitted core (for combinations). */
+  get model(): ModelFit {
+    if (!this.fitted) throw new VigilError('INVALID_ARGUMENT', `model [${this.name}] must be fitted before use`);
+    return this.fitted;
+  }
+
+  /** The cleaned history the model was fitted on. */
+  get history(): Float64Array {
+    if (!this.y) throw new VigilError('INVALID_ARGUMENT', `model [${this.name}] must be fitted before use`);
+    return this.y;
+  }
+
+  predict(h: number, levels: number[] = DEFAULT_LEVELS): Forecast {
+    if (!Number.isInteger(h) || h < 1) throw new VigilError('INVALID_ARGUMENT', `horizon must be a positive integer, got ${h}`);
+    for (const l of levels) if (!(l > 0 && l < 100)) throw new VigilError('INVALID_ARGUMENT', `interval level must be in (0, 100), got ${l}`);
+    const fit = this.model;
+    const y = this.history;
+    let mean = fit.forecast(h);
+    if (!finiteAll(mean)) mean = naiveCore(y, { periods: [] }).forecast(h);
+    const burnIn = Math.max(10, 2 * (this.periods[this.periods.length - 1] ?? 1));
+    const intervals = makeIntervals(y, fit, mean, levels, { window: this.opts.calibrationWindow, mode: this.opts.intervals, burnIn });
+    if (this.eventEffect !== 0) {
+      const n = y.length + this.offset;
+      for (const e of this.opts.events ?? []) {
+        const j = e - n;
+        if (Number.isInteger(j) && j >= 0 && j < h) {
+          mean[j] += this.eventEffect;
+          for (const iv of intervals) {
+            iv.lower[j] += this.eventEffect;
+            iv.upper[j] += this.eventEffect;
+          }
+        }
+      }
+    }
+    return { mean, intervals };
+  }
+}

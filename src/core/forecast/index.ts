@@ -1,0 +1,7 @@
+/** Forecasting: models behind one interface, calibrated intervals, M4 metrics. */
+export type { Forecast, ForecastInterval, Forecaster, ForecasterOptions, ModelFit } from './types.js';
+export { DEFAULT_LEVELS } from './types.js';
+export { createForecaster, forecast, listModels, modelNames, type ModelInfo } from './registry.js';
+export { acf, seasonalityTest, detectPeriods, interpolateMissing, classicalSeasonalIndices, seasonalAdjust } from './season.js';
+export { fitEts, autoEts, specName, type EtsSpec, type EtsModel } from './ets.js';
+export { smape, mase, msis, coverage, owa, seasonalScale } from './metrics.js';

@@ -1,0 +1,131 @@
+/**
+ * Model cores: naive, seasonal naive, Naive2, SES, Holt, damped Holt, Theta and AutoETS. The M4
+ * benchmarks (Naive2, SES, Holt, damped, Theta) forecast a seasonally adjusted series (classical
+ * multiplicative decomposition when M4's 90 % test says seasonal) and re-seasonalise, exactly as
+ * the organisers' R code does.
+ */
+import { naiveCore, type CoreContext, type ModelCore } from './base.js';
+import { autoEts, fitEts, type EtsSpec } from './ets.js';
+import { acf, seasonalAdjust } from './season.js';
+import type { ModelFit } from './types.js';
+
+export { naiveCore };
+
+/** Seasonal naive: the value one period back (first period given or detected; naive when none). */
+export const seasonalNaiveCore: ModelCore = (y, ctx) => {
+  const m = ctx.periods[0] ?? 1;
+  const n = y.length;
+  if (m <= 1 || n < m) return naiveCore(y, ctx);
+  let se = 0;
+  for (let t = m; t < n; t++) se += (y[t] - y[t - m]) ** 2;
+  return {
+    sigma: Math.sqrt(se / Math.max(1, n - m)),
+    forecast: (h) => {
+      const f = new Float64Array(h);
+      for (let j = 0; j < h; j++) f[j] = y[n - m + (j % m)];
+      return f;
+    },
+    backtest: (origins, h) => {
+      const out = new Float64Array(origins.length * h);
+      for (let k = 0; k < origins.length; k++) {
+        const t = origins[k];
+        for (let j = 0; j < h; j++) out[k * h + j] = t >= m ? y[t - m + (j % m)] : y[Math.max(0, t - 1)];
+      }
+      return out;
+    },
+    varianceFactor: (j) => Math.floor((j - 1) / m) + 1,
+  };
+};
+
+/**
+ * Wraps a core with M4's seasonal adjustment for period `ctx.periods[0]`. `strictR` keeps R's acf
+ * lag.max limit in the test (as M4's code effectively does); the other models drop it so that
+ * long periods (52 on weekly data) can be tested.
+ */
+export function withSeasonalAdjustment(core: ModelCore, strictR = false): ModelCore {
+  return (y, ctx) => {
+    const m = ctx.periods[0] ?? 1;
+    const sa = strictR ? seasonalAdjust(y, m) : seasonalAdjustLoose(y, m);
+    const inner = core(sa.adjusted, { periods: [] });
+    const idx = sa.indices;
+    if (!idx) return inner;
+    const n = y.length;
+    return {
+      sigma: inner.sigma,
+      forecast: (h) => {
+        const f = inner.forecast(h);
+        for (let j = 0; j < h; j++) f[j] *= idx[(n + j) % m];
+        return f;
+      },
+      backtest: (origins, h) => {
+        const out = inner.backtest(origins, h);
+        for (let k = 0; k < origins.length; k++) for (let j = 0; j < h; j++) out[k * h + j] *= idx[(origins[k] + j) % m];
+        return out;
+      },
+      varianceFactor: inner.varianceFactor,
+    };
+  };
+}
+
+/** M4's adjustment without R's acf lag.max limit. */
+function seasonalAdjustLoose(y: Float64Array, m: number) {
+  if (m > 1 && y.length >= 3 * m) {
+    const r = acf(y, m);
+    let s = 1;
+    for (let k = 1; k < m; k++) s += 2 * r[k] * r[k];
+    if (Math.abs(r[m]) > (1.645 / Math.sqrt(y.length)) * Math.sqrt(s)) return seasonalAdjust(y, m, true);
+  }
+  return { adjusted: y, indices: null, period: 1 };
+}
+
+/** Naive2: naive forecast of the M4-seasonally-adjusted series. */
+export const naive2Core: ModelCore = withSeasonalAdjustment(naiveCore, true);
+
+const etsCore = (spec: Omit<EtsSpec, 'period'>): ModelCore => (y) => fitEts(y, { ...spec, period: 1 });
+
+export const sesCore = withSeasonalAdjustment(etsCore({ error: 'A', trend: 'N', season: 'N' }));
+export const holtCore = withSeasonalAdjustment(etsCore({ error: 'A', trend: 'A', season: 'N' }));
+export const dampedCore = withSeasonalAdjustment(etsCore({ error: 'A', trend: 'Ad', season: 'N' }));
+
+/**
+ * Classic Theta (M4's Theta.classic): linear trend line (θ = 0) and SES on the θ = 2 line, weighted
+ * ½ each; negative forecasts become 0.
+ */
+export const thetaInnerCore: ModelCore = (y) => {
+  const n = y.length;
+  let sx = 0, sy = 0, sxx = 0, sxy = 0;
+  for (let i = 0; i < n; i++) {
+    const x = i + 1;
+    sx += x; sy += y[i]; sxx += x * x; sxy += x * y[i];
+  }
+  const den = n * sxx - sx * sx;
+  const b = den !== 0 ? (n * sxy - sx * sy) / den : 0;
+  const a = (sy - b * sx) / n;
+  const line2 = new Float64Array(n);
+  for (let i = 0; i < n; i++) line2[i] = 2 * y[i] - (a + b * (i + 1));
+  const ses = fitEts(line2, { error: 'A', trend: 'N', season: 'N', period: 1 });
+  const pos = (v: number) => (v < 0 ? 0 : v);
+  return {
+    sigma: ses.sigma / 2,
+    forecast: (h) => {
+      const s = ses.forecast(h);
+      const f = new Float64Array(h);
+      for (let j = 0; j < h; j++) f[j] = pos(0.5 * s[j] + 0.5 * (a + b * (n + j + 1)));
+      return f;
+    },
+    backtest: (origins, h) => {
+      const s = ses.backtest(origins, h);
+      for (let k = 0; k < origins.length; k++) for (let j = 0; j < h; j++) s[k * h + j] = pos(0.5 * s[k * h + j] + 0.5 * (a + b * (origins[k] + j + 1)));
+      return s;
+    },
+    varianceFactor: ses.varianceFactor,
+  };
+};
+
+export const thetaCore = withSeasonalAdjustment(thetaInnerCore);
+
+/** AutoETS: all sensible specifications (seasonal for periods ≤ 24), smallest AICc wins. */
+export const etsAutoCore: ModelCore = (y: Float64Array, ctx: CoreContext): ModelFit => {
+  const m = ctx.periods.find((p) => p <= 24) ?? 1;
+  return autoEts(y, m);
+};

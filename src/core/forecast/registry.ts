@@ -1,0 +1,57 @@
+/**
+ * The forecasting models Vigil knows, by name, and the `forecast(y, h)` convenience.
+ *
+ * @example
+ *   const f = forecast(Float64Array.from(values), 13, { model: 'auto' });
+ *   f.mean; f.intervals.find((i) => i.level === 95)?.upper;
+ */
+import { VigilError } from '../errors.js';
+import { CoreForecaster, type ModelCore } from './base.js';
+import { combineCores } from './combine.js';
+import { dampedCore, etsAutoCore, holtCore, naive2Core, naiveCore, seasonalNaiveCore, sesCore, thetaCore } from './models.js';
+import { mstlCore } from './mstl.js';
+import { DEFAULT_LEVELS, type Forecast, type Forecaster, type ForecasterOptions } from './types.js';
+
+export interface ModelInfo {
+  name: string;
+  summary: string;
+  core: () => ModelCore;
+  /** Shorter histories fall back to the naive model. */
+  minLength: number;
+}
+
+/** `auto`: one configuration for every series (see docs/forecasting.md for how it was chosen). */
+export const autoCore = (): ModelCore => combineCores([sesCore, dampedCore, thetaCore], 'median');
+
+const MODELS: ModelInfo[] = [
+  { name: 'naive', summary: 'last value', core: () => naiveCore, minLength: 1 },
+  { name: 'snaive', summary: 'value one season back (period given or detected)', core: () => seasonalNaiveCore, minLength: 1 },
+  { name: 'naive2', summary: "M4's Naive2: naive on the seasonally adjusted series (90 % ACF test)", core: () => naive2Core, minLength: 1 },
+  { name: 'ses', summary: 'simple exponential smoothing, ETS(A,N,N), M4 seasonal adjustment', core: () => sesCore, minLength: 4 },
+  { name: 'holt', summary: "Holt's linear trend, ETS(A,A,N), M4 seasonal adjustment", core: () => holtCore, minLength: 6 },
+  { name: 'damped', summary: 'damped Holt, ETS(A,Ad,N), M4 seasonal adjustment', core: () => dampedCore, minLength: 6 },
+  { name: 'theta', summary: "M4's classic Theta (θ = 0 line + SES on θ = 2 line), seasonal adjustment", core: () => thetaCore, minLength: 4 },
+  { name: 'ets', summary: 'AutoETS: error A/M, trend N/A/Ad, season N/A/M (period ≤ 24), by AICc', core: () => etsAutoCore, minLength: 6 },
+  { name: 'mstl', summary: 'multi-seasonal decomposition (all periods) + AutoETS on the rest', core: () => mstlCore(), minLength: 6 },
+  { name: 'auto', summary: 'median of SES, damped Holt and Theta (one configuration for all series)', core: autoCore, minLength: 4 },
+];
+
+export function listModels(): ModelInfo[] {
+  return [...MODELS];
+}
+
+export function modelNames(): string[] {
+  return MODELS.map((m) => m.name);
+}
+
+/** Creates an unfitted forecaster by name. */
+export function createForecaster(name: string, options: ForecasterOptions = {}): Forecaster {
+  const info = MODELS.find((m) => m.name === name);
+  if (!info) throw new VigilError('UNKNOWN_MODEL', `unknown forecasting model [${name}]; known: ${modelNames().join(', ')}`);
+  return new CoreForecaster(info.name, info.core(), options, info.minLength);
+}
+
+/** Fits `model` (default `auto`) to `y` and forecasts `h` steps with intervals at `levels`. */
+export function forecast(y: Float64Array, h: number, options: ForecasterOptions & { model?: string; levels?: number[] } = {}): Forecast {
+  return createForecaster(options.model ?? 'auto', options).fit(y).predict(h, options.levels ?? DEFAULT_LEVELS);
+}

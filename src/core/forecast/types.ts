@@ -1,0 +1,72 @@
+/**
+ * The one small interface every forecaster implements (statsforecast style): `fit` on a history,
+ * then `predict` a horizon with prediction intervals. Models see plain Float64Arrays only.
+ */
+
+/** One prediction interval: `level` in percent (80, 95), bounds per horizon step. */
+export interface ForecastInterval {
+  level: number;
+  lower: Float64Array;
+  upper: Float64Array;
+}
+
+/** A point forecast and its intervals, each of length h. */
+export interface Forecast {
+  mean: Float64Array;
+  intervals: ForecastInterval[];
+}
+
+export interface Forecaster {
+  /** Registry name of the model (`ets`, `theta`, …). */
+  readonly name: string;
+  /** Fits the model to `y` (oldest first; NaN marks a missing value). Returns the fitted model. */
+  fit(y: Float64Array): this;
+  /** Forecasts `h` steps past the end of the fitted history; levels in percent (default 80, 95). */
+  predict(h: number, levels?: number[]): Forecast;
+}
+
+/** Options every forecaster accepts (each field optional). */
+export interface ForecasterOptions {
+  /**
+   * Seasonal period(s) in steps. A number or list is used as given (1 means "not seasonal");
+   * omitted: periods are detected from the data's autocorrelation.
+   */
+  period?: number | number[];
+  /**
+   * Time indices of known events (holidays, outages). Indices < n (the history length) are
+   * excluded from fitting (treated as missing and interpolated). With `eventEffect: true` their
+   * mean additive effect is estimated and added to forecasts at event indices ≥ n.
+   */
+  events?: number[];
+  eventEffect?: boolean;
+  /** How intervals are made: 'calibrated' (default: rolling-origin errors) or 'model' (variance). */
+  intervals?: 'calibrated' | 'model';
+  /**
+   * Fit on the most recent `fitWindow` points only (after cleaning). Older history is dropped, so
+   * level shifts long ago do not distort the fit. Default: the whole history (auto sets its own).
+   */
+  fitWindow?: number;
+  /** Most recent rolling origins used to calibrate intervals (default 400). */
+  calibrationWindow?: number;
+}
+
+/**
+ * What a model core gives after fitting a cleaned (gap-free) series: point forecasts, rolling-origin
+ * in-sample forecasts with its fitted parameters (for interval calibration) and a one-step
+ * residual scale with a per-step variance multiplier (the fallback for short histories).
+ */
+export interface ModelFit {
+  /** Point forecasts for steps 1..h. */
+  forecast(h: number): Float64Array;
+  /**
+   * Forecasts made at each origin t in `origins` (using y[0..t-1] only, parameters as fitted) for
+   * steps 1..h, flattened as out[k * h + j].
+   */
+  backtest(origins: Int32Array, h: number): Float64Array;
+  /** Standard deviation of one-step in-sample errors. */
+  sigma: number;
+  /** Variance of the j-step error relative to sigma² (j = 1 gives 1). */
+  varianceFactor(j: number): number;
+}
+
+export const DEFAULT_LEVELS = [80, 95];
