@@ -244,6 +244,33 @@ describe('createBucketizer', () => {
     expect(out).toHaveLength(3);
   });
 
+  it('hands every callback the same stats object (no allocation per bucket)', () => {
+    const seen = new Set<object>();
+    const b = createBucketizer({ spanMs: MIN, function: 'metric', onBucket: (_p, _t, _v, _n, s) => seen.add(s) });
+    for (let i = 0; i < 10; i++) b.add(i * MIN, i);
+    b.flush();
+    expect(seen.size).toBe(1);
+  });
+
+  it('reports Elastic-style data counts', () => {
+    const { b } = collect({ spanMs: MIN, function: 'mean' });
+    b.add(0, 1);
+    b.add(1, NaN);
+    b.add(3 * MIN, 2);
+    b.add(MIN, 2);
+    b.flush();
+    expect(b.counts()).toEqual({
+      processedRecordCount: 3,
+      outOfOrderTimestampCount: 1,
+      invalidDateCount: 0,
+      missingFieldCount: 1,
+      bucketCount: 4,
+      emptyBucketCount: 2,
+      latestRecordTimeStamp: 3 * MIN,
+      partitionCount: 1,
+    });
+  });
+
   it('flush before any record emits nothing', () => {
     const { b, out } = collect({ spanMs: MIN, function: 'count' });
     b.flush();

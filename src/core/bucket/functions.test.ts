@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VigilError } from '../errors.js';
-import { BucketAccumulators, FUNCTION_NAMES, medianInPlace, parseFunction } from './functions.js';
+import { BucketAccumulators, FUNCTION_NAMES, medianInPlace, parseFunction, toDetectorContext } from './functions.js';
 
 /** Reduces one bucket of values with a function, through the same accumulator the bucketizer uses. */
 function reduce(fn: string, values: number[], categories?: (string | undefined)[]): { value: number; count: number } {
@@ -77,6 +77,11 @@ describe('parseFunction', () => {
       expect((err as VigilError).code).toBe('UNKNOWN_FUNCTION');
       expect((err as VigilError).message).toContain('high_non_null_sum');
     }
+  });
+
+  it('gives detectors their context', () => {
+    expect(toDetectorContext('low_non_zero_count', 300_000)).toEqual({ bucketSpanMs: 300_000, side: 'low', isCount: true });
+    expect(toDetectorContext(parseFunction('high_mean'), 60_000)).toEqual({ bucketSpanMs: 60_000, side: 'high', isCount: false });
   });
 
   it('returns frozen specs (callers cannot corrupt the table)', () => {

@@ -11,7 +11,7 @@
  * - mean/avg, median, min, max, varp, metric: an empty bucket has no value (missing, NaN).
  */
 import { VigilError } from '../errors.js';
-import type { Side } from '../detect/detector.js';
+import type { DetectorContext, Side } from '../detect/detector.js';
 
 /** The reduction a function applies, whatever its side. */
 export type FunctionBase =
@@ -132,6 +132,17 @@ export function parseFunction(name: string): FunctionSpec {
 /** Accepts a name or an already parsed spec. */
 export function toFunctionSpec(fn: string | FunctionSpec): FunctionSpec {
   return typeof fn === 'string' ? parseFunction(fn) : fn;
+}
+
+/**
+ * What a detector needs to know about a function's buckets.
+ *
+ * @example
+ * createDetector('ewma', toDetectorContext(parseFunction('high_count'), 300_000))
+ */
+export function toDetectorContext(fn: string | FunctionSpec, bucketSpanMs: number): DetectorContext {
+  const spec = toFunctionSpec(fn);
+  return { bucketSpanMs, side: spec.side, isCount: spec.isCount };
 }
 
 // Reduction codes: a small integer switch in the hot loop beats string compares.

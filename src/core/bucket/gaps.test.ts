@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { bucketSeries } from './bucketizer.js';
-import { findMissingRuns } from './gaps.js';
+import { fillMissing, findMissingRuns } from './gaps.js';
 
 const MIN = 60_000;
 
@@ -46,5 +46,30 @@ describe('findMissingRuns', () => {
     const s = bucketSeries(times, Float64Array.from([1, 2]), MIN, 'mean');
     const r = findMissingRuns(s.values, s.start, MIN);
     expect(r.runs.map((x) => [x.start, x.length])).toEqual([[MIN, 2]]);
+  });
+});
+
+describe('fillMissing', () => {
+  const v = Float64Array.from([NaN, 1, NaN, NaN, 4, NaN, 9, NaN]);
+
+  it('linear interpolates between neighbours and leaves the ends missing', () => {
+    expect([...fillMissing(v, 'linear')]).toEqual([NaN, 1, 2, 3, 4, 6.5, 9, NaN]);
+  });
+
+  it('previous carries the last value forward', () => {
+    expect([...fillMissing(v, 'previous')]).toEqual([NaN, 1, 1, 1, 4, 4, 9, 9]);
+  });
+
+  it('zero fills every run', () => {
+    expect([...fillMissing(v, 'zero')]).toEqual([0, 1, 0, 0, 4, 0, 9, 0]);
+  });
+
+  it('maxRun leaves long gaps missing, and the input is not modified', () => {
+    expect([...fillMissing(v, 'linear', { maxRun: 1 })]).toEqual([NaN, 1, NaN, NaN, 4, 6.5, 9, NaN]);
+    expect(v[2]).toBeNaN();
+  });
+
+  it('rejects an unknown method', () => {
+    expect(() => fillMissing(v, 'spline' as never)).toThrow(/unknown fill method/);
   });
 });
