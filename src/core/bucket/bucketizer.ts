@@ -38,7 +38,11 @@ export interface BucketizerOptions {
   latencyMs?: number;
   /** Buckets start at epoch + offsetMs + k·spanMs. Default 0. */
   offsetMs?: number;
-  /** Keep one series per partition key (all partitions share one clock). Default false. */
+  /**
+   * Keep one series per partition key (all partitions share one clock). A partition's series starts
+   * at its first record and, once started, gets every bucket up to the newest one, so a partition
+   * that goes silent reports 0 (count functions) or missing (NaN). Default false.
+   */
   partitioned?: boolean;
   onBucket: OnBucket;
 }
@@ -68,7 +72,8 @@ export interface Bucketizer {
   readonly spanMs: number;
   /**
    * Adds one record. Returns false when it is rejected: its bucket has already closed (out of
-   * order) or its time is not a finite number.
+   * order) or its time is not a finite number. A record far ahead of the others closes, and emits,
+   * every bucket in between (a mistyped year means many empty buckets: validate times upstream).
    */
   add(time: number, value: number, category?: string, partition?: string): boolean;
   /** Closes every open bucket (up to the one holding the newest record) and emits them. */
