@@ -2,7 +2,8 @@
  * Finding a font for PNG rendering. resvg draws no text without a font, so we look for a common
  * sans-serif TrueType file (DejaVu from Debian's `fonts-dejavu-core`, Liberation, Noto, macOS and
  * Windows defaults), or `VIGIL_CHART_FONT`; failing that, resvg scans the system fonts. When no
- * font exists at all the chart still renders, without text, and a warning says so.
+ * font exists at all (or `VIGIL_CHART_FONT=none`) the chart still renders, without text, and a
+ * warning says so.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -62,6 +63,11 @@ function anyFontUnder(dir: string, depth = 0): boolean {
 export function chooseFont(): FontChoice {
   if (cached) return cached;
   const fromEnv = process.env.VIGIL_CHART_FONT;
+  if (fromEnv === 'none') {
+    // explicit opt-out (and how the tests check that charts degrade without fonts)
+    cached = { font: { loadSystemFonts: false }, source: null };
+    return cached;
+  }
   if (fromEnv && existsSync(fromEnv)) {
     cached = { font: { loadSystemFonts: false, fontFiles: [fromEnv] }, source: fromEnv };
     return cached;

@@ -470,7 +470,7 @@ export function buildChartOption(input: ChartSeries | ChartSeries[], layout: Lay
           symbolSize: markerSize(rows[d.a].score),
         })),
         symbol: 'circle',
-        itemStyle: { color: SEVERITY_COLOURS[sev], borderColor: 'rgba(40, 40, 40, 0.55)', borderWidth: 0.8 },
+        itemStyle: { color: SEVERITY_COLOURS[sev], opacity: 1, borderColor: 'rgba(40, 40, 40, 0.55)', borderWidth: 0.8 },
         progressive: 0,
         large: false,
         z: 10 + DRAW_ORDER.indexOf(sev),

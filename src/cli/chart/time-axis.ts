@@ -79,9 +79,8 @@ function label(t: number, step: Step, prev: number | undefined): string {
   }
   if (step.ms >= D) return formatDay(t, yearChanged);
   const midnight = d.getUTCHours() === 0 && d.getUTCMinutes() === 0 && d.getUTCSeconds() === 0;
-  const dayChanged = prev === undefined || Math.floor(prev / D) !== Math.floor(t / D);
-  if (midnight || (prev === undefined && step.ms >= H)) return formatDay(t, yearChanged);
+  if (midnight && step.ms >= M) return formatDay(t, yearChanged);
   const hm = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
   const text = step.ms < M ? `${hm}:${pad(d.getUTCSeconds())}` : hm;
-  return prev === undefined || (dayChanged && step.ms < H) ? `${formatDay(t, yearChanged)} ${text}` : text;
+  return prev === undefined ? `${formatDay(t, true)} ${text}` : text;
 }
