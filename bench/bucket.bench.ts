@@ -1,8 +1,9 @@
 /**
  * Bucketing throughput: records per second through the streaming bucketizer (one series, and 1 000
  * partitions sharing one clock) and the batch `bucketSeries`. Target: ≥ 10 M records/s for mean and
- * count. Prints the median of 3 runs. Not run by tests; run it with
- * `npx vite-node bench/bucket.bench.ts` or from the compiled `dist/bench/bucket.bench.js`.
+ * count. Prints the median of 3 runs. Not run by tests; run it compiled (`node dist/bench/bucket.bench.js`
+ * after `npm run build`), or bundled:
+ * `npx esbuild bench/bucket.bench.ts --bundle --platform=node --format=esm --outfile=/tmp/bucket.bench.js && node /tmp/bucket.bench.js`.
  */
 import { bucketSeries, createBucketizer } from '../src/core/bucket/bucketizer.js';
 
@@ -133,5 +134,5 @@ export function benchBucket(options: BucketBenchOptions = {}): BucketBenchRow[] 
   return rows;
 }
 
-const invoked = process.argv[1] ?? '';
-if (invoked.endsWith('bucket.bench.ts') || invoked.endsWith('bucket.bench.js')) benchBucket();
+// Run when executed directly (the compiled or bundled file given to node).
+if (process.argv.slice(1).some((a) => /bucket\.bench\.[jt]s$/.test(a))) benchBucket();
