@@ -1,6 +1,6 @@
 import { Script, createContext, runInContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { syntheticSeries } from './fixtures.test-kit.js';
+import { syntheticSeries } from './sample-series.js';
 import { echartsBrowserSource, formatNumber } from './html.js';
 import { renderChart } from './render.js';
 

@@ -5,7 +5,7 @@ import { Resvg } from '@resvg/resvg-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SEVERITY_COLOURS } from '../../core/score/severity.js';
 import { resetFontChoice } from './fonts.js';
-import { syntheticSeries } from './fixtures.test-kit.js';
+import { syntheticSeries } from './sample-series.js';
 import { buildChartOption, MAX_PANELS } from './option.js';
 import { chartFormatOf, renderChart, writeChart } from './render.js';
 import type { ChartSeries } from './types.js';

@@ -1,4 +1,4 @@
-/** Synthetic chart inputs for tests, the benchmark and sample renders (seeded, deterministic). */
+/** Synthetic chart inputs (seeded, deterministic) for tests, the benchmark and sample renders. */
 import type { ChartSeries } from './types.js';
 
 function rng(seed: number): () => number {
