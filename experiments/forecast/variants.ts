@@ -20,8 +20,21 @@ const windowed = (core: ModelCore, w: number): ModelCore => (y, ctx) => {
   return { ...inner, backtest: (o, hh) => inner.backtest(Int32Array.from(o, (t) => Math.max(0, t - off)), hh) };
 };
 
-const C = (a: ModelCore[], r: 'mean' | 'median' = 'mean') => combineCores(a, r);
+const C = (a: ModelCore[], r: 'mean' | 'median' | 'select' = 'mean') => combineCores(a, r);
 const variants: Record<string, [ModelCore, ForecasterOptions]> = {};
+for (const w of [200, 300, 500, 1000, 100000]) for (const c of [3, 4, 5, 6]) {
+  variants[`damped_w${w}_c${c}`] = [dampedCore, { fitWindow: w, seasonalCycles: c }];
+  variants[`theta_w${w}_c${c}`] = [thetaCore, { fitWindow: w, seasonalCycles: c }];
+  variants[`ses_w${w}_c${c}`] = [sesCore, { fitWindow: w, seasonalCycles: c }];
+  variants[`mean3_w${w}_c${c}`] = [C([sesCore, dampedCore, thetaCore]), { fitWindow: w, seasonalCycles: c }];
+  variants[`med3_w${w}_c${c}`] = [C([sesCore, dampedCore, thetaCore], 'median'), { fitWindow: w, seasonalCycles: c }];
+}
+for (const w of [200, 300]) {
+  variants[`sel3_w${w}`] = [C([sesCore, dampedCore, thetaCore], 'select'), { fitWindow: w, seasonalCycles: 4 }];
+  variants[`meanDT_w${w}`] = [C([dampedCore, thetaCore], 'mean'), { fitWindow: w, seasonalCycles: 4 }];
+  variants[`meanDS_w${w}`] = [C([dampedCore, sesCore], 'mean'), { fitWindow: w, seasonalCycles: 4 }];
+  variants[`meanDTN_w${w}`] = [C([dampedCore, thetaCore, naiveCore], 'median'), { fitWindow: w, seasonalCycles: 4 }];
+}
 for (const w of [100, 150, 200, 300, 500, 100000]) {
   for (const p of [1, 52, undefined]) {
     variants[`damped_p${p}_w${w}`] = [dampedCore, { fitWindow: w, period: p }];

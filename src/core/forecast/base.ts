@@ -11,6 +11,8 @@ import { DEFAULT_LEVELS, type Forecast, type Forecaster, type ForecasterOptions,
 /** What a model core sees: a clean series (no NaN) and the seasonal periods to use (may be []). */
 export interface CoreContext {
   periods: number[];
+  /** See ForecasterOptions.seasonalCycles. */
+  seasonalCycles?: number;
 }
 
 export type ModelCore = (y: Float64Array, ctx: CoreContext) => ModelFit;
@@ -99,19 +101,22 @@ export class CoreForecaster implements Forecaster {
     if (valid === 0) throw new VigilError('NOT_ENOUGH_DATA', `model [${this.name}] needs at least one value; got ${y.length} points, none valid`);
     const cleaned = cleanHistory(y, this.opts);
     const eventEffect = cleaned.eventEffect;
-    const w = this.opts.fitWindow;
+    // periods are found on the whole history (more cycles, surer detection), even when the fit
+    // itself uses a recent window only; the window always holds `seasonalCycles` (default 4)
+    // cycles of the longest period
+    const periods = resolvePeriods(cleaned.clean, this.opts.period);
+    let w = this.opts.fitWindow;
+    if (w !== undefined && periods.length > 0) w = Math.max(w, (this.opts.seasonalCycles ?? 4) * periods[periods.length - 1]);
     const clean = w !== undefined && w > 0 && cleaned.clean.length > w ? cleaned.clean.subarray(cleaned.clean.length - w) : cleaned.clean;
     this.offset = cleaned.clean.length - clean.length;
     this.y = clean;
     this.eventEffect = eventEffect;
-    // periods are found on the whole history (more cycles, surer detection), even when the fit
-    // itself uses a recent window only
-    this.periods = resolvePeriods(cleaned.clean, this.opts.period).filter((p) => clean.length >= 2 * p);
+    this.periods = periods.filter((p) => clean.length >= 2 * p);
     this.fellBack = false;
     let fit: ModelFit | null = null;
     if (clean.length >= this.minLength) {
       try {
-        fit = this.core(clean, { periods: this.periods });
+        fit = this.core(clean, { periods: this.periods, seasonalCycles: this.opts.seasonalCycles });
         const probe = fit.forecast(2);
         if (!finiteAll(probe)) fit = null;
       } catch (err) {

@@ -5,7 +5,32 @@
 import type { CoreContext, ModelCore } from './base.js';
 import type { ModelFit } from './types.js';
 
-export type CombineRule = 'mean' | 'median';
+export type CombineRule = 'mean' | 'median' | 'select';
+
+/**
+ * Index of the member with the smallest mean absolute error of rolling-origin forecasts made at the
+ * last `origins` origins whose h steps all lie inside the history (a validation window).
+ */
+export function selectByValidation(y: Float64Array, fits: ModelFit[], h: number, origins: number): number {
+  const n = y.length;
+  const last = n - h;
+  const first = Math.max(10, last - origins + 1);
+  if (last < first) return 0;
+  const o = new Int32Array(last - first + 1);
+  for (let k = 0; k < o.length; k++) o[k] = first + k;
+  let best = 0;
+  let bestErr = Infinity;
+  for (let i = 0; i < fits.length; i++) {
+    const bt = fits[i].backtest(o, h);
+    let e = 0;
+    for (let k = 0; k < o.length; k++) for (let j = 0; j < h; j++) e += Math.abs(y[o[k] + j] - bt[k * h + j]);
+    if (e < bestErr) {
+      bestErr = e;
+      best = i;
+    }
+  }
+  return best;
+}
 
 function combineInto(out: Float64Array, parts: Float64Array[], rule: CombineRule): Float64Array {
   const k = parts.length;
@@ -25,9 +50,27 @@ function combineInto(out: Float64Array, parts: Float64Array[], rule: CombineRule
 }
 
 /** A core that fits every member and combines them. */
-export function combineCores(members: ModelCore[], rule: CombineRule = 'median'): ModelCore {
+export function combineCores(members: ModelCore[], rule: CombineRule = 'median', validationOrigins = 26): ModelCore {
   return (y: Float64Array, ctx: CoreContext): ModelFit => {
     const fits = members.map((c) => c(y, ctx));
+    if (rule === 'select') {
+      // the choice depends on the horizon asked for: validate on that horizon, once per h
+      const chosen = new Map<number, ModelFit>();
+      const pick = (h: number): ModelFit => {
+        let f = chosen.get(h);
+        if (!f) {
+          f = fits[selectByValidation(y, fits, h, validationOrigins)];
+          chosen.set(h, f);
+        }
+        return f;
+      };
+      return {
+        sigma: fits.reduce((s, f) => s + f.sigma, 0) / fits.length,
+        forecast: (h) => pick(h).forecast(h),
+        backtest: (origins, h) => pick(h).backtest(origins, h),
+        varianceFactor: (j) => fits.reduce((s, f) => s + f.varianceFactor(j), 0) / fits.length,
+      };
+    }
     return {
       sigma: fits.reduce((s, f) => s + f.sigma, 0) / fits.length,
       forecast: (h) => combineInto(new Float64Array(h), fits.map((f) => f.forecast(h)), rule),

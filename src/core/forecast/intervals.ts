@@ -57,7 +57,7 @@ export function makeIntervals(y: Float64Array, fit: ModelFit, mean: Float64Array
   const burn = Math.max(3, opts.burnIn ?? 3);
   const t0 = Math.max(burn, n - window);
   const nOrig = n - t0; // origins t0 .. n-1
-  let relative = opts.relative ?? true;
+  let relative = opts.mode !== 'model' && (opts.relative ?? true);
   if (relative) {
     for (let i = 0; i < n && relative; i++) if (!(y[i] > 0)) relative = false;
     for (let j = 0; j < h && relative; j++) if (!(mean[j] > 0)) relative = false;

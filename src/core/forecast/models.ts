@@ -45,21 +45,33 @@ export const seasonalNaiveCore: ModelCore = (y, ctx) => {
 export function withSeasonalAdjustment(core: ModelCore, strictR = false): ModelCore {
   return (y, ctx) => {
     const m = ctx.periods[0] ?? 1;
-    const sa = strictR ? seasonalAdjust(y, m) : seasonalAdjustLoose(y, m);
-    const inner = core(sa.adjusted, { periods: [] });
-    const idx = sa.indices;
-    if (!idx) return inner;
     const n = y.length;
+    const cycles = ctx.seasonalCycles;
+    // indices from the recent cycles only (phase kept absolute)
+    const len = cycles !== undefined && cycles > 0 ? Math.min(n, Math.max(3, cycles) * m) : n;
+    const o = n - len;
+    const seg = y.subarray(o);
+    const sa = strictR ? seasonalAdjust(seg, m) : seasonalAdjustLoose(seg, m);
+    let idx: Float64Array | null = null;
+    if (sa.indices) {
+      idx = new Float64Array(m);
+      for (let p = 0; p < m; p++) idx[(o + p) % m] = sa.indices[p];
+    }
+    if (!idx) return core(y, { periods: [] });
+    const ix = idx;
+    const adjusted = new Float64Array(n);
+    for (let t = 0; t < n; t++) adjusted[t] = y[t] / ix[t % m];
+    const inner = core(adjusted, { periods: [] });
     return {
       sigma: inner.sigma,
       forecast: (h) => {
         const f = inner.forecast(h);
-        for (let j = 0; j < h; j++) f[j] *= idx[(n + j) % m];
+        for (let j = 0; j < h; j++) f[j] *= ix[(n + j) % m];
         return f;
       },
       backtest: (origins, h) => {
         const out = inner.backtest(origins, h);
-        for (let k = 0; k < origins.length; k++) for (let j = 0; j < h; j++) out[k * h + j] *= idx[(origins[k] + j) % m];
+        for (let k = 0; k < origins.length; k++) for (let j = 0; j < h; j++) out[k * h + j] *= ix[(origins[k] + j) % m];
         return out;
       },
       varianceFactor: inner.varianceFactor,

@@ -46,6 +46,11 @@ export interface ForecasterOptions {
    * level shifts long ago do not distort the fit. Default: the whole history (auto sets its own).
    */
   fitWindow?: number;
+  /**
+   * Seasonal indices from the most recent `seasonalCycles` cycles only (default: all), so a
+   * pattern that drifts (a 52.18-week year on weekly data) stays aligned.
+   */
+  seasonalCycles?: number;
   /** Most recent rolling origins used to calibrate intervals (default 400). */
   calibrationWindow?: number;
 }
