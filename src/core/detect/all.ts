@@ -4,3 +4,5 @@
  */
 import './default/default-detector.js';
 import './family/stl-residual.js';
+import './family/ensemble-vote.js';
+import './family/calendar-regressor.js';

@@ -1,0 +1,221 @@
+/**
+ * Period detection for the family's seasonal detectors: autocorrelation of the trailing history at
+ * calendar lags (day, week at the bucket span) and at the highest prominent peak of a coarse
+ * autocorrelation scan (for periods that are not calendar ones). `PeriodTracker` keeps the history
+ * and re-detects on a fixed schedule, so the result is a pure function of the buckets seen.
+ */
+import { Ring, type RingState } from './ring.js';
+
+export const DAY_MS = 86_400_000;
+
+export interface PeriodResult {
+  /** Buckets per seasonal cycle (0 = none found). */
+  period: number;
+  /** A shorter cycle nested in `period` (the day inside a week), or `period` itself. */
+  base: number;
+  /** Autocorrelation at `period`. */
+  strength: number;
+}
+
+const NONE: PeriodResult = { period: 0, base: 0, strength: 0 };
+
+/** Mean-filled, linearly detrended copy (NaN → fitted line, so gaps add no correlation). */
+function prepare(values: Float64Array): Float64Array {
+  const n = values.length;
+  let st = 0, sv = 0, stt = 0, stv = 0, c = 0;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    if (Number.isNaN(v)) continue;
+    st += i; sv += v; stt += i * i; stv += i * v; c++;
+  }
+  const x = new Float64Array(n);
+  if (c < 2) return x;
+  const den = c * stt - st * st;
+  const b = den !== 0 ? (c * stv - st * sv) / den : 0;
+  const a = (sv - b * st) / c;
+  for (let i = 0; i < n; i++) {
+    const v = values[i];
+    x[i] = Number.isNaN(v) ? 0 : v - (a + b * i);
+  }
+  return x;
+}
+
+function acfAt(x: Float64Array, lag: number, var0: number): number {
+  const n = x.length;
+  if (lag <= 0 || lag >= n || var0 <= 0) return 0;
+  let s = 0;
+  for (let i = lag; i < n; i++) s += x[i] * x[i - lag];
+  return (s / (n - lag)) / var0;
+}
+
+/**
+ * Finds the seasonal period of `values` (oldest first, NaN = missing).
+ * @example detectPeriod(values, 300_000).period // 288 for a daily cycle at 5-minute buckets
+ */
+export function detectPeriod(values: Float64Array, bucketSpanMs: number, minAcf = 0.3): PeriodResult {
+  const n = values.length;
+  if (n < 16) return NONE;
+  const x = prepare(values);
+  let var0 = 0;
+  for (let i = 0; i < n; i++) var0 += x[i] * x[i];
+  var0 /= n;
+  if (!(var0 > 1e-300)) return NONE;
+
+  const maxLag = Math.floor(n / 2.2);
+  // coarse scan on a block-averaged copy
+  const f = Math.max(1, Math.ceil(n / 1024));
+  const m = Math.floor(n / f);
+  const y = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    let s = 0;
+    for (let k = 0; k < f; k++) s += x[i * f + k];
+    y[i] = s / f;
+  }
+  let vy = 0;
+  for (let i = 0; i < m; i++) vy += y[i] * y[i];
+  vy /= m;
+  let best = 0;
+  const maxL = Math.floor(maxLag / f);
+  if (vy > 0 && maxL >= 3) {
+    const r = new Float64Array(maxL + 2);
+    for (let l = 1; l <= maxL + 1 && l < m; l++) r[l] = acfAt(y, l, vy);
+    let runMin = r[1];
+    const peaks: number[] = [];
+    let top = -1;
+    for (let l = 2; l <= maxL; l++) {
+      runMin = Math.min(runMin, r[l]);
+      if (l * f < 4) continue;
+      if (r[l] >= r[l - 1] && r[l] >= r[l + 1] && r[l] - runMin >= 0.15) {
+        peaks.push(l);
+        top = Math.max(top, r[l]);
+      }
+    }
+    // the fundamental: the first peak nearly as strong as the strongest (later ones are multiples)
+    for (const l of peaks) {
+      if (r[l] >= 0.85 * top) {
+        best = l;
+        break;
+      }
+    }
+  }
+  const cands: number[] = [];
+  const day = Math.round(DAY_MS / bucketSpanMs);
+  if (day >= 4 && day * 7 <= maxLag) cands.push(day * 7);
+  if (day >= 4 && day <= maxLag) cands.push(day);
+  if (best > 0) {
+    // refine the scan peak at full resolution
+    let p = best * f;
+    let pa = -1;
+    for (let l = Math.max(2, (best - 1) * f); l <= Math.min(maxLag, (best + 1) * f); l++) {
+      const a = acfAt(x, l, var0);
+      if (a > pa) { pa = a; p = l; }
+    }
+    // snap to a calendar lag when close
+    let snapped = false;
+    for (const c of cands) if (Math.abs(p - c) <= Math.max(1, 0.03 * c)) snapped = true;
+    if (!snapped) cands.push(p);
+  }
+  let period = 0;
+  let strength = -1;
+  const acfs = new Map<number, number>();
+  for (const c of cands) {
+    const a = acfAt(x, c, var0);
+    acfs.set(c, a);
+    if (a >= minAcf && a > strength) {
+      period = c;
+      strength = a;
+    }
+  }
+  if (period === 0) return NONE;
+  // a shorter candidate that the winner is a multiple of, and nearly as strong, is the period; one
+  // that is merely significant is the base cycle inside it (the day inside the week)
+  let base = period;
+  for (const [c, a] of acfs) {
+    if (c >= period || a < minAcf) continue;
+    const ratio = period / c;
+    if (Math.abs(ratio - Math.round(ratio)) > 0.03 * ratio) continue;
+    if (a + 0.05 >= strength) {
+      period = c;
+      strength = a;
+      base = c;
+    } else if (c < base) {
+      base = c;
+    }
+  }
+  if (base > period) base = period;
+  return { period, base, strength };
+}
+
+export interface PeriodTrackerOptions {
+  capacity: number;
+  /** First detection after this many buckets. */
+  firstAt: number;
+  /** Then again every this many buckets. */
+  every: number;
+  bucketSpanMs: number;
+  /** Fixed period (skips detection); 0 = none, undefined = detect. */
+  fixed?: number;
+}
+
+export interface PeriodTrackerState {
+  ring: RingState;
+  seen: number;
+  period: number;
+  base: number;
+}
+
+export class PeriodTracker {
+  readonly ring: Ring;
+  seen = 0;
+  period = 0;
+  base = 0;
+
+  constructor(readonly o: PeriodTrackerOptions, s?: PeriodTrackerState) {
+    if (s) {
+      this.ring = Ring.fromState(s.ring);
+      this.seen = s.seen;
+      this.period = s.period;
+      this.base = s.base;
+    } else {
+      this.ring = new Ring(o.capacity);
+      if (o.fixed !== undefined) {
+        this.period = Math.max(0, Math.floor(o.fixed));
+        this.base = this.period;
+      }
+    }
+  }
+
+  /** Records a value; returns true when the detected period changed at this bucket. */
+  push(v: number): boolean {
+    this.ring.push(v);
+    this.seen++;
+    if (this.o.fixed !== undefined) return false;
+    const s = this.seen;
+    if (s === this.o.firstAt || (s > this.o.firstAt && (s - this.o.firstAt) % this.o.every === 0)) {
+      const r = detectPeriod(this.ring.last(this.ring.size), this.o.bucketSpanMs);
+      if (r.period !== this.period || r.base !== this.base) {
+        this.period = r.period;
+        this.base = r.base;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  toState(): PeriodTrackerState {
+    return { ring: this.ring.toState(), seen: this.seen, period: this.period, base: this.base };
+  }
+
+  memoryBytes(): number {
+    return this.ring.memoryBytes() + 48;
+  }
+}
+
+/** Default history sizes for a bucket span: about three weeks, within [512, 8192] buckets. */
+export function defaultHistory(bucketSpanMs: number): { capacity: number; firstAt: number; every: number } {
+  const day = DAY_MS / Math.max(1, bucketSpanMs);
+  const capacity = Math.round(Math.min(8192, Math.max(512, 21 * day)));
+  const firstAt = Math.round(Math.min(600, Math.max(150, 2.2 * day)));
+  const every = Math.round(Math.max(1000, day));
+  return { capacity, firstAt, every };
+}

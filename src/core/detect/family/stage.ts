@@ -1,0 +1,143 @@
+/**
+ * The shared back half of every family detector: raw score → tail calibration → sparse alarm policy
+ * → the caller's output object. Detectors compute a raw score (≥ 0, z-like) and hand it here.
+ */
+import { VigilError } from '../../errors.js';
+import type { DetectorOutput, Side } from '../detector.js';
+import { AlarmPolicy, type AlarmState } from './alarm-policy.js';
+import { TailCalibrator, scoreOfProbability, type CalibratorState } from './calibrator.js';
+
+/** Spec fields every family detector accepts for its calibration and alarm policy. */
+export interface StageSpec {
+  /** Effective memory of the calibrator, in buckets. */
+  calibrationMemory: number;
+  /** Quantile above which the calibrator models the tail. */
+  tailQuantile: number;
+  /** Calibrated score that opens an alert episode. */
+  alertScore: number;
+  /** Buckets below `alertScore` that close an episode. */
+  quietBuckets: number;
+}
+
+export const STAGE_DEFAULTS: StageSpec = {
+  calibrationMemory: 10_000,
+  tailQuantile: 0.98,
+  alertScore: 1,
+  quietBuckets: 36,
+};
+
+export interface StageState {
+  cal: CalibratorState;
+  alarm: AlarmState;
+  mb: number;
+}
+
+/** Signed deviation → raw score for the side a job watches. */
+export function sided(z: number, side: Side | undefined): number {
+  if (side === 'high') return z > 0 ? z : 0;
+  if (side === 'low') return z < 0 ? -z : 0;
+  return Math.abs(z);
+}
+
+export class ScoreStage {
+  private readonly cal: TailCalibrator;
+  readonly alarm: AlarmPolicy;
+  /** Short exponential mean of recent raw scores (multi-bucket impact). */
+  private mb = 0;
+  /** Calibrated score of the last bucket, before the alarm policy. */
+  lastCalibrated = 0;
+
+  constructor(spec: StageSpec, state?: StageState, escalate = 75) {
+    this.cal = new TailCalibrator({ memory: spec.calibrationMemory, tailQuantile: spec.tailQuantile }, state?.cal);
+    this.alarm = new AlarmPolicy({ enter: spec.alertScore, quietBuckets: spec.quietBuckets, escalate }, state?.alarm);
+    if (state) this.mb = state.mb;
+  }
+
+  /**
+   * Scores one raw value: writes probability, score (after the alarm policy) and multi-bucket impact.
+   * `learn` false scores without adding the raw value to the calibration history.
+   */
+  score(out: DetectorOutput, raw: number, learn = true): number {
+    return this.scoreLevels(out, raw, -1, -1, learn);
+  }
+
+  /**
+   * Like `score`, with two K-sigma levels on the raw score: below `warnK` nothing is scored; from
+   * `warnK` a warning (1–49, ordered by the calibrated score); from `alertK` an alert (50–100).
+   * Negative levels disable the banding (plain calibrated score).
+   */
+  scoreLevels(out: DetectorOutput, raw: number, warnK: number, alertK: number, learn = true): number {
+    const p = this.cal.probability(raw);
+    let calibrated = scoreOfProbability(p);
+    if (warnK >= 0) {
+      calibrated = raw >= alertK ? 50 + calibrated / 2 : raw >= warnK ? 1 + 0.48 * calibrated : 0;
+    }
+    if (learn) this.cal.add(raw);
+    this.mb += 0.25 * (raw - this.mb);
+    this.lastCalibrated = calibrated;
+    out.probability = p;
+    out.score = this.alarm.apply(calibrated);
+    if (out.score > 0) {
+      const hi = Math.max(raw, 1e-12);
+      const v = 10 * Math.min(this.mb, hi) / hi - 5;
+      out.multiBucketImpact = Math.max(-5, Math.min(5, Math.round(v)));
+    } else {
+      out.multiBucketImpact = 0;
+    }
+    return calibrated;
+  }
+
+  /** Adds a raw score to calibration history without scoring (warm-up replay). */
+  learn(raw: number): void {
+    this.cal.add(raw);
+  }
+
+  /** A missing bucket: no score, the alarm counts it as quiet. */
+  missing(out: DetectorOutput): void {
+    this.alarm.skip();
+    this.lastCalibrated = 0;
+    out.probability = 1;
+    out.score = 0;
+    out.multiBucketImpact = 0;
+  }
+
+  toState(): StageState {
+    return { cal: this.cal.toState(), alarm: this.alarm.toState(), mb: this.mb };
+  }
+
+  memoryBytes(): number {
+    return this.cal.memoryBytes() + 64;
+  }
+}
+
+/** Resets the output to the cold-start shape (nothing known, nothing scored). */
+export function coldOutput(out: DetectorOutput): void {
+  out.typical = NaN;
+  out.lower = NaN;
+  out.upper = NaN;
+  out.probability = 1;
+  out.score = 0;
+  out.multiBucketImpact = 0;
+  out.kind = 'none';
+  out.explanation = '';
+}
+
+/** Spec helper: a number from the partial spec or the default, validated as finite and in range. */
+export function num(spec: Record<string, unknown> | undefined, key: string, def: number, min = -Infinity, max = Infinity): number {
+  const v = spec?.[key];
+  if (v === undefined || v === null) return def;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max) {
+    throw new VigilError('INVALID_ARGUMENT', `spec.${key} must be a number in [${min}, ${max}], got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+export function stageSpec(spec: Record<string, unknown> | undefined, defaults: Partial<StageSpec> = {}): StageSpec {
+  const d = { ...STAGE_DEFAULTS, ...defaults };
+  return {
+    calibrationMemory: num(spec, 'calibrationMemory', d.calibrationMemory, 10, 1e9),
+    tailQuantile: num(spec, 'tailQuantile', d.tailQuantile, 0.5, 0.9999),
+    alertScore: num(spec, 'alertScore', d.alertScore, 0, 100),
+    quietBuckets: num(spec, 'quietBuckets', d.quietBuckets, 1, 1e7),
+  };
+}
