@@ -9,6 +9,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   detect: () => import('./commands/detect.js'),
   demo: () => import('./commands/demo.js'),
   eval: () => import('./commands/eval.js'),
+  synth: () => import('./commands/synth.js'),
 };
 
 export function commandNames(): string[] {
