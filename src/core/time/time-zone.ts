@@ -13,6 +13,7 @@ import { VigilError } from '../errors.js';
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
+const CACHE_SLOTS = 8192;
 
 /** Converts wall-clock milliseconds (the local time read as if UTC) to epoch milliseconds. */
 export interface WallClockResolver {
@@ -53,8 +54,12 @@ export function makeWallClockResolver(timeZone: string | undefined): WallClockRe
 class IanaResolver implements WallClockResolver {
   readonly isUtc = false;
   private readonly zone: IANAZone;
-  /** wall hour → offset ms valid for the whole hour, or NaN when a transition is near. */
-  private readonly cache = new Map<number, number>();
+  /**
+   * Direct-mapped cache, wall hour → offset ms valid for the whole hour (NaN when a transition is
+   * near). 8192 slots cover 11 months of consecutive hours without a collision.
+   */
+  private readonly cacheHour = new Float64Array(CACHE_SLOTS).fill(NaN);
+  private readonly cacheOffset = new Float64Array(CACHE_SLOTS);
   private lastHour = NaN;
   private lastOffset = NaN;
 
@@ -65,11 +70,13 @@ class IanaResolver implements WallClockResolver {
   toUtc(wallMs: number): number {
     const hour = Math.floor(wallMs / HOUR);
     if (hour === this.lastHour) return wallMs - this.lastOffset;
-    let off = this.cache.get(hour);
-    if (off === undefined) {
+    const slot = hour & (CACHE_SLOTS - 1);
+    let off: number;
+    if (this.cacheHour[slot] === hour) off = this.cacheOffset[slot];
+    else {
       off = this.hourOffset(hour * HOUR);
-      if (this.cache.size >= 100_000) this.cache.clear();
-      this.cache.set(hour, off);
+      this.cacheHour[slot] = hour;
+      this.cacheOffset[slot] = off;
     }
     if (off === off) {
       this.lastHour = hour;
