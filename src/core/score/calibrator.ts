@@ -1,8 +1,8 @@
 /**
  * Maps a detector's raw surprise (−ln probability, in nats) to Vigil's 0–100 record score, on one
  * scale for every series. Two views are combined:
- *   - the model's own surprise, read through fixed anchors (p = 1e-2 → 0, 1e-4 → 25, 1e-6 → 50,
- *     1e-10 → 75, 1e-20 → 100), so a well-calibrated model's probabilities mean what they say;
+ *   - the model's own surprise, read through fixed anchors (p = 1e-3 → 0, 1e-5 → 25, 1e-7 → 50,
+ *     1e-11 → 75, 1e-20 → 100), so a well-calibrated model's probabilities mean what they say;
  *   - the empirical rarity of that surprise in the series' own (exponentially decayed) history, so a
  *     model that is over-confident on a heavy-tailed series cannot flood the user with alerts: a
  *     surprise is capped at a few nats above how rare it actually is here.
@@ -13,10 +13,10 @@ const BINS = 96; // covers 0 … 48 nats; larger surprises fall into the last bi
 
 /** (surprise in nats, score) anchors; linear in between. */
 const ANCHORS: ReadonlyArray<readonly [number, number]> = [
-  [4.605, 0],
-  [9.21, 25],
-  [13.82, 50],
-  [23.03, 75],
+  [6.908, 0],
+  [11.51, 25],
+  [16.12, 50],
+  [25.33, 75],
   [46.05, 100],
 ];
 

@@ -36,9 +36,9 @@ const DAY = 86_400_000;
 const WEEK = 7 * DAY;
 const TYPE = 'default';
 const VERSION = 1;
-/** Level tracker speeds. */
-const ALPHAS = [0.03, 0.12, 0.4] as const;
-const NT = ALPHAS.length;
+/** Level tracker speeds: the slowest is set per series (about half a day with daily seasonality). */
+const FAST_ALPHAS = [0.12, 0.4] as const;
+const NT = FAST_ALPHAS.length + 1;
 /** Mean absolute deviation of a standard normal: σ ≈ MAD / 0.7979. */
 const MAD_TO_SIGMA = 1 / 0.7978845608;
 const Z95 = 1.959963985;
@@ -115,6 +115,9 @@ export class DefaultDetector implements Detector {
   private recentPos = 0;
   private readonly decaySel: number;
   private readonly decayLong: number;
+  private readonly alphas: Float64Array;
+  /** An event longer than this is taken as the new normal: the levels move to the data. */
+  private readonly maxEventBuckets: number;
 
   constructor(context: DetectorContext, spec: Partial<DefaultDetectorSpec> = {}) {
     this.spec = { ...DEFAULT_SPEC, ...spec };
@@ -143,6 +146,9 @@ export class DefaultDetector implements Detector {
     this.alarm = new AlarmPolicy(this.spec.quietBuckets);
     this.recent = new Float64Array(this.spec.shiftRun);
     this.decaySel = Math.exp(-Math.LN2 / Math.max(20, Math.min(this.spec.selectionHalfLife, 4 * (this.seasons[0]?.periodBuckets ?? 288))));
+    const firstPeriod = this.seasons[0]?.periodBuckets ?? 0;
+    this.alphas = Float64Array.of(firstPeriod > 0 ? Math.min(0.03, 2 / (firstPeriod + 1)) : 0.03, ...FAST_ALPHAS);
+    this.maxEventBuckets = firstPeriod > 0 ? Math.max(12, firstPeriod >> 1) : 48;
     this.decayLong = Math.exp(-Math.LN2 / Math.max(50, this.seasons.length > 1 ? this.seasons[1].periodBuckets : (this.seasons[0]?.periodBuckets ?? 288)));
   }
 
@@ -212,9 +218,13 @@ export class DefaultDetector implements Detector {
     if (warm) {
       z = (value - typical) / sigma;
       single = this.sideSurprise(z);
-      // sustained deviation: EW mean of z against its own learned spread
-      const a = 0.25;
-      const m = (1 - a) * this.mShort + a * clampAbs(z, 10);
+      // sustained deviation: the EW mean of the *slow* tracker's residual against its own learned
+      // spread. The fast trackers follow a day that looks like a Sunday within a few buckets; the
+      // slow one keeps expecting a weekday, so the whole day stands out as one event.
+      const slowTypical = hA.level[0] + hA.trend[0] + seasA;
+      const a = 0.1;
+      const slowScale = Math.max(hA.err[0] * MAD_TO_SIGMA, sigma);
+      const m = (1 - a) * this.mShort + a * clampAbs((value - slowTypical) / slowScale, 10);
       const sdM = Math.sqrt(Math.max(this.m2, a / (2 - a)));
       multi = this.sideSurprise(m / sdM) - Math.LN2;
       // variance increase: EW mean of z² against its learned mean and spread
@@ -225,7 +235,8 @@ export class DefaultDetector implements Detector {
       this.mShort = m;
       this.vShort = v;
       const lr = 1 - this.decayLong;
-      this.m2 += lr * (m * m - this.m2);
+      // the spread learns from bounded values so an anomaly cannot widen it much
+      this.m2 += lr * (Math.min(m * m, 16 * Math.max(this.m2, a / (2 - a))) - this.m2);
       this.vMean += lr * (v - this.vMean);
       this.vVar += lr * ((v - this.vMean) * (v - this.vMean) - this.vVar);
     }
@@ -341,7 +352,8 @@ export class DefaultDetector implements Detector {
           h.scale = Number.isNaN(h.scale) ? ar : h.scale + 0.02 * (target - h.scale);
         }
         const rc = r > clip ? clip : r < -clip ? -clip : r;
-        const a = ALPHAS[k];
+        // during an anomalous event the slow tracker holds on to what normal looked like
+        const a = k === 0 && this.alarm.inEvent ? this.alphas[0] * 0.1 : this.alphas[k];
         h.level[k] = pred + a * rc;
         h.trend[k] = 0.98 * h.trend[k] + a * 0.05 * rc;
       }
@@ -393,6 +405,19 @@ export class DefaultDetector implements Detector {
       this.run = 0;
     }
 
+    // an event that lasts this long is the new normal (a level shift): adopt the fast level
+    if (!shifted && this.alarm.inEvent && this.alarm.length >= this.maxEventBuckets) {
+      for (const h of this.hyps) {
+        const fast = h.level[NT - 1];
+        for (let k = 0; k < NT - 1; k++) {
+          h.level[k] = fast;
+          h.trend[k] = 0;
+        }
+      }
+      this.mShort = 0;
+      this.alarm.restore({ inEvent: false, eventMax: 0, quiet: 0, length: 0 });
+      shifted = true;
+    }
     this.selectHypothesis();
     return shifted;
   }
