@@ -2,7 +2,8 @@ import { Script, createContext, runInContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { syntheticSeries } from './sample-series.js';
 import { echartsBrowserSource, formatNumber } from './html.js';
-import { renderChart } from './render.js';
+import { buildChartOption } from './option.js';
+import { renderChart, svgOf } from './render.js';
 
 function scripts(html: string): { attrs: string; body: string }[] {
   return [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)].map((m) => ({ attrs: m[1], body: m[2] }));
@@ -35,6 +36,17 @@ describe('HTML chart', () => {
     expect(actual.data.some((d: [number, number | null]) => d[1] === null)).toBe(true); // gaps
     const markers = option.series.filter((x: { id: string }) => x.id.includes('-anomaly-'));
     expect(markers.reduce((n: number, x: { data: unknown[] }) => n + x.data.length, 0)).toBe(s.anomalies.length);
+  });
+
+  it('has an option ECharts accepts (slider, toolbox, several panels)', () => {
+    const built = buildChartOption([syntheticSeries({ points: 400 }), syntheticSeries({ points: 400, seed: 9, timeZone: 'America/New_York' })], {
+      width: 1000,
+      height: 600,
+      interactive: true,
+    });
+    const svg = svgOf(built, 1000, 600);
+    expect(svg).toContain('<svg');
+    expect(built.option.dataZoom).toHaveLength(2);
   });
 
   it('lists anomalies in a table sorted by time', async () => {

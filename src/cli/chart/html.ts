@@ -133,6 +133,8 @@ const CLIENT_JS = String.raw`
       if (!byPanel[panel]) { byPanel[panel] = []; order.push(panel); }
       var v = p.value || [];
       var line = null;
+      var rank = { actual: 0, isolated: 0, typical: 1, 'band-upper': 2, forecast: 3, 'f80-upper': 4, 'f95-upper': 5 }[kind];
+      if (rank === undefined) rank = 6;
       if (kind === 'actual' || kind === 'typical' || kind === 'forecast') {
         line = dot(p.color) + esc(p.seriesName) + ': <b>' + num(v[1]) + '</b>';
       } else if (kind === 'isolated') {
@@ -147,14 +149,15 @@ const CLIENT_JS = String.raw`
             (r.label ? '<br>&nbsp;&nbsp;&nbsp;' + esc(r.label) : '');
         }
       }
-      if (line) byPanel[panel].push(line);
+      if (line) byPanel[panel].push({ rank: rank, html: line });
     });
-    var out = ['<div style="font-weight:bold;margin-bottom:4px">' + esc(wall(t)) + ' <span style="color:#888;font-weight:normal">' + esc(meta.panels[0].timeZone) + '</span></div>'];
+    var out = '<div style="font-weight:bold;margin-bottom:4px">' + esc(wall(t)) + ' <span style="color:#888;font-weight:normal">' + esc(meta.panels[0].timeZone) + '</span></div>';
     order.forEach(function (panel) {
-      if (meta.panels.length > 1) out.push('<div style="margin-top:4px;color:#555">' + esc(meta.panels[panel].title) + '</div>');
-      out = out.concat(byPanel[panel]);
+      if (meta.panels.length > 1) out += '<div style="margin-top:4px;color:#555">' + esc(meta.panels[panel].title) + '</div>';
+      var lines = byPanel[panel].sort(function (a, b) { return a.rank - b.rank; });
+      out += lines.map(function (l) { return '<div>' + l.html + '</div>'; }).join('');
     });
-    return out.join('<br>');
+    return out;
   }
   option.tooltip.formatter = formatTooltip;
   chart.setOption(option);

@@ -186,7 +186,7 @@ export function buildChartOption(input: ChartSeries | ChartSeries[], layout: Lay
 
   const left = 16;
   const right = 28;
-  const headerH = single ? 78 : omitted > 0 ? 62 : 44;
+  const headerH = single ? 104 : omitted > 0 ? 62 : 44;
   const footerH = interactive ? 46 : 4;
   const panelTitleH = single ? 0 : 26;
   const axisH = 32;
@@ -212,9 +212,12 @@ export function buildChartOption(input: ChartSeries | ChartSeries[], layout: Lay
     });
   }
 
+  const chartZone = panels[0].timeZone ?? 'UTC';
+  const chartShift = makeTimeShift(panels[0].timeZone);
   panels.forEach((s, p) => {
-    const zone = s.timeZone ?? 'UTC';
-    const shift: TimeShift = makeTimeShift(s.timeZone);
+    // one zone per chart (the first series'), so linked panels line up in real time
+    const zone = chartZone;
+    const shift: TimeShift = chartShift;
     const summary = summariseAnomalies(s.anomalies);
     panelInfo.push({ title: s.title, timeZone: zone, summary });
     const [rawLo, rawHi] = extent(s);
@@ -230,7 +233,7 @@ export function buildChartOption(input: ChartSeries | ChartSeries[], layout: Lay
         subtext: [s.subtitle, summary, zoneNote].filter(Boolean).join('  ·  '),
         left,
         top: 10,
-        itemGap: 8,
+        itemGap: 10,
         textStyle: { fontSize: 17, fontWeight: 'bold', color: CHART_COLOURS.text },
         subtextStyle: { fontSize: 12, color: CHART_COLOURS.subtext },
       });
@@ -270,6 +273,9 @@ export function buildChartOption(input: ChartSeries | ChartSeries[], layout: Lay
       x.axisLabel.customValues = ticks.values;
       x.axisTick.customValues = ticks.values;
       x.axisLabel.labels = ticks.labels;
+      // keep labels at the very ends inside the chart
+      if (ticks.values[0] - shift(range[0]) < ((shift(range[1]) - shift(range[0])) * 40) / plotWidth) x.axisLabel.alignMinLabel = 'left';
+      if (shift(range[1]) - ticks.values[ticks.values.length - 1] < ((shift(range[1]) - shift(range[0])) * 40) / plotWidth) x.axisLabel.alignMaxLabel = 'right';
     }
     yAxes.push({
       type: 'value',
@@ -514,8 +520,9 @@ export function buildChartOption(input: ChartSeries | ChartSeries[], layout: Lay
     title: titles,
     legend: {
       data: legendData,
-      top: single ? 14 : omitted > 0 ? 36 : 12,
-      right: right,
+      // a row of its own (left-aligned) so it never collides with a long title or subtitle
+      top: single ? 62 : omitted > 0 ? 36 : 12,
+      left,
       itemWidth: 16,
       itemHeight: 9,
       itemGap: 12,
@@ -543,8 +550,7 @@ export function buildChartOption(input: ChartSeries | ChartSeries[], layout: Lay
     ];
     option.toolbox = {
       right: 8,
-      bottom: 40,
-      orient: 'vertical',
+      top: 8,
       feature: { dataZoom: { yAxisIndex: 'none' }, restore: {}, saveAsImage: { title: 'PNG' } },
     };
   }

@@ -68,7 +68,7 @@ describe('SVG', () => {
     const svg = await renderChart(small(), 'svg');
     assertWellFormed(svg);
     expect(() => new Resvg(svg)).not.toThrow();
-    expect(svg).toMatch(/^<svg[^>]*width="1200"[^>]*height="440"/);
+    expect(svg).toMatch(/^<svg[^>]*width="1200"[^>]*height="460"/);
     expect(svg).toContain('fill="rgb(112,160,214)"'); // the 95 % band
     expect(actualPath(svg).length).toBeGreaterThan(100);
     expect(svg).toContain('stroke="#6b93c4"'); // typical
@@ -146,7 +146,7 @@ describe('PNG', () => {
     try {
       const warnings: string[] = [];
       const png = await renderChart(small(), 'png', { warn: (m) => warnings.push(m) });
-      expect(pngSize(png)).toEqual([1200, 440]);
+      expect(pngSize(png)).toEqual([1200, 460]);
       expect(warnings.join()).toMatch(/no font/);
     } finally {
       if (saved === undefined) delete process.env.VIGIL_CHART_FONT;

@@ -13,9 +13,9 @@ import type { ChartFormat, ChartOptions, ChartSeries } from './types.js';
 
 export const DEFAULT_WIDTH = 1200;
 
-/** Default height: 440 px for one panel, 240 px per panel (plus header) for several. */
+/** Default height: 460 px for one panel, 240 px per panel (plus header) for several. */
 export function defaultHeight(panels: number, interactive: boolean): number {
-  const base = panels <= 1 ? 440 : 56 + panels * 240;
+  const base = panels <= 1 ? 460 : 56 + panels * 240;
   return base + (interactive ? 46 : 0);
 }
 

@@ -48,7 +48,10 @@ export interface ChartSeries {
   forecast?: ChartForecast;
   /** Y-axis name, e.g. "count" or "mean(latency_ms)". */
   valueLabel?: string;
-  /** IANA zone for the time axis and labels (default "UTC"). */
+  /**
+   * IANA zone for the time axis and labels (default "UTC"). With several panels the first
+   * series' zone applies to the whole chart.
+   */
   timeZone?: string;
 }
 
@@ -57,7 +60,7 @@ export type ChartFormat = 'svg' | 'png' | 'html';
 export interface ChartOptions {
   /** Pixel width (default 1200). */
   width?: number;
-  /** Pixel height; default 440 for one panel, 260 per panel otherwise. */
+  /** Pixel height; default 460 for one panel, 260 per panel otherwise. */
   height?: number;
   /** Called with human-readable warnings (e.g. no font found for PNG text). */
   warn?: (message: string) => void;
