@@ -1,7 +1,8 @@
 /**
  * Runs one detector over every file of a corpus, in parallel across cores with worker threads
- * (one per core, up to the number of files, largest files first), or in-process when `jobs` is 1
- * or when running from TypeScript sources (tests), where worker threads cannot load `.ts` files.
+ * (up to one per core and per file, largest files first) when the work is worth it, or in-process
+ * when `jobs` is 1 or when running from TypeScript sources (tests), where worker threads cannot
+ * load `.ts` files.
  */
 import { availableParallelism } from 'node:os';
 import { statSync } from 'node:fs';
@@ -21,6 +22,8 @@ export interface RunDetectorOptions {
   jobs?: number;
   /** Extra modules that register detectors (workers load them too). */
   modules?: readonly string[];
+  /** Start workers only when the work left is estimated above this many seconds (default 1; 0: always). */
+  spawnAfterSeconds?: number;
 }
 
 export interface CorpusScores {
@@ -43,30 +46,33 @@ export async function runDetector(files: readonly CorpusFile[], options: RunDete
     live: options.live,
     outPath: options.outDir ? resultsPath(options.outDir, options.detector, f) : undefined,
   }));
-  const jobs = Math.max(1, Math.min(options.jobs ?? availableParallelism(), files.length));
-  let results: ScoreResult[];
-  if (jobs === 1 || !WORKERS_AVAILABLE) {
-    results = tasks.map((t) => scoreFile(t));
-  } else {
-    results = await runInWorkers(tasks, jobs, options.modules ?? []);
-  }
+  const jobs = WORKERS_AVAILABLE ? Math.max(1, Math.min(options.jobs ?? availableParallelism(), files.length)) : 1;
+  const results = await runTasks(tasks, jobs, options.modules ?? [], options.spawnAfterSeconds ?? 1);
   const detectorMs = results.reduce((a, r) => a + r.detectorMs, 0);
   return { results, seconds: (performance.now() - t0) / 1000, detectorSeconds: detectorMs / 1000 };
 }
 
-function runInWorkers(tasks: ScoreTask[], jobs: number, modules: readonly string[]): Promise<ScoreResult[]> {
-  // largest first, so the long files do not finish last
-  const order = tasks.map((_, i) => i).sort((a, b) => size(tasks[b].path) - size(tasks[a].path));
+/**
+ * Scores the tasks, largest file first, on this thread; once the work left is estimated above
+ * `spawnAfterSeconds`, starts `jobs − 1` worker threads that take files from the same queue (a
+ * worker costs a cold start and a cold JIT, which small corpora and fast detectors never repay).
+ */
+function runTasks(tasks: ScoreTask[], jobs: number, modules: readonly string[], spawnAfterSeconds: number): Promise<ScoreResult[]> {
+  const sizes = tasks.map((t) => size(t.path));
+  const order = tasks.map((_, i) => i).sort((a, b) => sizes[b] - sizes[a]);
+  const totalBytes = sizes.reduce((a, b) => a + b, 0);
   const results: ScoreResult[] = new Array(tasks.length);
   return new Promise((resolvePromise, reject) => {
     let next = 0;
     let done = 0;
-    let failed = false;
+    let settled = false;
+    let doneBytes = 0;
     const workers: Worker[] = [];
+    const t0 = performance.now();
     const finish = (err?: Error): void => {
-      if (failed) return;
-      if (err) failed = true;
+      if (settled) return;
       if (err || done === tasks.length) {
+        settled = true;
         for (const w of workers) void w.terminate();
         if (err) reject(err);
         else resolvePromise(results);
@@ -78,25 +84,50 @@ function runInWorkers(tasks: ScoreTask[], jobs: number, modules: readonly string
         w.postMessage({ id, task: tasks[id] });
       }
     };
-    for (let k = 0; k < jobs; k++) {
-      const w = new Worker(new URL('./score-worker.js', import.meta.url), { workerData: { modules: [...modules] } });
-      workers.push(w);
-      w.on('message', (msg: { id: number; result?: ScoreResult; error?: { message: string; code?: string } }) => {
-        if (msg.error) {
-          const code = msg.error.code;
-          finish(code === 'UNKNOWN_DETECTOR' || code === 'INVALID_ARGUMENT' || code === 'PARSE_ERROR'
-            ? new VigilError(code, `${tasks[msg.id].path}: ${msg.error.message}`)
-            : new VigilError('INTERNAL', `${tasks[msg.id].path}: ${msg.error.message}`));
+    const spawn = (): void => {
+      for (let k = 1; k < jobs && next < order.length; k++) {
+        const w = new Worker(new URL('./score-worker.js', import.meta.url), { workerData: { modules: [...modules] } });
+        workers.push(w);
+        w.on('message', (msg: { id: number; result?: ScoreResult; error?: { message: string; code?: string } }) => {
+          if (msg.error) {
+            const code = msg.error.code;
+            const known = code === 'UNKNOWN_DETECTOR' || code === 'INVALID_ARGUMENT' || code === 'PARSE_ERROR';
+            finish(new VigilError(known ? code : 'INTERNAL', `${tasks[msg.id].path}: ${msg.error.message}`));
+            return;
+          }
+          results[msg.id] = msg.result!;
+          done++;
+          feed(w);
+          finish();
+        });
+        w.on('error', (err) => finish(err));
+        feed(w);
+      }
+    };
+    // this thread works the queue too, one file per turn of the event loop
+    const step = (): void => {
+      if (settled) return;
+      if (next < order.length) {
+        const id = order[next++];
+        try {
+          results[id] = scoreFile(tasks[id]);
+        } catch (err) {
+          finish(err as Error);
           return;
         }
-        results[msg.id] = msg.result!;
         done++;
-        feed(w);
+        doneBytes += sizes[id];
+        if (workers.length === 0 && jobs > 1 && next < order.length) {
+          const elapsed = (performance.now() - t0) / 1000;
+          const left = (elapsed / Math.max(1, doneBytes)) * (totalBytes - doneBytes);
+          if (left > spawnAfterSeconds) spawn();
+        }
         finish();
-      });
-      w.on('error', (err) => finish(err));
-      feed(w);
-    }
+        setImmediate(step);
+      }
+    };
+    if (tasks.length === 0) finish();
+    else step();
   });
 }
 
