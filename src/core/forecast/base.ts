@@ -35,11 +35,14 @@ export const naiveCore: ModelCore = (y) => {
   };
 };
 
-/** Resolves the periods option: given (1 or [] means none) or detected. */
+/**
+ * Resolves the periods option: given (in the caller's order; 1 or [] means none) or detected
+ * (strongest first). Single-period models use the first.
+ */
 export function resolvePeriods(y: Float64Array, period: ForecasterOptions['period']): number[] {
   if (period === undefined) return detectPeriods(y);
   const list = Array.isArray(period) ? period : [period];
-  return list.filter((p) => Number.isInteger(p) && p > 1).sort((a, b) => a - b);
+  return list.filter((p) => Number.isInteger(p) && p > 1);
 }
 
 /** Cleans a history: events < n become missing, gaps are interpolated. Returns the effect of events too. */
@@ -106,7 +109,7 @@ export class CoreForecaster implements Forecaster {
     // cycles of the longest period
     const periods = resolvePeriods(cleaned.clean, this.opts.period);
     let w = this.opts.fitWindow;
-    if (w !== undefined && periods.length > 0) w = Math.max(w, (this.opts.seasonalCycles ?? 4) * periods[periods.length - 1]);
+    if (w !== undefined && periods.length > 0) w = Math.max(w, (this.opts.seasonalCycles ?? 4) * Math.max(...periods));
     const clean = w !== undefined && w > 0 && cleaned.clean.length > w ? cleaned.clean.subarray(cleaned.clean.length - w) : cleaned.clean;
     this.offset = cleaned.clean.length - clean.length;
     this.y = clean;
@@ -151,7 +154,7 @@ export class CoreForecaster implements Forecaster {
     const y = this.history;
     let mean = fit.forecast(h);
     if (!finiteAll(mean)) mean = naiveCore(y, { periods: [] }).forecast(h);
-    const burnIn = Math.max(10, 2 * (this.periods[this.periods.length - 1] ?? 1));
+    const burnIn = Math.max(10, 2 * Math.max(1, ...this.periods));
     const intervals = makeIntervals(y, fit, mean, levels, { window: this.opts.calibrationWindow, mode: this.opts.intervals, burnIn });
     if (this.eventEffect !== 0) {
       const n = y.length + this.offset;

@@ -44,6 +44,7 @@ export const seasonalNaiveCore: ModelCore = (y, ctx) => {
  */
 export function withSeasonalAdjustment(core: ModelCore, strictR = false): ModelCore {
   return (y, ctx) => {
+    // the first period: the strongest detected, or the first given
     const m = ctx.periods[0] ?? 1;
     const n = y.length;
     const cycles = ctx.seasonalCycles;

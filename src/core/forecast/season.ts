@@ -131,7 +131,7 @@ export function allPositive(y: Float64Array): boolean {
 /**
  * Detects seasonal periods from the autocorrelation of the differenced series: local maxima of the
  * ACF above `threshold` (and the 90 % limit), strongest first, at most `max` periods, each needing
- * at least `minCycles` cycles of history. Returns [] when nothing is seasonal.
+ * at least `minCycles` cycles of history, strongest first. Returns [] when nothing is seasonal.
  */
 export function detectPeriods(y: Float64Array, opts: { maxPeriod?: number; max?: number; threshold?: number; minCycles?: number } = {}): number[] {
   const n = y.length;
@@ -141,27 +141,36 @@ export function detectPeriods(y: Float64Array, opts: { maxPeriod?: number; max?:
   // detrend by a first difference so trends do not masquerade as long periods
   const d = new Float64Array(n - 1);
   for (let i = 1; i < n; i++) d[i - 1] = y[i] - y[i - 1];
-  const r = acf(d, maxPeriod + 1);
+  // harmonic-averaged autocorrelation: R(k) = mean of r(k), r(2k), r(3k) (those within reach).
+  // A true period repeats at its multiples, a neighbour that wins r(k) by noise does not, so
+  // R peaks sharply at the period itself.
+  const reach = Math.min(n - 3, 2 * maxPeriod + 2);
+  const rr = acf(d, reach);
+  const r = new Float64Array(maxPeriod + 2);
+  for (let k = 1; k <= maxPeriod + 1; k++) {
+    let s = 0;
+    let c = 0;
+    for (let i = 1; i <= 3 && i * k <= reach; i++) {
+      s += rr[i * k];
+      c++;
+    }
+    r[k] = s / c;
+  }
   const limit = 1.645 / Math.sqrt(n);
   const threshold = Math.max(opts.threshold ?? 0.2, 2 * limit);
-  const peaks: { lag: number; r: number }[] = [];
+  // peaks in ascending lag order; a multiple of an accepted period counts only when its
+  // autocorrelation clearly beats the base's (a weekly cycle on top of a daily one), so the
+  // harmonics of one cycle (48, 72, 96 … of 24) are not taken for periods of their own
+  const accepted: { lag: number; r: number }[] = [];
   for (let k = 2; k <= maxPeriod; k++) {
-    if (r[k] > threshold && r[k] >= r[k - 1] && r[k] >= r[k + 1]) peaks.push({ lag: k, r: r[k] });
+    if (!(r[k] > threshold && r[k] >= r[k - 1] && r[k] >= r[k + 1])) continue;
+    const bases = accepted.filter((a) => k % a.lag === 0 || Math.abs(k / a.lag - Math.round(k / a.lag)) * a.lag <= 1);
+    if (bases.some((b) => !(k >= 4 * b.lag && r[k] > b.r + 0.05))) continue;
+    accepted.push({ lag: k, r: r[k] });
   }
-  peaks.sort((a, b) => b.r - a.r);
-  const chosen: number[] = [];
-  for (const p of peaks) {
-    // skip multiples / near-multiples of a stronger chosen period (harmonics)
-    if (chosen.some((c) => p.lag % c === 0 || c % p.lag === 0)) {
-      // a multiple is kept only when clearly a distinct cycle (e.g. 168 beside 24): its peak must
-      // beat the shorter period's
-      const base = chosen.find((c) => p.lag % c === 0);
-      if (!(base !== undefined && p.lag >= 4 * base && p.r > 0.9 * r[base])) continue;
-    }
-    chosen.push(p.lag);
-    if (chosen.length >= (opts.max ?? 2)) break;
-  }
-  return chosen.sort((a, b) => a - b);
+  accepted.sort((a, b) => b.r - a.r);
+  const chosen = accepted.slice(0, opts.max ?? 2).map((a) => a.lag);
+  return chosen;
 }
 
 /**
