@@ -124,7 +124,10 @@ export class DefaultDetector implements Detector {
     validateSpec(this.spec);
     if (!(context.bucketSpanMs > 0)) throw new VigilError('INVALID_ARGUMENT', 'bucket span must be positive');
     this.context = { bucketSpanMs: context.bucketSpanMs, side: context.side ?? 'both', isCount: context.isCount ?? false };
-    this.coldStartBuckets = this.spec.coldStart;
+    // cold start: the stated minimum, or one day of buckets when a daily season is a candidate,
+    // so the first morning's ramp is not reported before the model has seen a day
+    const span0 = context.bucketSpanMs;
+    this.coldStartBuckets = Math.max(this.spec.coldStart, DAY % span0 === 0 && DAY / span0 >= 4 ? Math.min(DAY / span0, 1000) : 0);
     const span = context.bucketSpanMs;
     // candidate seasonal periods: daily for sub-daily buckets, weekly when it spans enough buckets
     if (DAY % span === 0 && DAY / span >= 4) this.seasons.push(new SeasonalProfile(DAY, span, this.spec.maxSlots, this.spec.seasonalGamma));
@@ -214,7 +217,7 @@ export class DefaultDetector implements Detector {
     let multi = 0;
     let varSurprise = 0;
     let z = 0;
-    const warm = this.n >= this.spec.coldStart && !Number.isNaN(typical) && sigma > 0;
+    const warm = this.n >= this.coldStartBuckets && !Number.isNaN(typical) && sigma > 0;
     if (warm) {
       z = (value - typical) / sigma;
       single = this.sideSurprise(z);
