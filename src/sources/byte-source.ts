@@ -9,8 +9,8 @@ import { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { VigilError } from '../core/errors.js';
 
-/** Where records come from: a path, "-" (stdin), a Readable, or an async iterable of byte chunks. */
-export type SeriesInput = string | NodeJS.ReadableStream | AsyncIterable<Uint8Array | string>;
+/** Where records come from: a path, "-" (stdin), bytes in memory, a Readable, or an async iterable of byte chunks. */
+export type SeriesInput = string | Uint8Array | NodeJS.ReadableStream | AsyncIterable<Uint8Array | string>;
 
 export interface ByteSourceInfo {
   compressed: boolean;
@@ -37,8 +37,14 @@ async function openRaw(input: SeriesInput): Promise<AsyncIterable<unknown>> {
     }
     return createReadStream(input, { highWaterMark: READ_CHUNK });
   }
+  if (input instanceof Uint8Array) {
+    const bytes = input;
+    return (async function* () {
+      yield bytes;
+    })();
+  }
   if (typeof (input as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function') return input as AsyncIterable<unknown>;
-  throw new VigilError('INVALID_ARGUMENT', 'input must be a path, "-", a Readable or an async iterable of bytes');
+  throw new VigilError('INVALID_ARGUMENT', 'input must be a path, "-", bytes, a Readable or an async iterable of bytes');
 }
 
 /**

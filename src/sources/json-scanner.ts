@@ -99,8 +99,8 @@ export class JsonRecordHandler {
     let o: unknown;
     try {
       o = JSON.parse(text);
-    } catch (e) {
-      noteBadRow(report, 'malformed', pos, null, () => `bad JSON (${(e as Error).message.replace(/^[^:]*JSON[^:]*: ?/, '')}): ${text.trim().slice(0, 60)}`);
+    } catch {
+      noteBadRow(report, 'malformed', pos, null, () => `bad JSON: ${text.trim().slice(0, 80)}`);
       return;
     }
     if (o === null || typeof o !== 'object' || Array.isArray(o)) {
@@ -307,8 +307,11 @@ export class JsonArrayScanner {
           break; // the ',' or ']' is handled by BetweenElements
         }
         case A.After:
-          if (!isSpace(c)) this.noteTrailing(`unexpected text after the array: ${JSON.stringify(b.toString('utf8', i, Math.min(n, i + 40)))}`);
-          i = n;
+          if (isSpace(c)) i++;
+          else {
+            this.noteTrailing(`unexpected text after the array: ${JSON.stringify(b.toString('utf8', i, Math.min(n, i + 40)))}`);
+            i = n;
+          }
           break;
       }
     }
