@@ -11,6 +11,15 @@ import { timeTicks } from './time-axis.js';
 import { formatWallClock, makeTimeShift, shiftTimes, type TimeShift } from './time-zone.js';
 import type { ChartAnomaly, ChartSeries } from './types.js';
 
+/**
+ * Static charts merge same-severity anomaly markers that fall on the same pixel when a panel has
+ * more anomalies than this (the interactive chart keeps every marker for zooming).
+ */
+export const DEDUPE_ABOVE = 1000;
+
+/** Above this many markers of one severity a static chart draws them as one path. */
+export const LARGE_MARKERS = 2000;
+
 /** Most panels drawn in one chart; further series are summarised in the header. */
 export const MAX_PANELS = 12;
 
@@ -292,6 +301,16 @@ export function buildChartOption(input: ChartSeries | ChartSeries[], layout: Lay
     });
 
     const times = shiftTimes(s.times, shift);
+    // y extent of what is drawn, to find markers that would land on the same pixel
+    let yLo = Infinity;
+    let yHi = -Infinity;
+    const see = (arr: Float64Array) => {
+      for (let i = 0; i < arr.length; i++) {
+        const v = arr[i];
+        if (v < yLo) yLo = v;
+        if (v > yHi) yHi = v;
+      }
+    };
     const sRange: [number, number] = [shift(range[0]), shift(range[1])];
 
     // 1. model bounds band
@@ -305,6 +324,7 @@ export function buildChartOption(input: ChartSeries | ChartSeries[], layout: Lay
         columns,
         sRange,
       );
+      b.channels.forEach(see);
       series.push(...bandSeries('band', NAMES.bounds, p, b.times, b.channels[0], b.channels[1], CHART_COLOURS.band, 1));
       legendNames.add(NAMES.bounds);
     }
@@ -345,6 +365,7 @@ export function buildChartOption(input: ChartSeries | ChartSeries[], layout: Lay
           columns,
           sRange,
         );
+        b.channels.forEach(see);
         series.push(...bandSeries(id, name, p, b.times, b.channels[0], b.channels[1], fill, 1));
         legendNames.add(name);
       }
@@ -393,6 +414,7 @@ export function buildChartOption(input: ChartSeries | ChartSeries[], layout: Lay
     }
     // 5. actual line with gaps, plus dots for isolated points the line cannot show
     const a = downsampleLine(times, s.actual, columns, sRange);
+    see(a.values);
     const actualData = points(a.times, a.values);
     series.push({
       type: 'line',
@@ -436,11 +458,20 @@ export function buildChartOption(input: ChartSeries | ChartSeries[], layout: Lay
       });
     }
     // 6. anomalies: one scatter per severity, never downsampled
-    const bySeverity = new Map<Severity, { value: [number, number]; a: number }[]>();
+    const bySeverity = new Map<Severity, { value: [number, number | null]; a: number }[]>();
     const sorted = [...s.anomalies].sort((x, y) => x.time - y.time);
+    for (const an of sorted) if (Number.isFinite(an.value)) see(new Float64Array([an.value]));
+    // Static charts with many anomalies: a marker is merged into another of the same severity
+    // and at least its size drawn on the same pixel (visually lossless; keeps SVG/PNG bounded).
+    const dedupe = !interactive && sorted.length > DEDUPE_ABOVE && yHi >= yLo;
+    const cells = new Map<string, number>();
+    const xScale = plotWidth / Math.max(1, sRange[1] - sRange[0]);
+    const yScale = gridHeight / Math.max(1e-300, yHi - yLo);
     sorted.forEach((an: ChartAnomaly) => {
       const sev = severityOf(an.score);
       const i = bucketIndex(s.times, an.time);
+      // a marker for an anomaly on a missing value sits on the typical value
+      const y = Number.isFinite(an.value) ? an.value : valueAt(s.typical, i);
       rows.push({
         panel: p,
         series: s.title,
@@ -456,7 +487,17 @@ export function buildChartOption(input: ChartSeries | ChartSeries[], layout: Lay
         ...(an.label !== undefined ? { label: an.label } : {}),
       });
       const list = bySeverity.get(sev) ?? [];
-      list.push({ value: [shift(an.time), an.value], a: rows.length - 1 });
+      const x = shift(an.time);
+      if (dedupe && y !== null) {
+        const key = `${sev}|${Math.round((x - sRange[0]) * xScale)}|${Math.round((y - yLo) * yScale)}`;
+        const at = cells.get(key);
+        if (at !== undefined) {
+          if (an.score > rows[list[at].a].score) list[at] = { value: [x, y], a: rows.length - 1 };
+          return;
+        }
+        cells.set(key, list.length);
+      }
+      list.push({ value: [x, y], a: rows.length - 1 });
       bySeverity.set(sev, list);
     });
     const counts = countBySeverity(s.anomalies);
@@ -464,21 +505,23 @@ export function buildChartOption(input: ChartSeries | ChartSeries[], layout: Lay
       const list = bySeverity.get(sev);
       if (!list || counts[sev] === 0) continue;
       const name = SEVERITY_LABEL[sev];
+      // very many markers of one severity in a static chart: ECharts' "large" mode draws them as
+      // one path (uniform size: the band's middle score), which keeps SVG small and PNG fast
+      const large = !interactive && list.length > LARGE_MARKERS;
+      const bandMid = { none: 0, warning: 12.5, minor: 37.5, major: 62.5, critical: 87.5 }[sev];
       series.push({
         type: 'scatter',
         id: `p${p}-anomaly-${sev}`,
         name,
         xAxisIndex: p,
         yAxisIndex: p,
-        data: list.map((d) => ({
-          value: d.value,
-          a: d.a,
-          symbolSize: markerSize(rows[d.a].score),
-        })),
+        data: large
+          ? list.map((d) => d.value)
+          : list.map((d) => ({ value: d.value, a: d.a, symbolSize: markerSize(rows[d.a].score) })),
         symbol: 'circle',
-        itemStyle: { color: SEVERITY_COLOURS[sev], opacity: 1, borderColor: 'rgba(40, 40, 40, 0.55)', borderWidth: 0.8 },
+        ...(large ? { symbolSize: markerSize(bandMid), large: true, largeThreshold: LARGE_MARKERS } : { large: false }),
+        itemStyle: { color: SEVERITY_COLOURS[sev], opacity: 1, borderColor: 'rgba(40, 40, 40, 0.55)', borderWidth: large ? 0 : 0.8 },
         progressive: 0,
-        large: false,
         z: 10 + DRAW_ORDER.indexOf(sev),
       });
       legendNames.add(name);

@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { Resvg } from '@resvg/resvg-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SEVERITY_COLOURS } from '../../core/score/severity.js';
-import { resetFontChoice } from './fonts.js';
+import { chooseFont, resetFontChoice } from './fonts.js';
 import { syntheticSeries } from './sample-series.js';
 import { buildChartOption, MAX_PANELS } from './option.js';
-import { chartFormatOf, renderChart, writeChart } from './render.js';
+import { chartFormatOf, renderChart, svgOf, writeChart } from './render.js';
 import type { ChartSeries } from './types.js';
 
 /** Minimal XML well-formedness check: every tag closed in order, attributes quoted. */
@@ -139,6 +139,20 @@ describe('PNG', () => {
     expect(png.length).toBeGreaterThan(5_000);
   });
 
+  it.skipIf(chooseFont().source === null)('draws text when a font is found (none here: install fonts-dejavu-core)', () => {
+    const built = buildChartOption(small(), { width: 600, height: 300, interactive: false });
+    const svg = svgOf(built, 600, 300);
+    const dark = (font: ConstructorParameters<typeof Resvg>[1]) => {
+      const px = new Resvg(svg, font).render().pixels;
+      let n = 0;
+      // the title area, top-left 200 × 30 px
+      for (let y = 8; y < 38; y++) for (let x = 10; x < 210; x++) if (px[(y * 600 + x) * 4] < 128) n++;
+      return n;
+    };
+    expect(dark({ font: chooseFont().font })).toBeGreaterThan(100);
+    expect(dark({ font: { loadSystemFonts: false } })).toBe(0);
+  });
+
   it('still renders, with a warning, when no font is available', async () => {
     const saved = process.env.VIGIL_CHART_FONT;
     process.env.VIGIL_CHART_FONT = 'none';
@@ -178,6 +192,32 @@ describe('writeChart', () => {
 
   it('rejects absurd sizes', async () => {
     await expect(renderChart(small(), 'svg', { width: 10 })).rejects.toThrow(/out of range/);
+  });
+});
+
+describe('many anomalies', () => {
+  it('keeps static output bounded and every anomaly in the HTML', async () => {
+    const s = syntheticSeries({ points: 100_000, stepMs: 60_000, anomalies: 20_000 });
+    const svg = await renderChart(s, 'svg');
+    expect(svg.length).toBeLessThan(4_000_000);
+    const built = buildChartOption(s, { width: 1200, height: 500, interactive: true });
+    const markers = (built.option.series as { id: string; data: unknown[] }[])
+      .filter((x) => x.id.includes('-anomaly-'))
+      .reduce((n, x) => n + x.data.length, 0);
+    expect(markers).toBe(20_000);
+    expect(built.anomalies).toHaveLength(20_000);
+  }, 30_000);
+
+  it('merges only markers of one severity on the same pixel', () => {
+    const s = small();
+    const n = 1500;
+    s.anomalies = Array.from({ length: n }, (_, i) => ({ time: s.times[10], value: 10, score: i % 2 ? 90 : 30 }));
+    s.anomalies.push({ time: s.times[40], value: 18, score: 95 });
+    const built = buildChartOption(s, { width: 1200, height: 460, interactive: false });
+    const data = (id: string) => (built.option.series as { id: string; data: { value: number[] }[] }[]).find((x) => x.id === id)?.data ?? [];
+    expect(data('p0-anomaly-critical')).toHaveLength(2);
+    expect(data('p0-anomaly-minor')).toHaveLength(1);
+    expect(built.anomalies).toHaveLength(n + 1);
   });
 });
 
