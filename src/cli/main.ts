@@ -10,6 +10,8 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   demo: () => import('./commands/demo.js'),
   eval: () => import('./commands/eval.js'),
   synth: () => import('./commands/synth.js'),
+  forecast: () => import('./commands/forecast.js'),
+  'eval-forecast': () => import('./commands/eval-forecast.js'),
 };
 
 export function commandNames(): string[] {
