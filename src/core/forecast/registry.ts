@@ -32,7 +32,7 @@ export const autoCore = (): ModelCore => combineCores([sesCore, dampedCore, thet
 export const AUTO_DEFAULTS: ForecasterOptions = { fitWindow: 200, seasonalCycles: 4 };
 
 const MODELS: ModelInfo[] = [
-  { name: 'naive', summary: 'last value', core: () => naiveCore, minLength: 1 },
+  { name: 'naive', summary: 'last value', core: () => naiveCore, minLength: 1, defaults: { period: 1 } },
   { name: 'snaive', summary: 'value one season back (period given or detected)', core: () => seasonalNaiveCore, minLength: 1 },
   { name: 'naive2', summary: "M4's Naive2: naive on the seasonally adjusted series (90 % ACF test)", core: () => naive2Core, minLength: 1, defaults: { intervals: 'model' } },
   { name: 'ses', summary: 'simple exponential smoothing, ETS(A,N,N), M4 seasonal adjustment', core: () => sesCore, minLength: 4 },
