@@ -79,6 +79,11 @@ describe('vigil eval', () => {
     expect(res.length).toBe(data.length);
     for (let i = 1; i < data.length; i += 97) expect(res[i].split(',').slice(0, 2)).toEqual(data[i].split(','));
     expect(res.slice(1).some((l) => Number(l.split(',')[2]) > 0)).toBe(true);
+    // label: 1 inside the labelled windows
+    const windows = JSON.parse(readFileSync(join(corpus, 'labels/combined_windows.json'), 'utf8'))['spike/gauss_daily_5m.csv'] as string[][];
+    const inside = res.slice(1).filter((l) => l.endsWith(',1')).map((l) => l.split(',')[0]);
+    expect(inside[0]).toBe(windows[0][0].slice(0, 19));
+    expect(inside.at(-1)).toBe(windows.at(-1)![1].slice(0, 19));
   });
 
   it('prints JSON in the documented shape, and --score-only reproduces it from the results', async () => {

@@ -54,6 +54,7 @@ export async function evaluateFolder(options: EvaluateFolderOptions): Promise<De
       outDir: options.outDir,
       jobs: options.jobs,
       modules: options.modules,
+      windows: files.map((f) => labels.windows.get(f.key) ?? []),
     });
     const inputs: EvalFileInput[] = files.map((f, i) => ({
       key: f.key,

@@ -22,6 +22,8 @@ export interface RunDetectorOptions {
   jobs?: number;
   /** Extra modules that register detectors (workers load them too). */
   modules?: readonly string[];
+  /** Labelled windows per file (same order as `files`), for the results files' `label` column. */
+  windows?: ReadonlyArray<ReadonlyArray<readonly [number, number]>>;
   /** Start workers only when the work left is estimated above this many seconds (default 1; 0: always). */
   spawnAfterSeconds?: number;
 }
@@ -39,12 +41,13 @@ const WORKERS_AVAILABLE = import.meta.url.endsWith('.js');
 
 export async function runDetector(files: readonly CorpusFile[], options: RunDetectorOptions): Promise<CorpusScores> {
   const t0 = performance.now();
-  const tasks: ScoreTask[] = files.map((f) => ({
+  const tasks: ScoreTask[] = files.map((f, i) => ({
     path: f.path,
     detector: options.detector,
     spec: options.spec,
     live: options.live,
     outPath: options.outDir ? resultsPath(options.outDir, options.detector, f) : undefined,
+    windows: options.windows?.[i],
   }));
   const jobs = WORKERS_AVAILABLE ? Math.max(1, Math.min(options.jobs ?? availableParallelism(), files.length)) : 1;
   const results = await runTasks(tasks, jobs, options.modules ?? [], options.spawnAfterSeconds ?? 1);

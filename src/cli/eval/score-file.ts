@@ -21,7 +21,8 @@ export interface ScoreTask {
   live?: LiveSettings;
   /** Where to write the results file (NAB layout); none: not written. */
   outPath?: string;
-  /** Window membership per row for the `label` column is not known here; label is written 0. */
+  /** Labelled windows (epoch ms, inclusive): rows inside get `label` 1 in the results file, as NAB writes. */
+  windows?: ReadonlyArray<readonly [number, number]>;
 }
 
 export interface ScoreResult {
@@ -40,7 +41,11 @@ export function scoreFile(task: ScoreTask): ScoreResult {
   const detectorMs = performance.now() - t0;
   if (task.outPath) {
     mkdirSync(dirname(task.outPath), { recursive: true });
-    writeFileSync(task.outPath, formatNabResults(table.stamps, table.valueTexts, scores));
+    const labels = new Uint8Array(table.times.length);
+    for (const [s, e] of task.windows ?? []) {
+      for (let i = 0; i < labels.length; i++) if (table.times[i] >= s && table.times[i] <= e) labels[i] = 1;
+    }
+    writeFileSync(task.outPath, formatNabResults(table.stamps, table.valueTexts, scores, labels));
   }
   return { times: table.times, scores, detectorMs };
 }
