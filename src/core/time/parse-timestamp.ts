@@ -13,7 +13,8 @@
  * strict_date_optional_time / date_time → iso8601.
  */
 import { VigilError } from '../errors.js';
-import { daysFromCivil, daysInMonth, wallClockMs } from './civil.js';
+import { wallClockMs } from './civil.js';
+import { hasYmdHmsLayout, wallMsOfYmdHms, twoDigits } from './fixed-layout.js';
 import { compileTimestampPattern, lastOffsetMs, POW10_MS, readOffset, type ByteTimestampParser } from './timestamp-pattern.js';
 import { makeWallClockResolver, type WallClockResolver } from './time-zone.js';
 
@@ -220,12 +221,7 @@ function compileFormat(name: string, zone: WallClockResolver): ByteTimestampPars
   return compileTimestampPattern(name, zone);
 }
 
-/** Two digits at i as a number, or -1000 when either is not a digit. */
-function d2(b: Uint8Array, i: number): number {
-  const a = b[i] - 48;
-  const c = b[i + 1] - 48;
-  return a >= 0 && a <= 9 && c >= 0 && c <= 9 ? a * 10 + c : -1000;
-}
+const d2 = twoDigits;
 
 function makeIsoParser(zone: WallClockResolver): ByteTimestampParser {
   const utc = zone.isUtc;
@@ -233,20 +229,9 @@ function makeIsoParser(zone: WallClockResolver): ByteTimestampParser {
     while (s < e && (b[s] === 32 || b[s] === 9)) s++;
     while (e > s && (b[e - 1] === 32 || b[e - 1] === 9)) e--;
     // Fast path: YYYY-MM-DD HH:MM:SS / YYYY-MM-DDTHH:MM:SS
-    if (e - s === 19 && b[s + 4] === 45 && b[s + 7] === 45 && b[s + 13] === 58 && b[s + 16] === 58 && (b[s + 10] === 32 || b[s + 10] === 84)) {
-      const y1 = d2(b, s);
-      const y2 = d2(b, s + 2);
-      const mo = d2(b, s + 5);
-      const d = d2(b, s + 8);
-      const h = d2(b, s + 11);
-      const mi = d2(b, s + 14);
-      const sec = d2(b, s + 17);
-      if ((y1 | y2 | mo | d | h | mi | sec) < 0 || mo < 1 || mo > 12 || d < 1 || mi > 59 || sec > 59) return NaN;
-      if (h > 23) return h === 24 ? parseIsoGeneral(b, s, e, zone) : NaN;
-      const y = y1 * 100 + y2;
-      if (d > 28 && d > daysInMonth(y, mo)) return NaN;
-      const wall = daysFromCivil(y, mo, d) * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000;
-      return utc ? wall : zone.toUtc(wall);
+    if (hasYmdHmsLayout(b, s, e, 32, 84)) {
+      const v = wallMsOfYmdHms(b, s);
+      if (v !== -Infinity) return utc || v !== v ? v : zone.toUtc(v);
     }
     return parseIsoGeneral(b, s, e, zone);
   };

@@ -90,15 +90,17 @@ class IanaResolver implements WallClockResolver {
     return this.zone.offset(utcMs) * 60_000;
   }
 
-  /** The offset for every wall time in [wallStart, wallStart + 1h), or NaN if it may vary. */
+  /** The offset for every wall time in [wallStart, wallStart + 1h), or NaN if it varies within the hour. */
   private hourOffset(wallStart: number): number {
     const before = this.offsetAt(wallStart - DAY);
     const after = this.offsetAt(wallStart + DAY);
-    if (before !== after) return NaN;
-    // Same offset a day either side; a pair of transitions that cancel within two days would slip
-    // through, so confirm at both ends of the hour.
-    if (this.offsetAt(wallStart - before) !== before || this.offsetAt(wallStart + HOUR - 1 - before) !== before) return NaN;
-    return before;
+    // Same offset a day either side and at both ends of the hour: no transition near.
+    if (before === after && this.offsetAt(wallStart - before) === before && this.offsetAt(wallStart + HOUR - 1 - before) === before) return before;
+    // Near a transition: java.time's answer at both ends of the hour; if they agree, so does every
+    // wall time in between (gap and overlap hours included: both ends take the earlier offset).
+    const first = wallStart - this.resolveExactly(wallStart);
+    const last = wallStart + HOUR - 1 - this.resolveExactly(wallStart + HOUR - 1);
+    return first === last ? first : NaN;
   }
 
   /** java.time's rule for one wall time near a transition. */

@@ -12,6 +12,7 @@
  */
 import { VigilError } from '../errors.js';
 import { wallClockMs } from './civil.js';
+import { hasYmdHmsLayout, wallMsOfYmdHms } from './fixed-layout.js';
 import type { WallClockResolver } from './time-zone.js';
 
 /** Parses bytes [start, end) to epoch milliseconds, NaN when they do not match. */
@@ -141,7 +142,7 @@ export function compileTimestampPattern(pattern: string, zone: WallClockResolver
   const maxs = Int32Array.from(tokens.map((t) => t.max));
   const nt = tokens.length;
 
-  return (b, start, end) => {
+  const general: ByteTimestampParser = (b, start, end) => {
     let p = start;
     let y = 1970, mo = 1, d = 1, h = 0, mi = 0, s = 0, ms = 0;
     let pm = -1;
@@ -207,6 +208,17 @@ export function compileTimestampPattern(pattern: string, zone: WallClockResolver
     const wall = wallClockMs(y, mo, d, h, mi, s, ms);
     if (wall !== wall) return NaN;
     return off === off ? wall - off : zone.toUtc(wall);
+  };
+  // The common layouts take the straight-line path when the text has exactly their shape.
+  const sep = pattern === 'yyyy-MM-dd HH:mm:ss' ? 32 : pattern === "yyyy-MM-dd'T'HH:mm:ss" ? 84 : 0;
+  if (sep === 0) return general;
+  const utc = zone.isUtc;
+  return (b, start, end) => {
+    if (hasYmdHmsLayout(b, start, end, sep, sep)) {
+      const v = wallMsOfYmdHms(b, start);
+      if (v !== -Infinity) return utc || v !== v ? v : zone.toUtc(v);
+    }
+    return general(b, start, end);
   };
 }
 
