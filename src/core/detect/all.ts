@@ -6,3 +6,6 @@ import './default/default-detector.js';
 import './family/stl-residual.js';
 import './family/ensemble-vote.js';
 import './family/calendar-regressor.js';
+import './family/forecast-residual.js';
+import './family/seasonal-cluster.js';
+import './family/matrix-profile.js';

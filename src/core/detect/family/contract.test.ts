@@ -63,15 +63,27 @@ function same(a: Run, b: Run, upTo: number): void {
 }
 
 const factories = listDetectors();
+/** Spec variants that take other code paths, run through the same contract. */
+const VARIANTS: [string, Record<string, unknown>][] = [
+  ['forecast-residual', { model: 'theta' }],
+  ['calendar-regressor', { country: 'US' }],
+];
+const cases: [string, DetectorFactory, Record<string, unknown> | undefined][] = [
+  ...factories.map((f) => [f.type, f, undefined] as [string, DetectorFactory, undefined]),
+  ...VARIANTS.flatMap(([t, spec]) =>
+    factories.filter((f) => f.type === t).map((f) => [`${t} ${JSON.stringify(spec)}`, f, spec] as [string, DetectorFactory, Record<string, unknown>])),
+];
 
 describe('detector contract', () => {
   it('registers the family', () => {
     const names = factories.map((f) => f.type);
-    for (const t of ['stl-residual', 'ensemble-vote', 'calendar-regressor']) expect(names).toContain(t);
+    for (const t of ['stl-residual', 'ensemble-vote', 'calendar-regressor', 'seasonal-cluster', 'forecast-residual', 'matrix-profile']) {
+      expect(names).toContain(t);
+    }
   });
 
-  describe.each(factories.map((f) => [f.type, f] as [string, DetectorFactory]))('%s', (_type, f) => {
-    const make = (): Detector => f.create({ bucketSpanMs: SPAN });
+  describe.each(cases)('%s', (_label, f, spec) => {
+    const make = (): Detector => f.create({ bucketSpanMs: SPAN }, spec);
     const n = 2600;
 
     it('states a cold start and scores nothing before it', () => {
