@@ -82,7 +82,7 @@ describe('default detector: scoring', () => {
     const after = rows.slice(24 * 15 + 6, 24 * 15 + 12);
     expect(after.every((r) => r.score < 25)).toBe(true);
     const normal = rows.slice(24 * 3, 24 * 15);
-    const inside = normal.filter((r) => r.actual === undefined || (v[r.i] >= r.lower && v[r.i] <= r.upper)).length / normal.length;
+    const inside = normal.filter((r) => v[r.i] >= r.lower && v[r.i] <= r.upper).length / normal.length;
     expect(inside).toBeGreaterThan(0.9);
   });
 

@@ -48,8 +48,14 @@ export interface DefaultDetectorSpec {
   seasonalGamma: number;
   /** Slots kept per seasonal period (memory bound). */
   maxSlots: number;
-  /** Residuals beyond this many noise scales are clipped before the model learns from them. */
+  /**
+   * Residuals beyond this many noise scales are clipped before the slow level learns from them.
+   * Off by default (1000): on NAB, clipping the level at 3–20σ made it lag real changes and cost
+   * 7–10 points; outliers are instead kept out of the level by anomaly-aware learning.
+   */
   clipSigmas: number;
+  /** The same for seasonal profiles (after their first cycles). */
+  seasonClipSigmas: number;
   /** Consecutive same-signed residuals beyond `shiftSigmas` that make a level shift. */
   shiftRun: number;
   shiftSigmas: number;
@@ -66,7 +72,8 @@ export interface DefaultDetectorSpec {
 export const DEFAULT_SPEC: DefaultDetectorSpec = {
   seasonalGamma: 0.1,
   maxSlots: 288,
-  clipSigmas: 3,
+  clipSigmas: 1000,
+  seasonClipSigmas: 6,
   shiftRun: 6,
   shiftSigmas: 3.5,
   quietBuckets: 3,
@@ -245,7 +252,7 @@ export class DefaultDetector implements Detector {
     }
 
     // ---- learn ----
-    const shifted = this.learn(value, centre, z, warm);
+    const shifted = this.learn(value, centre, z, warm, sigma);
 
     if (!warm) {
       this.alarm.apply(0);
@@ -316,7 +323,7 @@ export class DefaultDetector implements Detector {
   }
 
   /** Updates every hypothesis and tracker with one value. Returns true when a level shift was applied. */
-  private learn(x: number, centre: number, z: number, warm: boolean): boolean {
+  private learn(x: number, centre: number, z: number, warm: boolean, sigmaA: number): boolean {
     if (!Number.isNaN(this.last)) {
       const d = Math.abs(x - this.last);
       if (d > 0 && d < this.quantum) this.quantum = d;
@@ -328,7 +335,6 @@ export class DefaultDetector implements Detector {
     this.spread += sa * (Math.abs(x - this.mean) - this.spread);
     this.mean += sa * (x - this.mean);
     const hA = this.hyps[this.active];
-    const sigmaA = this.sigma(hA, centre, NaN);
     const clip = warm && sigmaA > 0 ? this.spec.clipSigmas * sigmaA : Infinity;
     const ds = this.decaySel;
     const dl = this.decayLong;
@@ -354,7 +360,9 @@ export class DefaultDetector implements Detector {
           const target = ar < 4 * sc + 1e-300 || this.n < 10 ? ar : 4 * sc;
           h.scale = Number.isNaN(h.scale) ? ar : h.scale + 0.02 * (target - h.scale);
         }
-        const rc = r > clip ? clip : r < -clip ? -clip : r;
+        // only the slow tracker (what normal looks like) is robust to outliers; the fast ones
+        // must follow real changes at once (measured on NAB: clipping them costs ~8 points)
+        const rc = k > 0 ? r : r > clip ? clip : r < -clip ? -clip : r;
         // during an anomalous event the slow tracker holds on to what normal looked like
         const a = k === 0 && this.alarm.inEvent ? this.alphas[0] * 0.1 : this.alphas[k];
         h.level[k] = pred + a * rc;
@@ -376,7 +384,7 @@ export class DefaultDetector implements Detector {
       // the first cycles are averaged unclipped: the profile must find its shape before
       // anything can be called an outlier against it
       const season = this.seasons[c];
-      const moved = season.learn(centre, x - other, season.cycles < 3 ? Infinity : 2 * clip);
+      const moved = season.learn(centre, x - other, season.cycles < 3 ? Infinity : this.spec.seasonClipSigmas * sigmaA);
       if (moved !== 0) {
         // the profile gave `moved` to the level: whatever sits on top of it takes it over
         for (const h of this.hyps) if (h.components > c) for (let k = 0; k < NT; k++) h.level[k] += moved;
@@ -518,7 +526,7 @@ export class DefaultDetector implements Detector {
 }
 
 function validateSpec(s: DefaultDetectorSpec): void {
-  const positive: (keyof DefaultDetectorSpec)[] = ['clipSigmas', 'shiftSigmas', 'sensitivity', 'maxSlots', 'shiftRun', 'quietBuckets'];
+  const positive: (keyof DefaultDetectorSpec)[] = ['clipSigmas', 'seasonClipSigmas', 'shiftSigmas', 'sensitivity', 'maxSlots', 'shiftRun', 'quietBuckets'];
   for (const k of positive) {
     if (!(typeof s[k] === 'number' && (s[k] as number) > 0)) {
       throw new VigilError('INVALID_ARGUMENT', `default detector: [${k}] must be a positive number, got [${String(s[k])}]`);

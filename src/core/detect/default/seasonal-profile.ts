@@ -35,22 +35,30 @@ export class SeasonalProfile {
     return this.updates / this.periodBuckets;
   }
 
-  /** Continuous slot position of the bucket centred at time `centre`. */
-  private position(centre: number): number {
+  // the slots and weight of the last bucket centre looked up: a bucket is read several times
+  private lastCentre = NaN;
+  private i0 = 0;
+  private i1 = 0;
+  private w = 0;
+
+  /** Finds the two slots around a bucket centre and the interpolation weight (cached). */
+  private locate(centre: number): void {
+    if (centre === this.lastCentre) return;
     const p = this.periodMs;
     const phase = ((centre % p) + p) % p;
-    return (phase / p) * this.slots - 0.5;
+    const pos = (phase / p) * this.slots - 0.5;
+    const f = Math.floor(pos);
+    const n = this.slots;
+    this.w = pos - f;
+    this.i0 = f < 0 ? f + n : f;
+    this.i1 = this.i0 + 1 === n ? 0 : this.i0 + 1;
+    this.lastCentre = centre;
   }
 
   /** The profile's value at a bucket centre. */
   at(centre: number): number {
-    const pos = this.position(centre);
-    const f = Math.floor(pos);
-    const w = pos - f;
-    const n = this.slots;
-    const i0 = f < 0 ? f + n : f;
-    const i1 = i0 + 1 === n ? 0 : i0 + 1;
-    return (1 - w) * this.values[i0] + w * this.values[i1];
+    this.locate(centre);
+    return (1 - this.w) * this.values[this.i0] + this.w * this.values[this.i1];
   }
 
   /**
@@ -70,12 +78,9 @@ export class SeasonalProfile {
     // average the first cycles, then forget at rate gamma
     const cyc = Math.floor(this.updates / this.periodBuckets);
     const g = Math.max(this.gamma, 1 / (cyc + 1));
-    const pos = this.position(centre);
-    const f = Math.floor(pos);
-    const w = pos - f;
+    this.locate(centre);
+    const { i0, i1, w } = this;
     const n = this.slots;
-    const i0 = f < 0 ? f + n : f;
-    const i1 = i0 + 1 === n ? 0 : i0 + 1;
     this.values[i0] += g * (1 - w) * target;
     this.values[i1] += g * w * target;
     if (!first) {
