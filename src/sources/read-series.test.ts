@@ -226,6 +226,16 @@ describe('CSV', () => {
     expect(ms.report.timeFormat).toBe('epoch_ms');
   });
 
+  it('reads a CSV without a header, naming the columns column1, column2, …', async () => {
+    const { rows, report } = await readAll(Readable.from(['2024-01-01 00:00:00,1\n2024-01-01 00:01:00,2\n']));
+    expect(rows.value).toEqual([1, 2]);
+    expect(rows.line).toEqual([1, 2]);
+    expect(report.timeField).toBe('column1');
+    expect(report.valueField).toBe('column2');
+    const forced = await readAll(Readable.from(['a,b\n2024-01-01,1\n']), { header: false, timeField: 'column2', valueField: 'column1' });
+    expect(forced.report.bad.bad_date.samples.map((s) => s.line)).toEqual([1, 2]);
+  });
+
   it('uses a given delimiter and ignores extra columns', async () => {
     const { rows } = await readAll(Readable.from(['t;v\n2024-01-01;1;extra;more\n']), { delimiter: ';' });
     expect(rows.value).toEqual([1]);

@@ -17,7 +17,7 @@
  * console.error(formatInputReport(reader.report));
  */
 import { VigilError } from '../core/errors.js';
-import { makeTimestampParser, normalizeTimestampFormat } from '../core/time/parse-timestamp.js';
+import { detectTimestampFormat, makeTimestampParser, normalizeTimestampFormat } from '../core/time/parse-timestamp.js';
 import { readBytes, type ByteSourceInfo, type SeriesInput } from './byte-source.js';
 import { chooseFields, type FieldChoice, type ValueKind } from './choose-fields.js';
 import { CsvScanner, detectDelimiter, readCsvTextRecord } from './csv-scanner.js';
@@ -51,6 +51,11 @@ export interface ReadSeriesOptions {
   latencyMs?: number;
   /** CSV delimiter; detected among , ; tab | when omitted. */
   delimiter?: string;
+  /**
+   * Whether the CSV's first record is a header. Default: yes, unless one of its fields parses as a
+   * timestamp — then the columns are named column1, column2, … (as Elastic names them).
+   */
+  header?: boolean;
   /** Keep each accepted record's timestamp text verbatim in `batch.rawTime`. */
   keepRawTime?: boolean;
   /** Records per batch; default 65 536. */
@@ -266,9 +271,10 @@ class Reader implements SeriesReader {
     if (header === null) {
       throw new VigilError('PARSE_ERROR', `the CSV header is not complete within the first ${head.length} bytes`);
     }
-    const names = header.fields.map((f) => f.trim());
-    const dataStart = header.next;
-    const dataLine = line + header.lines;
+    const hasHeader = o.header ?? !header.fields.some((f) => detectTimestampFormat([f], { timeZone: o.timeZone }) !== null);
+    const names = hasHeader ? header.fields.map((f) => f.trim()) : header.fields.map((_, k) => `column${k + 1}`);
+    const dataStart = hasHeader ? header.next : pos;
+    const dataLine = hasHeader ? line + header.lines : line;
     // samples
     const rows: string[][] = [];
     let p = dataStart;
