@@ -330,8 +330,11 @@ class Reader implements SeriesReader {
     } as unknown as JsonRecordHandler;
     const scratchReport = newInputReport();
     const maxBytes = o.maxRecordBytes ?? 1 << 20;
-    if (format === 'ndjson') new NdjsonScanner(collector, scratchReport, maxBytes).push(this.head, this.eof);
-    else new JsonArrayScanner(collector, scratchReport, maxBytes).push(this.head, this.eof);
+    // Sample from at most the first MiB (the head may be a whole in-memory input).
+    const sampleBytes = this.head.length > HEAD_BYTES ? this.head.subarray(0, HEAD_BYTES) : this.head;
+    const sampleFinal = this.eof && sampleBytes.length === this.head.length;
+    if (format === 'ndjson') new NdjsonScanner(collector, scratchReport, maxBytes).push(sampleBytes, sampleFinal);
+    else new JsonArrayScanner(collector, scratchReport, maxBytes).push(sampleBytes, sampleFinal);
     const names: string[] = [];
     const seen = new Set<string>();
     for (const s of samples) collectFieldNames(s, names, seen);
