@@ -17,7 +17,10 @@ export interface SeriesBatch {
   partition: string[] | null;
   /** The value field as text (valueKind 'string', e.g. for distinct_count); else null. */
   category: string[] | null;
-  /** The timestamp text exactly as in the input (option keepRawTime); else null. */
+  /**
+   * The timestamp text as in the input (option keepRawTime), CSV quoting removed; for a JSON number
+   * its shortest decimal form (JSON.parse does not keep the original spelling). Else null.
+   */
   rawTime: string[] | null;
 }
 
