@@ -47,6 +47,8 @@ Output:
   --format F               table | json | ndjson | csv (default table)
   --output PATH            write results to PATH instead of stdout
   --chart PATH             write a chart (.png, .svg or .html)
+  --min-score N            table: list anomalies scoring at least N (default 25, i.e. minor and
+                           above; json/ndjson/csv always hold every scored bucket)
   --all-buckets            json/ndjson/csv: every bucket, not only anomalies
   --points                 one CSV row per input row: timestamp,value,anomaly_score (score in [0, 1]),
                            the layout benchmark harnesses such as NAB read
@@ -71,6 +73,7 @@ interface Options {
   output?: string;
   chart?: string;
   allBuckets: boolean;
+  minScore: number;
   points: boolean;
   progress: boolean;
 }
@@ -96,6 +99,7 @@ function parseOptions(argv: string[]): { file: string; options: Options } | 'hel
       output: { type: 'string', short: 'o' },
       chart: { type: 'string' },
       'all-buckets': { type: 'boolean' },
+      'min-score': { type: 'string' },
       points: { type: 'boolean' },
       'no-progress': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -110,6 +114,8 @@ function parseOptions(argv: string[]): { file: string; options: Options } | 'hel
   const sensitivity = values.sensitivity === undefined ? 1 : Number(values.sensitivity);
   if (!(sensitivity > 0)) throw new VigilError('USAGE', `--sensitivity must be a positive number, got [${values.sensitivity}]`);
   if (values.function) parseFunction(values.function); // unknown function: a clear error now
+  const minScore = values['min-score'] === undefined ? 25 : Number(values['min-score']);
+  if (!(minScore >= 0 && minScore <= 100)) throw new VigilError('USAGE', `--min-score must be a number from 0 to 100, got [${values['min-score']}]`);
   const detector = values.detector ?? 'default';
   if (!listDetectors().some((d) => d.type === detector)) {
     throw new VigilError('USAGE', `unknown detector [${detector}]; known: ${listDetectors().map((d) => d.type).join(', ')}`);
@@ -132,6 +138,7 @@ function parseOptions(argv: string[]): { file: string; options: Options } | 'hel
       output: values.output,
       chart: values.chart,
       allBuckets: values['all-buckets'] ?? false,
+      minScore,
       points: values.points ?? false,
       progress: !values['no-progress'],
     },
@@ -272,7 +279,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
       text = allBuckets ? bucketsCsv(allBuckets) : formatCsv(collector);
       break;
     default:
-      text = formatTable(summary, collector, report.badRows ? formatInputReport(report) : null);
+      text = formatTable(summary, collector, report.badRows ? formatInputReport(report) : null, options.minScore);
   }
   if (options.output) await writeFile(options.output, text);
   else io.stdout.write(text);

@@ -49,7 +49,7 @@ export function textTable(header: string[], rows: string[][], rightAlign: boolea
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-export function formatTable(summary: DetectSummary, collector: ResultCollector, inputReport: string | null): string {
+export function formatTable(summary: DetectSummary, collector: ResultCollector, inputReport: string | null, minScore = 0): string {
   const out: string[] = [];
   const s = summary;
   out.push(
@@ -64,9 +64,11 @@ export function formatTable(summary: DetectSummary, collector: ResultCollector, 
   );
   if (inputReport) out.push(inputReport);
   out.push('');
-  const anomalies = collector.anomalies;
+  const anomalies = collector.anomalies.filter((a) => a.score >= minScore);
+  const hidden = collector.anomalies.length - anomalies.length;
+  const hiddenNote = hidden > 0 ? ` (${hidden} more below score ${minScore} not listed; --min-score 0 lists them)` : '';
   if (anomalies.length === 0) {
-    out.push('No anomalies.');
+    out.push(`No anomalies${minScore > 0 ? ` with a score of ${minScore} or more` : ''}.${hiddenNote}`);
   } else {
     const partitioned = anomalies.some((a) => a.partition !== null);
     const header = ['time', ...(partitioned ? ['partition'] : []), 'severity', 'score', 'actual', 'typical', '95% bounds', 'kind', 'explanation'];
@@ -82,7 +84,7 @@ export function formatTable(summary: DetectSummary, collector: ResultCollector, 
       a.explanation,
     ]);
     const right = header.map((h) => h === 'score' || h === 'actual' || h === 'typical');
-    out.push(`${anomalies.length} ${anomalies.length === 1 ? 'anomaly' : 'anomalies'}:`);
+    out.push(`${anomalies.length} ${anomalies.length === 1 ? 'anomaly' : 'anomalies'}${minScore > 0 ? ` with a score of ${minScore} or more` : ''}${hiddenNote}:`);
     out.push(textTable(header, rows, right));
   }
   const runs = collector.missingRuns;
