@@ -9,3 +9,4 @@ import './family/calendar-regressor.js';
 import './family/forecast-residual.js';
 import './family/seasonal-cluster.js';
 import './family/matrix-profile.js';
+import './family/auto.js';

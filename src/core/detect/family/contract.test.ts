@@ -78,7 +78,7 @@ const cases: [string, DetectorFactory, Record<string, unknown> | undefined][] = 
 describe('detector contract', () => {
   it('registers the family', () => {
     const names = factories.map((f) => f.type);
-    for (const t of ['stl-residual', 'ensemble-vote', 'calendar-regressor', 'seasonal-cluster', 'forecast-residual', 'matrix-profile']) {
+    for (const t of ['stl-residual', 'ensemble-vote', 'calendar-regressor', 'seasonal-cluster', 'forecast-residual', 'matrix-profile', 'auto']) {
       expect(names).toContain(t);
     }
   });

@@ -22,7 +22,7 @@ export interface StageSpec {
 export const STAGE_DEFAULTS: StageSpec = {
   calibrationMemory: 10_000,
   tailQuantile: 0.98,
-  alertScore: 1,
+  alertScore: 10,
   quietBuckets: 36,
 };
 
@@ -67,7 +67,15 @@ export class ScoreStage {
    * Negative levels disable the banding (plain calibrated score).
    */
   scoreLevels(out: DetectorOutput, raw: number, warnK: number, alertK: number, learn = true): number {
-    const p = this.cal.probability(raw);
+    return this.finish(out, raw, this.cal.probability(raw), warnK, alertK, learn);
+  }
+
+  /** Scores a probability that is calibrated already (an ensemble of calibrated members). */
+  scoreProbability(out: DetectorOutput, p: number): number {
+    return this.finish(out, -Math.log10(Math.max(p, 1e-300)), p, -1, -1, false);
+  }
+
+  private finish(out: DetectorOutput, raw: number, p: number, warnK: number, alertK: number, learn: boolean): number {
     let calibrated = scoreOfProbability(p);
     if (warnK >= 0) {
       calibrated = raw >= alertK ? 50 + calibrated / 2 : raw >= warnK ? 1 + 0.48 * calibrated : 0;
