@@ -9,7 +9,9 @@ const run = (cmd) => execSync(cmd, { cwd: root, stdio: 'inherit' });
 
 if (!existsSync(join(root, 'node_modules', '.package-lock.json')) || !existsSync(join(root, 'node_modules', 'typescript'))) {
   console.error('vigil: installing dependencies (first run)…');
-  run(existsSync(join(root, 'package-lock.json')) ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund');
+  // `npm install` rather than `npm ci`: npm 11 writes lockfiles without other platforms' optional
+  // packages (rollup's) and then refuses them in `npm ci`; install still follows the lockfile
+  run('npm install --no-audit --no-fund');
 }
 
 function newest(dir) {
