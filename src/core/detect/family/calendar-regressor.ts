@@ -186,11 +186,14 @@ class CalendarRegressorDetector implements Detector {
     const A = new Float64Array(P * P);
     const b = new Float64Array(P);
     this.fitAt = this.seen - 1;
+    // the window as plain arrays, oldest first (row i is bucket seen − n + i)
+    const ys = this.values.last(n);
+    const codes = this.codes.last(n);
     // centre the target, so a constant series fits exactly (β = 0)
     let off = 0;
     let used = 0;
     for (let i = 0; i < n; i++) {
-      const y = this.values.get(i);
+      const y = ys[i];
       if (!Number.isNaN(y)) {
         off += y;
         used++;
@@ -199,11 +202,10 @@ class CalendarRegressorDetector implements Detector {
     if (used < 8) return undefined;
     this.offset = off / used;
     for (let i = 0; i < n; i++) {
-      const age = n - 1 - i;
-      const y = this.values.get(age) - this.offset;
+      const y = ys[i] - this.offset;
       if (Number.isNaN(y)) continue;
-      const k = this.features(this.codes.get(age));
-      const tr = this.trendOf(this.seen - 1 - age);
+      const k = this.features(codes[i]);
+      const tr = this.trendOf(this.seen - n + i);
       const c = this.cols;
       for (let p = 0; p < k; p++) {
         const cp = c[p];
@@ -246,10 +248,9 @@ class CalendarRegressorDetector implements Detector {
     let m = 0;
     let scaleRef = 0;
     for (let i = 0; i < n; i++) {
-      const age = n - 1 - i;
-      const y = this.values.get(age);
+      const y = ys[i];
       if (Number.isNaN(y)) continue;
-      err[m++] = y - this.predict(this.codes.get(age), this.seen - 1 - age);
+      err[m++] = y - this.predict(codes[i], this.seen - n + i);
       scaleRef += Math.abs(y) / used;
     }
     const work = Float64Array.from(err);
