@@ -61,6 +61,10 @@ export interface DefaultDetectorSpec {
   shiftSigmas: number;
   /** Normal buckets that end an event (alarm policy). */
   quietBuckets: number;
+  /** Inside an event, a bucket is scored again only when it beats the event's best by this much. */
+  escalation: number;
+  /** How many nats above its empirical rarity in the series' history a surprise may be scored. */
+  calibrationMargin: number;
   /** Multiplies every surprise: > 1 scores more readily, < 1 less (without retraining). */
   sensitivity: number;
   /** Buckets before any score is given. */
@@ -77,6 +81,8 @@ export const DEFAULT_SPEC: DefaultDetectorSpec = {
   shiftRun: 6,
   shiftSigmas: 3.5,
   quietBuckets: 3,
+  escalation: 15,
+  calibrationMargin: 6,
   sensitivity: 1,
   coldStart: 24,
   selectionHalfLife: 288,
@@ -152,8 +158,8 @@ export class DefaultDetector implements Detector {
       });
     }
     this.slotScale = this.seasons.length > 0 ? new Float64Array(Math.min(this.seasons[0].slots, 96)).fill(1) : null;
-    this.calibrator = new SurpriseCalibrator({ margin: 6 });
-    this.alarm = new AlarmPolicy(this.spec.quietBuckets);
+    this.calibrator = new SurpriseCalibrator({ margin: this.spec.calibrationMargin });
+    this.alarm = new AlarmPolicy(this.spec.quietBuckets, this.spec.escalation);
     this.recent = new Float64Array(this.spec.shiftRun);
     this.decaySel = Math.exp(-Math.LN2 / Math.max(20, Math.min(this.spec.selectionHalfLife, 4 * (this.seasons[0]?.periodBuckets ?? 288))));
     const firstPeriod = this.seasons[0]?.periodBuckets ?? 0;
@@ -504,7 +510,7 @@ export class DefaultDetector implements Detector {
       h.scale = hs.scale === null ? NaN : hs.scale;
     });
     if (d.slotScale && st.slotScale) d.slotScale.set(st.slotScale);
-    (d as any).calibrator = SurpriseCalibrator.fromState(st.calibrator as CalibratorState, { margin: 6 });
+    (d as any).calibrator = SurpriseCalibrator.fromState(st.calibrator as CalibratorState, { margin: d.spec.calibrationMargin });
     d.alarm.restore(st.alarm as AlarmPolicyState);
     d.n = st.n;
     d.buckets = st.buckets;
