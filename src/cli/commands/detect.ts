@@ -175,6 +175,12 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   const fn = fnGiven ?? parseFunction(report.valueField ? 'mean' : 'count');
   let spanMs = options.bucketSpanMs;
   let spanReason: string | null = null;
+  if (spanMs !== undefined && !options.points && firstBatch && firstBatch.n >= 2) {
+    // the user chose; still say when the data suggests otherwise (bucket spans are hard to pick)
+    const duration = firstBatch.time[firstBatch.n - 1] - firstBatch.time[0];
+    const s = suggestBucketSpan({ resolutionMs: inferResolution(firstBatch.time), count: firstBatch.n, durationMs: duration > 0 ? duration : undefined, function: fn });
+    if (s.spanMs !== spanMs) spanReason = `${formatDuration(spanMs)} as given; the data suggests ${s.reason}`;
+  }
   if (spanMs === undefined) {
     if (!firstBatch || firstBatch.n < 2) {
       spanMs = 60_000;

@@ -172,7 +172,9 @@ export function suggestBucketSpan(input: SuggestSpanInput): SpanSuggestion {
 
   let span = Math.max(floor, TYPICAL_MIN_SPAN_MS);
   let sparse = false;
-  if (densityNeed > span) {
+  // 20 % slack: n records over a duration give n − 1 gaps, and a gap or two in the data must not
+  // double the span of data that arrives exactly once per bucket
+  if (densityNeed > span * 1.2) {
     span = Math.min(snapToNiceSpan(densityNeed, 'up'), Math.max(MAX_SUGGESTED_SPAN_MS, floor));
     sparse = true;
   }
@@ -203,7 +205,7 @@ export function suggestBucketSpan(input: SuggestSpanInput): SpanSuggestion {
     );
   } else if (sparse) {
     why.push(
-      `the data is sparse (about ${formatRate(perMs)} per series), so a ${spec.isCount ? 'count' : 'sum'} needs ${fmt(span)} buckets to hold ~${formatCount(recordsPerBucket)} records each`,
+      `the data is sparse (about ${formatRate(perMs)} per series), so ${spec.isCount ? 'a count' : `${spec.base}`} needs ${fmt(span)} buckets to hold ~${formatCount(recordsPerBucket)} records each`,
     );
   } else if (floor > TYPICAL_MAX_SPAN_MS) {
     why.push(`the data arrives only every ${res}, and a bucket cannot be finer than the data`);
