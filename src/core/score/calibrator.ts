@@ -8,8 +8,21 @@
  *     surprise is capped at a few nats above how rare it actually is here.
  * This is the role of ml-cpp's normaliser and Merlion's calibrator. State is a small histogram.
  */
-const BIN_WIDTH = 0.5; // nats per histogram bin
-const BINS = 96; // covers 0 … 48 nats; larger surprises fall into the last bin
+const BIN_WIDTH = 0.5; // nats per histogram bin below LINEAR_MAX
+const LINEAR_BINS = 80; // 0 … 40 nats in steps of BIN_WIDTH
+const LINEAR_MAX = LINEAR_BINS * BIN_WIDTH;
+/** Above 40 nats bins are log-spaced (×1.5 each), so the largest surprises seen stay distinguishable. */
+const LOG_STEP = Math.log(1.5);
+const BINS = 96; // covers 0 … 40·1.5^16 ≈ 26 000 nats; larger surprises fall into the last bin
+
+function binOf(nats: number): number {
+  if (nats < LINEAR_MAX) return nats > 0 ? Math.floor(nats / BIN_WIDTH) : 0;
+  return Math.min(BINS - 1, LINEAR_BINS + Math.floor(Math.log(nats / LINEAR_MAX) / LOG_STEP));
+}
+
+function upperEdgeOf(bin: number): number {
+  return bin < LINEAR_BINS ? (bin + 1) * BIN_WIDTH : LINEAR_MAX * Math.exp((bin - LINEAR_BINS + 1) * LOG_STEP);
+}
 
 /** (surprise in nats, score) anchors; linear in between. */
 const ANCHORS: ReadonlyArray<readonly [number, number]> = [
@@ -61,20 +74,25 @@ export class SurpriseCalibrator {
   private readonly margin: number;
 
   constructor(options: { halfLife?: number; margin?: number } = {}) {
-    this.hist = new Float64Array(BINS);
+    this.hist = new Float64Array(2 * BINS);
     this.decay = Math.exp(-Math.LN2 / (options.halfLife ?? 20_000));
     this.margin = options.margin ?? 6;
   }
 
-  /** Calibrated surprise for `nats`; then records it in the history. */
-  calibrate(nats: number): number {
-    const bin = Math.min(BINS - 1, Math.max(0, Math.floor(nats / BIN_WIDTH)));
+  /**
+   * Calibrated surprise for `nats`; then records it in the history. Deviations above and below
+   * the model (`low`) keep separate histories: a series whose bursts are always upwards has not
+   * thereby seen a drop of that size.
+   */
+  calibrate(nats: number, low = false): number {
+    const bin = binOf(nats) + (low ? BINS : 0);
     let result = nats;
     // below the first anchor the score is 0 whatever the history says: skip the tail sum
     if (nats > ANCHORS[0][0]) {
       // decayed weight of past surprises at least this large, relative to the newest weight
       let tail = 0;
-      for (let i = bin; i < BINS; i++) tail += this.hist[i];
+      const end = low ? 2 * BINS : BINS;
+      for (let i = bin; i < end; i++) tail += this.hist[i];
       const w = this.weight;
       const n = this.total / w;
       const frac = Math.max(tail / w, 0.5) / (n + 1);
@@ -82,7 +100,7 @@ export class SurpriseCalibrator {
       if (nats > cap) {
         // beyond the cap, what is far outside anything seen here still counts, at a reduced rate:
         // an outage 25σ deep must outrank the usual heavy-tail blips, whatever the history length
-        const seen = this.largestSeen();
+        const seen = this.largestSeen(low ? BINS : 0);
         result = cap + 0.3 * Math.max(0, nats - Math.max(seen, cap));
       }
     }
@@ -90,10 +108,10 @@ export class SurpriseCalibrator {
     return result;
   }
 
-  /** Upper edge of the highest histogram bin holding at least half an observation's weight. */
-  private largestSeen(): number {
+  /** Upper edge of the highest bin (of one side) holding at least half an observation's weight. */
+  private largestSeen(offset: number): number {
     const w = this.weight;
-    for (let i = BINS - 1; i >= 0; i--) if (this.hist[i] >= 0.5 * w) return (i + 1) * BIN_WIDTH;
+    for (let i = BINS - 1; i >= 0; i--) if (this.hist[offset + i] >= 0.5 * w) return upperEdgeOf(i);
     return 0;
   }
 
@@ -108,7 +126,7 @@ export class SurpriseCalibrator {
     this.total += this.weight;
     if (this.weight > 1e200) {
       const k = 1 / this.weight;
-      for (let i = 0; i < BINS; i++) this.hist[i] *= k;
+      for (let i = 0; i < this.hist.length; i++) this.hist[i] *= k;
       this.total *= k;
       this.weight = 1;
     }

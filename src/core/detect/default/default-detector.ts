@@ -123,6 +123,8 @@ export class DefaultDetector implements Detector {
   private vShort = 1; // EW mean of z² (variance change)
   private vMean = 1;
   private vVar = 0.5;
+  /** Deseasonalised slow level when the current event began (NaN outside events): what normal was. */
+  private eventBase = NaN;
   private run = 0; // signed length of the current run of large residuals
   private readonly recent: Float64Array; // last residuals, for the size of a level shift
   private recentPos = 0;
@@ -233,7 +235,10 @@ export class DefaultDetector implements Detector {
     const warm = this.n >= this.coldStartBuckets && !Number.isNaN(typical) && sigma > 0;
     if (warm) {
       z = (value - typical) / sigma;
-      single = this.sideSurprise(z);
+      // inside an event, a value back at the level from before the event is a return to normal,
+      // not a new anomaly (the fast trackers, or a level shift, followed the event)
+      const zBase = this.alarm.inEvent ? (value - (this.eventBase + seasA)) / sigma : z;
+      single = this.sideSurprise(Math.abs(zBase) < Math.abs(z) ? zBase : z);
       // sustained deviation: the EW mean of the *slow* tracker's residual against its own learned
       // spread. The fast trackers follow a day that looks like a Sunday within a few buckets; the
       // slow one keeps expecting a weekday, so the whole day stands out as one event.
@@ -257,6 +262,7 @@ export class DefaultDetector implements Detector {
       this.vVar += lr * ((v - this.vMean) * (v - this.vMean) - this.vVar);
     }
 
+    const preSlow = hA.level[0];
     // ---- learn ----
     const shifted = this.learn(value, centre, z, warm, sigma);
 
@@ -265,10 +271,13 @@ export class DefaultDetector implements Detector {
       return;
     }
     const surprise = Math.max(single, multi, varSurprise) * this.spec.sensitivity;
-    const calibrated = this.calibrator.calibrate(surprise);
+    const calibrated = this.calibrator.calibrate(surprise, (multi > single && multi > varSurprise ? this.mShort : z) < 0);
     const raw = scoreFromSurprise(calibrated);
     out.probability = Math.exp(-surprise);
+    const wasInEvent = this.alarm.inEvent;
     const reported = this.alarm.apply(raw);
+    if (!wasInEvent && this.alarm.inEvent) this.eventBase = preSlow;
+    else if (!this.alarm.inEvent) this.eventBase = NaN;
     out.score = reported;
     out.multiBucketImpact = impact(single, Math.max(multi, varSurprise));
     if (raw > 0) out.kind = this.kindOf(z, single, multi, varSurprise, shifted);
@@ -488,6 +497,7 @@ export class DefaultDetector implements Detector {
         vMean: this.vMean,
         vVar: this.vVar,
         run: this.run,
+        eventBase: Number.isNaN(this.eventBase) ? null : this.eventBase,
         recent: Array.from(this.recent),
         recentPos: this.recentPos,
       },
@@ -525,6 +535,7 @@ export class DefaultDetector implements Detector {
     d.vMean = st.vMean;
     d.vVar = st.vVar;
     d.run = st.run;
+    d.eventBase = st.eventBase === null || st.eventBase === undefined ? NaN : st.eventBase;
     d.recent.set(st.recent);
     d.recentPos = st.recentPos;
     return d;
