@@ -11,6 +11,7 @@ import { evaluateForecasts, type EvalRow } from '../../core/forecast/evaluate.js
 import { parseM4Csv } from '../../core/forecast/m4.js';
 import { listModels, modelNames } from '../../core/forecast/registry.js';
 import type { ForecasterOptions } from '../../core/forecast/types.js';
+import { parseDuration } from '../../core/time/duration.js';
 import { EXIT_OK, type Command, type CommandIO } from '../command.js';
 
 const USAGE = `Usage: vigil eval-forecast TRAIN TEST --period M --horizon H [options]
@@ -23,6 +24,10 @@ values oldest first; TEST holds the next H values of each series).
   --models A,B,…           models to score (default: all); Naive2 is always scored for OWA
   --model-period P         periods the models use: "auto" (detected per series; the default when
                            M = 1), or numbers such as 52 or 24,168 (default M when M > 1)
+  --bucket-span DUR        time between the values (7d for M4 Weekly): with detected periods,
+                           the candidates are that step's calendar cycles (a weekly series: the
+                           year of 52.18 weeks, the quarter, the month), each tested for
+                           significance, instead of a blind autocorrelation scan
   --format F               table | json (default table)
   -h, --help
 
@@ -56,6 +61,7 @@ const command: Command = {
         horizon: { type: 'string' },
         models: { type: 'string' },
         'model-period': { type: 'string' },
+        'bucket-span': { type: 'string' },
         format: { type: 'string', default: 'table' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -78,6 +84,11 @@ const command: Command = {
       if (list.some((p) => !Number.isInteger(p) || p < 1)) throw new VigilError('USAGE', `--model-period must be auto or positive integers, got ${mp}`);
       modelOptions = { period: list };
     } else if (mp === 'auto') modelOptions = {};
+    if (values['bucket-span'] !== undefined) {
+      const stepMs = parseDuration(values['bucket-span']);
+      if (!(stepMs > 0)) throw new VigilError('USAGE', `--bucket-span must be a positive duration, got ${values['bucket-span']}`);
+      modelOptions = { ...(modelOptions ?? (period > 1 ? { period } : {})), stepMs };
+    }
 
     const [trainPath, testPath] = positionals.map((p) => resolve(io.cwd, p));
     const read = async (path: string) => {

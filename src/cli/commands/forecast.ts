@@ -22,7 +22,8 @@ Forecasts a time series file (CSV, NDJSON or a JSON array with a timestamp and a
   --model NAME             forecasting model (default auto); one of:
 ${listModels().map((m) => `                             ${m.name.padEnd(8)} ${m.summary}`).join('\n')}
   --period P               seasonal period(s): durations (1d,7d) or step counts (24,168);
-                           default: detected from the data
+                           default: detected from the data (the calendar cycles of the
+                           bucket span — day, week, year — each tested for significance)
   --levels L               interval levels in percent (default 80,95)
   --events T,…             times of known events (holidays, outages; ISO 8601): excluded from
                            fitting; future ones get the past events' mean effect with --event-effect
@@ -145,7 +146,8 @@ const command: Command = {
     const buckets = bucketSeries(times, vals, spanMs, 'mean');
     const y = buckets.values;
     const h = parseSteps(values.horizon, spanMs, '--horizon');
-    const options: ForecasterOptions = {};
+    // the bucket span is the prior for period detection: its calendar cycles are the candidates
+    const options: ForecasterOptions = { stepMs: spanMs };
     if (values.period) options.period = values.period.split(',').map((p) => parseSteps(p, spanMs, '--period'));
     if (values.events) {
       options.events = values.events.split(',').map((s) => {

@@ -5,12 +5,17 @@
  */
 import { VigilError } from '../errors.js';
 import { makeIntervals } from './intervals.js';
-import { detectPeriods, interpolateMissing } from './season.js';
+import { detectCalendarPeriods, detectPeriods, interpolateMissing, testPeriod } from './season.js';
 import { DEFAULT_LEVELS, type Forecast, type Forecaster, type ForecasterOptions, type ModelFit } from './types.js';
 
 /** What a model core sees: a clean series (no NaN) and the seasonal periods to use (may be []). */
 export interface CoreContext {
   periods: number[];
+  /** The periods before rounding (fractional for calendar cycles such as 52.18 weeks), same order. */
+  exactPeriods?: number[];
+  /** See ForecasterOptions.seasonalFit / fourierTerms. */
+  seasonalFit?: 'round' | 'fourier';
+  fourierTerms?: number;
   /** See ForecasterOptions.seasonalCycles. */
   seasonalCycles?: number;
 }
@@ -39,10 +44,22 @@ export const naiveCore: ModelCore = (y) => {
  * Resolves the periods option: given (in the caller's order; 1 or [] means none) or detected
  * (strongest first). Single-period models use the first.
  */
-export function resolvePeriods(y: Float64Array, period: ForecasterOptions['period']): number[] {
-  if (period === undefined) return detectPeriods(y);
+export function resolvePeriods(y: Float64Array, period: ForecasterOptions['period'], stepMs?: number, detection?: ForecasterOptions['periodDetection']): number[] {
+  return resolveExactPeriods(y, period, stepMs, detection).map((p) => Math.round(p));
+}
+
+/**
+ * As resolvePeriods, keeping fractional periods: given periods as they are (values ≤ 1 dropped),
+ * else the significant calendar cycles of `stepMs` when known, else a blind autocorrelation scan.
+ */
+export function resolveExactPeriods(y: Float64Array, period: ForecasterOptions['period'], stepMs?: number, detection?: ForecasterOptions['periodDetection']): number[] {
+  if (period === undefined) {
+    if (stepMs !== undefined && stepMs > 0) return detectCalendarPeriods(y, stepMs, detection).map((t) => t.period);
+    // blind: autocorrelation peaks, each confirmed by the detrended significance test
+    return detectPeriods(y).filter((p) => testPeriod(y, p, detection).significant);
+  }
   const list = Array.isArray(period) ? period : [period];
-  return list.filter((p) => Number.isInteger(p) && p > 1);
+  return list.filter((p) => Number.isFinite(p) && Math.round(p) > 1);
 }
 
 /** Cleans a history: events < n become missing, gaps are interpolated. Returns the effect of events too. */
@@ -88,6 +105,8 @@ export class CoreForecaster implements Forecaster {
   private offset = 0;
   /** Periods used in the last fit. */
   periods: number[] = [];
+  /** The periods of the last fit before rounding (fractional calendar cycles), same order. */
+  exactPeriods: number[] = [];
   /** True when the last fit fell back to the naive model. */
   fellBack = false;
 
@@ -107,19 +126,22 @@ export class CoreForecaster implements Forecaster {
     // periods are found on the whole history (more cycles, surer detection), even when the fit
     // itself uses a recent window only; the window always holds `seasonalCycles` (default 4)
     // cycles of the longest period
-    const periods = resolvePeriods(cleaned.clean, this.opts.period);
+    const exact = resolveExactPeriods(cleaned.clean, this.opts.period, this.opts.stepMs, this.opts.periodDetection);
+    const periods = exact.map((p) => Math.round(p));
     let w = this.opts.fitWindow;
-    if (w !== undefined && periods.length > 0) w = Math.max(w, (this.opts.seasonalCycles ?? 4) * Math.max(...periods));
+    if (w !== undefined && periods.length > 0) w = Math.max(w, Math.ceil((this.opts.seasonalCycles ?? 4) * Math.max(...exact)));
     const clean = w !== undefined && w > 0 && cleaned.clean.length > w ? cleaned.clean.subarray(cleaned.clean.length - w) : cleaned.clean;
     this.offset = cleaned.clean.length - clean.length;
     this.y = clean;
     this.eventEffect = eventEffect;
-    this.periods = periods.filter((p) => clean.length >= 2 * p);
+    const keep = periods.map((p) => clean.length >= 2 * p);
+    this.periods = periods.filter((_, i) => keep[i]);
+    this.exactPeriods = exact.filter((_, i) => keep[i]);
     this.fellBack = false;
     let fit: ModelFit | null = null;
     if (clean.length >= this.minLength) {
       try {
-        fit = this.core(clean, { periods: this.periods, seasonalCycles: this.opts.seasonalCycles });
+        fit = this.core(clean, this.context());
         const probe = fit.forecast(2);
         if (!finiteAll(probe)) fit = null;
       } catch (err) {
@@ -133,6 +155,10 @@ export class CoreForecaster implements Forecaster {
     }
     this.fitted = fit;
     return this;
+  }
+
+  private context(): CoreContext {
+    return { periods: this.periods, exactPeriods: this.exactPeriods, seasonalCycles: this.opts.seasonalCycles, seasonalFit: this.opts.seasonalFit, fourierTerms: this.opts.fourierTerms };
   }
 
   /** The fitted core (for combinations). */

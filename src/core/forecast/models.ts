@@ -6,7 +6,7 @@
  */
 import { naiveCore, type CoreContext, type ModelCore } from './base.js';
 import { autoEts, fitEts, type EtsSpec } from './ets.js';
-import { acf, seasonalAdjust } from './season.js';
+import { acf, fourierFactorAt, fourierSeasonalCoefficients, seasonalAdjust } from './season.js';
 import type { ModelFit } from './types.js';
 
 export { naiveCore };
@@ -48,6 +48,8 @@ export function withSeasonalAdjustment(core: ModelCore, strictR = false): ModelC
     const m = ctx.periods[0] ?? 1;
     const n = y.length;
     const cycles = ctx.seasonalCycles;
+    const exact = ctx.exactPeriods?.[0] ?? m;
+    if (!strictR && ctx.seasonalFit === 'fourier' && m > 1 && exact !== m) return fourierAdjusted(core, y, exact, ctx);
     // indices from the recent cycles only (phase kept absolute)
     const len = cycles !== undefined && cycles > 0 ? Math.min(n, Math.max(3, cycles) * m) : n;
     const o = n - len;
@@ -77,6 +79,51 @@ export function withSeasonalAdjustment(core: ModelCore, strictR = false): ModelC
       },
       varianceFactor: inner.varianceFactor,
     };
+  };
+}
+
+/**
+ * Seasonal adjustment by a Fourier series on the exact period (52.18 weeks stays 52.18): the same
+ * 90 % test as M4's on the recent cycles, then multiplicative factors from `fourierTerms` harmonics
+ * fitted on those cycles; the core forecasts the adjusted series.
+ */
+function fourierAdjusted(core: ModelCore, y: Float64Array, period: number, ctx: CoreContext): ModelFit {
+  const n = y.length;
+  const lag = Math.round(period);
+  const cycles = ctx.seasonalCycles;
+  const len = cycles !== undefined && cycles > 0 ? Math.min(n, Math.ceil(Math.max(3, cycles) * period)) : n;
+  const o = n - len;
+  const seg = y.subarray(o);
+  let coef: Float64Array | null = null;
+  if (seg.length >= 3 * lag) {
+    const r = acf(seg, lag);
+    let s = 1;
+    for (let k = 1; k < lag; k++) s += 2 * r[k] * r[k];
+    if (Math.abs(r[lag]) > (1.645 / Math.sqrt(seg.length)) * Math.sqrt(s)) coef = fourierSeasonalCoefficients(seg, period, ctx.fourierTerms ?? 6, o);
+  }
+  if (!coef) return core(y, { periods: [] });
+  const c = coef;
+  const factor = new Float64Array(n);
+  const adjusted = new Float64Array(n);
+  for (let t = 0; t < n; t++) {
+    factor[t] = fourierFactorAt(c, t, period);
+    adjusted[t] = y[t] / factor[t];
+  }
+  const at = (t: number) => (t < n ? factor[t] : fourierFactorAt(c, t, period));
+  const inner = core(adjusted, { periods: [] });
+  return {
+    sigma: inner.sigma,
+    forecast: (h) => {
+      const f = inner.forecast(h);
+      for (let j = 0; j < h; j++) f[j] *= at(n + j);
+      return f;
+    },
+    backtest: (origins, h) => {
+      const out = inner.backtest(origins, h);
+      for (let k = 0; k < origins.length; k++) for (let j = 0; j < h; j++) out[k * h + j] *= at(origins[k] + j);
+      return out;
+    },
+    varianceFactor: inner.varianceFactor,
   };
 }
 

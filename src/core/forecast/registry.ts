@@ -29,7 +29,7 @@ export interface ModelInfo {
  * smallest rolling-origin error over the last 26 origins at the requested horizon is used.
  */
 export const autoCore = (): ModelCore => combineCores([sesCore, dampedCore, thetaCore], 'select', 26);
-export const AUTO_DEFAULTS: ForecasterOptions = { fitWindow: 200, seasonalCycles: 4 };
+export const AUTO_DEFAULTS: ForecasterOptions = { fitWindow: 200, seasonalCycles: 5, seasonalFit: 'fourier', fourierTerms: 10 };
 
 const MODELS: ModelInfo[] = [
   { name: 'naive', summary: 'last value', core: () => naiveCore, minLength: 1, defaults: { period: 1 } },

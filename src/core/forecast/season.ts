@@ -173,6 +173,237 @@ export function detectPeriods(y: Float64Array, opts: { maxPeriod?: number; max?:
   return chosen;
 }
 
+/** Calendar cycles in milliseconds (a year of 365.2425 days). */
+export const DAY_MS = 86_400_000;
+export const WEEK_MS = 7 * DAY_MS;
+export const YEAR_MS = 365.2425 * DAY_MS;
+
+/**
+ * Candidate seasonal periods, in steps, for data with one point every `stepMs`: the calendar
+ * cycles (day, week, year; quarter and month too when a step is a week or longer) that span at
+ * least 2 steps, shortest first. Periods may be fractional (a year of weekly data is 52.18 steps).
+ *
+ * @example calendarPeriods(3_600_000) // [24, 168, 8765.82]
+ */
+export function calendarPeriods(stepMs: number, opts: { subYear?: boolean } = {}): number[] {
+  if (!(stepMs > 0)) return [];
+  const cycles = [DAY_MS, WEEK_MS, YEAR_MS];
+  if ((opts.subYear ?? true) && stepMs >= WEEK_MS * 0.99) cycles.push(YEAR_MS / 12, YEAR_MS / 4);
+  const out: number[] = [];
+  for (const c of cycles) {
+    const m = c / stepMs;
+    // a cycle that is (nearly) a whole number of steps is used as that integer
+    const r = Math.round(m);
+    const p = Math.abs(m - r) < 1e-6 * m ? r : m;
+    if (p >= 2 - 1e-9 && !out.some((q) => Math.abs(q - p) < 0.5)) out.push(p);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** Knobs of calendar period detection (defaults in brackets). */
+export interface PeriodDetectionOptions {
+  /** Normal quantile of the significance limit [1.645, M4's 90 %]. */
+  z?: number;
+  /** Smallest autocorrelation accepted whatever the limit [0]. */
+  minR?: number;
+  /** Cycles of history a candidate needs [3]. */
+  minCycles?: number;
+  /** Consider quarter and month for weekly (and longer) steps [true]. */
+  subYear?: boolean;
+  /** Most periods returned [2]. */
+  max?: number;
+}
+
+/** Outcome of testing one candidate period. */
+export interface PeriodTest {
+  /** The candidate (may be fractional). */
+  period: number;
+  /** The integer lag tested (the rounded period). */
+  lag: number;
+  /** Autocorrelation at `lag` of the series detrended by a centred moving average over one period. */
+  r: number;
+  /** The 90 % limit for r (Bartlett, as M4's seasonality test). */
+  limit: number;
+  significant: boolean;
+}
+
+/**
+ * Tests whether `y` has a seasonal cycle of `period` steps: the series is detrended by a centred
+ * moving average over one period (which a cycle of that length averages out of), and the
+ * autocorrelation of the rest at the rounded period must exceed a 90 % limit in the form of M4's,
+ * 1.645·sqrt((1 + 2 Σ_{k<m} ρ_k²)/n), where ρ are the autocorrelations of the rest less its
+ * per-phase means, and `minR`. Needs `minCycles` cycles of history.
+ */
+export function testPeriod(y: Float64Array, period: number, opts: PeriodDetectionOptions = {}): PeriodTest {
+  const lag = Math.round(period);
+  const n = y.length;
+  const none = { period, lag, r: 0, limit: Infinity, significant: false };
+  if (lag < 2 || n < (opts.minCycles ?? 3) * period) return none;
+  const trend = centeredMovingAverage(y, lag);
+  const half = Math.floor(lag / 2);
+  const len = n - 2 * half;
+  if (len < 2 * lag + 2) return none;
+  const d = new Float64Array(len);
+  for (let i = 0; i < len; i++) d[i] = y[i + half] - trend[i + half];
+  const r = acf(d, lag);
+  // Bartlett's variance from the autocorrelations of the rest less its per-phase means: without a
+  // cycle that removal changes little (the test keeps its size); with one, the cycle no longer
+  // inflates the limit (a smooth yearly wave has large r_k at every lag below the period)
+  const phase = new Float64Array(lag);
+  const cnt = new Float64Array(lag);
+  for (let i = 0; i < len; i++) {
+    phase[(i + half) % lag] += d[i];
+    cnt[(i + half) % lag]++;
+  }
+  for (let p = 0; p < lag; p++) phase[p] = cnt[p] > 0 ? phase[p] / cnt[p] : 0;
+  const e = new Float64Array(len);
+  for (let i = 0; i < len; i++) e[i] = d[i] - phase[(i + half) % lag];
+  const rho = acf(e, lag - 1);
+  let s = 1;
+  for (let k = 1; k < lag; k++) s += 2 * rho[k] * rho[k];
+  const limit = ((opts.z ?? 1.645) / Math.sqrt(len)) * Math.sqrt(s);
+  return { period, lag, r: r[lag], limit, significant: r[lag] > limit && r[lag] > (opts.minR ?? 0) };
+}
+
+/**
+ * Seasonal periods from the data's step (bucket span): the calendar candidates
+ * (`calendarPeriods`), shortest first, each tested by `testPeriod` on the series less the cycles
+ * already accepted (so a weekly cycle is not credited for a daily one that repeats inside it, and a
+ * yearly cycle is tested without the weekly one inflating the limit). Returned strongest first, at
+ * most `max`. A shorter period that is a near divisor of a stronger accepted one (13 or 4.35
+ * beside 52.18 weeks) is dropped, so a yearly cycle's harmonics are not taken for quarterly or
+ * monthly cycles.
+ */
+export function detectCalendarPeriods(y: Float64Array, stepMs: number, opts: PeriodDetectionOptions & { candidates?: number[] } = {}): PeriodTest[] {
+  const candidates = [...(opts.candidates ?? calendarPeriods(stepMs, opts))].sort((a, b) => a - b);
+  let rest = y;
+  const accepted: PeriodTest[] = [];
+  for (const p of candidates) {
+    const t = testPeriod(rest, p, opts);
+    if (!t.significant) continue;
+    accepted.push(t);
+    rest = removeSeasonalProfile(rest, t.lag);
+  }
+  accepted.sort((a, b) => b.r - a.r);
+  const out: PeriodTest[] = [];
+  for (const t of accepted) {
+    if (out.some((a) => a.period > t.period && isNearMultiple(a.period, t.period))) continue;
+    out.push(t);
+  }
+  return out.slice(0, opts.max ?? 2);
+}
+
+/** y less its additive per-phase profile of period m (means of y − centred moving average). */
+function removeSeasonalProfile(y: Float64Array, m: number): Float64Array {
+  const n = y.length;
+  const trend = centeredMovingAverage(y, m);
+  const sum = new Float64Array(m);
+  const cnt = new Float64Array(m);
+  for (let t = 0; t < n; t++) {
+    if (Number.isNaN(trend[t])) continue;
+    sum[t % m] += y[t] - trend[t];
+    cnt[t % m]++;
+  }
+  let mean = 0;
+  for (let p = 0; p < m; p++) {
+    sum[p] = cnt[p] > 0 ? sum[p] / cnt[p] : 0;
+    mean += sum[p] / m;
+  }
+  const out = new Float64Array(n);
+  for (let t = 0; t < n; t++) out[t] = y[t] - (sum[t % m] - mean);
+  return out;
+}
+
+function isNearMultiple(big: number, small: number): boolean {
+  const q = big / small;
+  return Math.abs(q - Math.round(q)) < 0.1;
+}
+
+/**
+ * Multiplicative seasonal factors from a Fourier series on an exact (possibly fractional) period:
+ * log(y / centred moving average) is regressed on `terms` sine/cosine pairs of period `m`, by least
+ * squares. Returns the coefficients [a1, b1, a2, b2, …] for phase (t + offset) / m, or null when
+ * the series is not positive or the fit fails. `factorAt` evaluates them.
+ */
+export function fourierSeasonalCoefficients(y: Float64Array, m: number, terms: number, offset = 0): Float64Array | null {
+  const n = y.length;
+  const lag = Math.round(m);
+  if (lag < 2 || !allPositive(y)) return null;
+  const K = Math.max(1, Math.min(terms, Math.floor(lag / 2)));
+  const trend = centeredMovingAverage(y, lag);
+  const p = 2 * K;
+  const ata = new Float64Array(p * p);
+  const atb = new Float64Array(p);
+  const row = new Float64Array(p);
+  let count = 0;
+  for (let t = 0; t < n; t++) {
+    const tr = trend[t];
+    if (!(tr > 0)) continue;
+    const v = Math.log(y[t] / tr);
+    if (!Number.isFinite(v)) continue;
+    fourierRow(row, t + offset, m, K);
+    for (let i = 0; i < p; i++) {
+      atb[i] += row[i] * v;
+      for (let j = 0; j <= i; j++) ata[i * p + j] += row[i] * row[j];
+    }
+    count++;
+  }
+  if (count < p + 2) return null;
+  for (let i = 0; i < p; i++) for (let j = 0; j < i; j++) ata[j * p + i] = ata[i * p + j];
+  return solveSymmetric(ata, atb, p);
+}
+
+/** exp of the Fourier series `coef` at time t (same offset convention as the fit). */
+export function fourierFactorAt(coef: Float64Array, t: number, m: number): number {
+  let s = 0;
+  const K = coef.length / 2;
+  for (let k = 1; k <= K; k++) {
+    const w = (2 * Math.PI * k * t) / m;
+    s += coef[2 * k - 2] * Math.cos(w) + coef[2 * k - 1] * Math.sin(w);
+  }
+  return Math.exp(s);
+}
+
+function fourierRow(row: Float64Array, t: number, m: number, K: number): void {
+  for (let k = 1; k <= K; k++) {
+    const w = (2 * Math.PI * k * t) / m;
+    row[2 * k - 2] = Math.cos(w);
+    row[2 * k - 1] = Math.sin(w);
+  }
+}
+
+/** Solves A x = b for a small symmetric positive (semi)definite A by Gaussian elimination with a ridge. */
+function solveSymmetric(a: Float64Array, b: Float64Array, p: number): Float64Array | null {
+  const m = Float64Array.from(a);
+  const x = Float64Array.from(b);
+  let tr = 0;
+  for (let i = 0; i < p; i++) tr += m[i * p + i];
+  const ridge = 1e-9 * (tr / p || 1);
+  for (let i = 0; i < p; i++) m[i * p + i] += ridge;
+  for (let c = 0; c < p; c++) {
+    let piv = c;
+    for (let r = c + 1; r < p; r++) if (Math.abs(m[r * p + c]) > Math.abs(m[piv * p + c])) piv = r;
+    if (Math.abs(m[piv * p + c]) < 1e-300) return null;
+    if (piv !== c) {
+      for (let k = 0; k < p; k++) [m[c * p + k], m[piv * p + k]] = [m[piv * p + k], m[c * p + k]];
+      [x[c], x[piv]] = [x[piv], x[c]];
+    }
+    for (let r = c + 1; r < p; r++) {
+      const f = m[r * p + c] / m[c * p + c];
+      if (f === 0) continue;
+      for (let k = c; k < p; k++) m[r * p + k] -= f * m[c * p + k];
+      x[r] -= f * x[c];
+    }
+  }
+  for (let c = p - 1; c >= 0; c--) {
+    let s = x[c];
+    for (let k = c + 1; k < p; k++) s -= m[c * p + k] * x[k];
+    x[c] = s / m[c * p + c];
+    if (!Number.isFinite(x[c])) return null;
+  }
+  return x;
+}
+
 /**
  * Fills NaN by linear interpolation between the nearest valid neighbours (constant at the ends).
  * Returns the input itself when it has no NaN. All-NaN input gives zeros.

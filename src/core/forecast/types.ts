@@ -33,6 +33,23 @@ export interface ForecasterOptions {
    */
   period?: number | number[];
   /**
+   * Milliseconds between points (the bucket span). When given and `period` is not, periods are
+   * chosen among the calendar cycles of that step (a weekly series: the year of 52.18 weeks, the
+   * quarter, the month; hourly: 24 and 168; daily: 7 and 365.25), each tested for significance,
+   * instead of a blind autocorrelation scan.
+   */
+  stepMs?: number;
+  /** Tuning of the calendar period detection (see PeriodDetectionOptions in season.ts). */
+  periodDetection?: { z?: number; minR?: number; minCycles?: number; subYear?: boolean; max?: number };
+  /**
+   * How the seasonal adjustment of the single-period models (ses, holt, damped, theta, auto)
+   * handles a fractional period (52.18 weeks): 'round' (default: classical indices on the rounded
+   * period) or 'fourier' (a Fourier series on the exact period, `fourierTerms` harmonics). Integer
+   * periods always use classical indices.
+   */
+  seasonalFit?: 'round' | 'fourier';
+  fourierTerms?: number;
+  /**
    * Time indices of known events (holidays, outages). Indices < n (the history length) are
    * excluded from fitting (treated as missing and interpolated). With `eventEffect: true` their
    * mean additive effect is estimated and added to forecasts at event indices ≥ n.
