@@ -1,0 +1,126 @@
+/**
+ * In-memory Store: the reference implementation of the Store contract (simple enough to be
+ * obviously right) and a store for tests that need no files. Nothing survives the process.
+ */
+import { resultId } from './result-id.js';
+import {
+  scoreField,
+  type BucketScore,
+  type JobRecord,
+  type ModelSnapshotRecord,
+  type ResultDoc,
+  type ResultPage,
+  type ResultQuery,
+  type Store,
+} from './store.js';
+
+const clone = <T>(v: T): T => structuredClone(v);
+
+/** Compares two sort values the way the stored column would (numbers numerically, nulls last). */
+export function compareValues(a: unknown, b: unknown): number {
+  const an = a === undefined || a === null;
+  const bn = b === undefined || b === null;
+  if (an || bn) return an && bn ? 0 : an ? 1 : -1;
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  const as = String(a);
+  const bs = String(b);
+  return as < bs ? -1 : as > bs ? 1 : 0;
+}
+
+/** Sort order shared by every store: by value in the direction asked, missing values last. */
+export function sortCompare(a: unknown, b: unknown, dir: 1 | -1): number {
+  const an = a === undefined || a === null;
+  const bn = b === undefined || b === null;
+  if (an || bn) return an && bn ? 0 : an ? 1 : -1;
+  return dir * compareValues(a, b);
+}
+
+/** True when the document passes the query's filters (shared by the reference store and tests). */
+export function matchesQuery(doc: ResultDoc, q: ResultQuery): boolean {
+  if (doc.result_type !== q.resultType) return false;
+  if (!q.jobIds.includes(doc.job_id)) return false;
+  if (q.start !== undefined && doc.timestamp < q.start) return false;
+  if (q.end !== undefined && doc.timestamp >= q.end) return false;
+  if (q.timestamp !== undefined && doc.timestamp !== q.timestamp) return false;
+  if (q.excludeInterim && doc.is_interim === true) return false;
+  const sf = scoreField(q.resultType);
+  if (q.minScore !== undefined && sf && !(Number(doc[sf] ?? 0) >= q.minScore)) return false;
+  if (q.detectorIndex !== undefined && doc.detector_index !== q.detectorIndex) return false;
+  if (q.partitionFieldValue !== undefined && doc.partition_field_value !== q.partitionFieldValue) return false;
+  if (q.byFieldValue !== undefined && doc.by_field_value !== q.byFieldValue) return false;
+  if (q.overFieldValue !== undefined && doc.over_field_value !== q.overFieldValue) return false;
+  if (q.influencerFieldName !== undefined && doc.influencer_field_name !== q.influencerFieldName) return false;
+  return true;
+}
+
+export class MemoryStore implements Store {
+  readonly kind = 'memory';
+  private jobs = new Map<string, JobRecord>();
+  private results = new Map<string, Map<string, ResultDoc>>();
+  private snapshots = new Map<string, { meta: ModelSnapshotRecord; state: string }[]>();
+
+  async close(): Promise<void> {}
+
+  async createJob(job: JobRecord): Promise<boolean> {
+    if (this.jobs.has(job.job_id)) return false;
+    this.jobs.set(job.job_id, clone(job));
+    return true;
+  }
+  async saveJob(job: JobRecord): Promise<void> {
+    this.jobs.set(job.job_id, clone(job));
+  }
+  async getJob(jobId: string): Promise<JobRecord | undefined> {
+    const j = this.jobs.get(jobId);
+    return j && clone(j);
+  }
+  async listJobs(): Promise<JobRecord[]> {
+    return [...this.jobs.values()].map(clone).sort((a, b) => compareValues(a.job_id, b.job_id));
+  }
+  async deleteJob(jobId: string): Promise<void> {
+    this.jobs.delete(jobId);
+    this.results.delete(jobId);
+    this.snapshots.delete(jobId);
+  }
+
+  async writeResults(jobId: string, docs: ResultDoc[], opts: { deleteInterim?: boolean } = {}): Promise<void> {
+    let m = this.results.get(jobId);
+    if (!m) this.results.set(jobId, (m = new Map()));
+    if (opts.deleteInterim) for (const [id, d] of m) if (d.is_interim === true) m.delete(id);
+    for (const d of docs) m.set(resultId(d), clone(d));
+  }
+
+  async queryResults(q: ResultQuery): Promise<ResultPage> {
+    const all: ResultDoc[] = [];
+    for (const id of q.jobIds) for (const d of this.results.get(id)?.values() ?? []) if (matchesQuery(d, q)) all.push(d);
+    const sort = q.sort ?? 'timestamp';
+    const dir = q.desc ? -1 : 1 as const;
+    all.sort((a, b) => sortCompare(a[sort], b[sort], dir) || compareValues(a.timestamp, b.timestamp) || compareValues(resultId(a), resultId(b)));
+    const from = q.from ?? 0;
+    const size = q.size ?? 100;
+    return { count: all.length, docs: all.slice(from, from + size).map(clone) };
+  }
+
+  async bucketScores(q: { jobIds: string[]; start?: number; end?: number; excludeInterim?: boolean }): Promise<BucketScore[]> {
+    const page = await this.queryResults({ ...q, resultType: 'bucket', size: Number.MAX_SAFE_INTEGER });
+    return page.docs.map((d) => ({ job_id: d.job_id, timestamp: d.timestamp, anomaly_score: Number(d.anomaly_score ?? 0), is_interim: d.is_interim === true }));
+  }
+
+  async putSnapshot(meta: ModelSnapshotRecord, state: string): Promise<void> {
+    const list = this.snapshots.get(meta.job_id) ?? [];
+    const rest = list.filter((s) => s.meta.snapshot_id !== meta.snapshot_id);
+    rest.push({ meta: clone(meta), state });
+    this.snapshots.set(meta.job_id, rest);
+  }
+  async listSnapshots(jobId: string): Promise<ModelSnapshotRecord[]> {
+    const list = [...(this.snapshots.get(jobId) ?? [])];
+    return list.map((s) => clone(s.meta)).sort((a, b) => b.wal_seq - a.wal_seq || b.timestamp - a.timestamp);
+  }
+  async getSnapshotState(jobId: string, snapshotId: string): Promise<string | undefined> {
+    return this.snapshots.get(jobId)?.find((s) => s.meta.snapshot_id === snapshotId)?.state;
+  }
+  async pruneSnapshots(jobId: string, keep: number): Promise<void> {
+    const newest = (await this.listSnapshots(jobId)).slice(0, keep).map((s) => s.snapshot_id);
+    const list = this.snapshots.get(jobId) ?? [];
+    this.snapshots.set(jobId, list.filter((s) => s.meta.retain || newest.includes(s.meta.snapshot_id)));
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * The one Store interface of the jobs service: job configurations and their runtime record (state,
+ * data counts, model size and timing stats), results documents in Elastic's shapes (buckets,
+ * records, influencers, model plot) with Elastic's filters, sorting and paging, and model snapshots.
+ *
+ * The embedded default is DuckDB (duckdb-store.ts); memory-store.ts is the reference used to prove
+ * the contract (test-kit/store-contract.ts) that every backend, including later scale-out ones,
+ * must pass. Input durability is not the store's job: accepted `_data` goes to the per-job
+ * write-ahead log (wal.ts) first.
+ */
+
+/** An Elastic-shaped results document (bucket, record, influencer, model_plot). */
+export type ResultDoc = Record<string, unknown> & { result_type: string; timestamp: number; job_id: string };
+
+export type ResultType = 'bucket' | 'record' | 'influencer' | 'model_plot';
+
+/** What the job service keeps about a job: its validated config and its runtime record. */
+export interface JobRecord {
+  job_id: string;
+  /** The engine's validated JobConfig, stored as JSON. */
+  config: unknown;
+  /** Group names of the job (for id expressions). */
+  groups: string[];
+  /** Epoch ms. */
+  create_time: number;
+  runtime: JobRuntime;
+}
+
+export interface JobRuntime {
+  /** `opened` survives restarts: the server re-opens such jobs when it starts. */
+  state: 'opened' | 'closed' | 'failed';
+  /** Epoch ms of the last open. */
+  open_time?: number;
+  data_counts?: Record<string, unknown>;
+  model_size_stats?: Record<string, unknown>;
+  timing_stats?: Record<string, unknown>;
+  /** Id of the snapshot the job resumes from. */
+  model_snapshot_id?: string;
+  /** Epoch ms of the last close. */
+  finished_time?: number;
+  /** Why the job failed, when state is `failed`. */
+  failure_reason?: string;
+}
+
+/** Fields results can be sorted by (the ones Elastic users sort by in practice). */
+export const SORT_FIELDS = [
+  'timestamp',
+  'anomaly_score',
+  'record_score',
+  'influencer_score',
+  'initial_anomaly_score',
+  'initial_record_score',
+  'initial_influencer_score',
+  'probability',
+  'detector_index',
+  'partition_field_value',
+  'by_field_value',
+  'over_field_value',
+  'influencer_field_name',
+  'influencer_field_value',
+] as const;
+export type SortField = (typeof SORT_FIELDS)[number];
+
+export interface ResultQuery {
+  jobIds: string[];
+  resultType: ResultType;
+  /** Epoch ms, inclusive. */
+  start?: number;
+  /** Epoch ms, exclusive. */
+  end?: number;
+  /** Exactly this timestamp (a single bucket). */
+  timestamp?: number;
+  excludeInterim?: boolean;
+  /** Minimum anomaly_score (bucket), record_score (record) or influencer_score (influencer). */
+  minScore?: number;
+  detectorIndex?: number;
+  partitionFieldValue?: string;
+  byFieldValue?: string;
+  overFieldValue?: string;
+  influencerFieldName?: string;
+  sort?: SortField;
+  desc?: boolean;
+  from?: number;
+  size?: number;
+}
+
+export interface ResultPage {
+  /** Number of documents matching the filters (before paging). */
+  count: number;
+  docs: ResultDoc[];
+}
+
+/** A light row per bucket, for overall buckets and expand. */
+export interface BucketScore {
+  job_id: string;
+  timestamp: number;
+  anomaly_score: number;
+  is_interim: boolean;
+}
+
+export interface ModelSnapshotRecord {
+  job_id: string;
+  snapshot_id: string;
+  /** Epoch ms (wall clock) when taken. */
+  timestamp: number;
+  description: string;
+  latest_record_time_stamp?: number;
+  latest_result_time_stamp?: number;
+  model_size_stats?: Record<string, unknown>;
+  retain: boolean;
+  min_version: string;
+  snapshot_doc_count: number;
+  /** Vigil: the last write-ahead-log sequence number the state includes. */
+  wal_seq: number;
+  /** Vigil: data counts at the snapshot (replay continues from them). */
+  data_counts: Record<string, unknown>;
+  /** Vigil: other runtime counters at the snapshot. */
+  extra?: Record<string, unknown>;
+}
+
+export interface Store {
+  /** Short name for logs and `GET /` ("duckdb", "memory"). */
+  readonly kind: string;
+  close(): Promise<void>;
+
+  /** Creates the job; false when the id is taken. */
+  createJob(job: JobRecord): Promise<boolean>;
+  /** Replaces the job's record (config and runtime). */
+  saveJob(job: JobRecord): Promise<void>;
+  getJob(jobId: string): Promise<JobRecord | undefined>;
+  listJobs(): Promise<JobRecord[]>;
+  /** Deletes the job, its results and snapshots. */
+  deleteJob(jobId: string): Promise<void>;
+
+  /**
+   * Writes results: each document replaces any stored one with the same identity (see
+   * result-id.ts), so replays and renormalisation are idempotent. `deleteInterim` first removes the
+   * job's interim results (Elastic replaces them when newer results arrive).
+   */
+  writeResults(jobId: string, docs: ResultDoc[], opts?: { deleteInterim?: boolean }): Promise<void>;
+  queryResults(q: ResultQuery): Promise<ResultPage>;
+  bucketScores(q: { jobIds: string[]; start?: number; end?: number; excludeInterim?: boolean }): Promise<BucketScore[]>;
+
+  putSnapshot(meta: ModelSnapshotRecord, state: string): Promise<void>;
+  /** Newest snapshot first. */
+  listSnapshots(jobId: string): Promise<ModelSnapshotRecord[]>;
+  getSnapshotState(jobId: string, snapshotId: string): Promise<string | undefined>;
+  /** Deletes all but the newest `keep` snapshots (and any retained ones). */
+  pruneSnapshots(jobId: string, keep: number): Promise<void>;
+}
+
+/** Which score column a result type filters on. */
+export function scoreField(type: ResultType): string | undefined {
+  switch (type) {
+    case 'bucket':
+      return 'anomaly_score';
+    case 'record':
+      return 'record_score';
+    case 'influencer':
+      return 'influencer_score';
+    default:
+      return undefined;
+  }
+}

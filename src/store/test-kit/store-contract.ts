@@ -1,0 +1,159 @@
+/**
+ * The Store contract: one suite every Store implementation passes (the embedded DuckDB store, the
+ * in-memory reference, and any scale-out backend later). Call it from a backend's test file with a
+ * factory that returns a fresh, empty store.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { JobRecord, ModelSnapshotRecord, ResultDoc, Store } from '../store.js';
+
+const T0 = Date.UTC(2024, 0, 1);
+const SPAN = 300;
+
+function job(id: string, groups: string[] = []): JobRecord {
+  return { job_id: id, config: { job_id: id, groups }, groups, create_time: T0, runtime: { state: 'closed' } };
+}
+
+function bucket(jobId: string, i: number, score: number, interim = false): ResultDoc {
+  return { job_id: jobId, result_type: 'bucket', timestamp: T0 + i * SPAN * 1000, bucket_span: SPAN, anomaly_score: score, initial_anomaly_score: score, is_interim: interim, event_count: i };
+}
+
+function record(jobId: string, i: number, entity: string, score: number, interim = false): ResultDoc {
+  return {
+    job_id: jobId,
+    result_type: 'record',
+    timestamp: T0 + i * SPAN * 1000,
+    bucket_span: SPAN,
+    detector_index: 0,
+    function: 'mean',
+    partition_field_name: 'host',
+    partition_field_value: entity,
+    record_score: score,
+    initial_record_score: score,
+    probability: 1 - score / 100,
+    is_interim: interim,
+  };
+}
+
+function snapshot(jobId: string, id: string, seq: number): ModelSnapshotRecord {
+  return { job_id: jobId, snapshot_id: id, timestamp: T0 + seq, description: 'test', retain: false, min_version: '8.0.0', snapshot_doc_count: 1, wal_seq: seq, data_counts: { processed_record_count: seq } };
+}
+
+export function storeContract(name: string, make: () => Promise<Store>): void {
+  describe(`Store contract: ${name}`, () => {
+    let store: Store | undefined;
+    const open = async (): Promise<Store> => (store = await make());
+    afterEach(async () => {
+      await store?.close();
+      store = undefined;
+    });
+
+    it('creates, refuses a taken id, lists, saves and deletes jobs', async () => {
+      const s = await open();
+      expect(await s.createJob(job('b'))).toBe(true);
+      expect(await s.createJob(job('a', ['g']))).toBe(true);
+      expect(await s.createJob(job('a'))).toBe(false);
+      expect((await s.listJobs()).map((j) => j.job_id)).toEqual(['a', 'b']);
+      const a = (await s.getJob('a'))!;
+      expect(a.groups).toEqual(['g']);
+      a.runtime = { state: 'opened', open_time: 5, data_counts: { processed_record_count: 3 } };
+      await s.saveJob(a);
+      expect((await s.getJob('a'))!.runtime).toEqual({ state: 'opened', open_time: 5, data_counts: { processed_record_count: 3 } });
+      await s.writeResults('a', [bucket('a', 0, 1)]);
+      await s.putSnapshot(snapshot('a', 's1', 1), '{"x":1}');
+      await s.deleteJob('a');
+      expect(await s.getJob('a')).toBeUndefined();
+      expect((await s.queryResults({ jobIds: ['a'], resultType: 'bucket' })).count).toBe(0);
+      expect(await s.listSnapshots('a')).toEqual([]);
+      expect(await s.getJob('b')).toBeDefined();
+    });
+
+    it('filters by time range, score and interim; pages and counts', async () => {
+      const s = await open();
+      await s.writeResults('j', Array.from({ length: 20 }, (_, i) => bucket('j', i, i * 5, i === 19)));
+      const all = await s.queryResults({ jobIds: ['j'], resultType: 'bucket' });
+      expect(all.count).toBe(20);
+      expect(all.docs.map((d) => d.event_count)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+      const ranged = await s.queryResults({ jobIds: ['j'], resultType: 'bucket', start: T0 + 5 * SPAN * 1000, end: T0 + 10 * SPAN * 1000 });
+      expect(ranged.docs.map((d) => d.event_count)).toEqual([5, 6, 7, 8, 9]);
+      const scored = await s.queryResults({ jobIds: ['j'], resultType: 'bucket', minScore: 80, excludeInterim: true });
+      expect(scored.docs.map((d) => d.event_count)).toEqual([16, 17, 18]);
+      const page = await s.queryResults({ jobIds: ['j'], resultType: 'bucket', sort: 'anomaly_score', desc: true, from: 2, size: 3 });
+      expect(page.count).toBe(20);
+      expect(page.docs.map((d) => d.event_count)).toEqual([17, 16, 15]);
+      const one = await s.queryResults({ jobIds: ['j'], resultType: 'bucket', timestamp: T0 + 3 * SPAN * 1000 });
+      expect(one.docs.map((d) => d.event_count)).toEqual([3]);
+    });
+
+    it('replaces documents by identity (final replaces interim, renormalised scores replace old ones)', async () => {
+      const s = await open();
+      await s.writeResults('j', [bucket('j', 0, 10), bucket('j', 1, 20, true), record('j', 1, 'h1', 30, true)]);
+      await s.writeResults('j', [bucket('j', 1, 25), record('j', 1, 'h1', 35)], { deleteInterim: true });
+      const b = await s.queryResults({ jobIds: ['j'], resultType: 'bucket' });
+      expect(b.docs.map((d) => [d.anomaly_score, d.is_interim])).toEqual([
+        [10, false],
+        [25, false],
+      ]);
+      // renormalisation: an older document comes again with a new score
+      await s.writeResults('j', [{ ...bucket('j', 0, 10), anomaly_score: 4 }]);
+      const again = await s.queryResults({ jobIds: ['j'], resultType: 'bucket' });
+      expect(again.docs.map((d) => [d.anomaly_score, d.initial_anomaly_score])).toEqual([
+        [4, 10],
+        [25, 25],
+      ]);
+      const r = await s.queryResults({ jobIds: ['j'], resultType: 'record' });
+      expect(r.docs).toHaveLength(1);
+      expect(r.docs[0].record_score).toBe(35);
+      // within one batch, the last document of an identity wins
+      await s.writeResults('j', [bucket('j', 5, 1), bucket('j', 5, 2)]);
+      expect((await s.queryResults({ jobIds: ['j'], resultType: 'bucket', timestamp: bucket('j', 5, 0).timestamp })).docs.map((d) => d.anomaly_score)).toEqual([2]);
+    });
+
+    it('deleteInterim removes interim results even with nothing new to write', async () => {
+      const s = await open();
+      await s.writeResults('j', [bucket('j', 0, 10), bucket('j', 1, 20, true)]);
+      await s.writeResults('j', [], { deleteInterim: true });
+      expect((await s.queryResults({ jobIds: ['j'], resultType: 'bucket' })).count).toBe(1);
+    });
+
+    it('sorts records by score, probability and entity; filters by partition; spans several jobs', async () => {
+      const s = await open();
+      await s.writeResults('a', [record('a', 0, 'h2', 50), record('a', 0, 'h1', 90), record('a', 1, 'h1', 70)]);
+      await s.writeResults('b', [record('b', 0, 'h3', 60)]);
+      const byScore = await s.queryResults({ jobIds: ['a', 'b'], resultType: 'record', sort: 'record_score', desc: true });
+      expect(byScore.docs.map((d) => d.record_score)).toEqual([90, 70, 60, 50]);
+      const byProb = await s.queryResults({ jobIds: ['a'], resultType: 'record', sort: 'probability' });
+      expect(byProb.docs.map((d) => d.record_score)).toEqual([90, 70, 50]);
+      const h1 = await s.queryResults({ jobIds: ['a'], resultType: 'record', partitionFieldValue: 'h1' });
+      expect(h1.docs.map((d) => d.timestamp)).toEqual([T0, T0 + SPAN * 1000]);
+      const byEntity = await s.queryResults({ jobIds: ['a'], resultType: 'record', sort: 'partition_field_value', desc: true });
+      expect(byEntity.docs.map((d) => d.partition_field_value)).toEqual(['h2', 'h1', 'h1']);
+      const scores = await s.bucketScores({ jobIds: ['a'] });
+      expect(scores).toEqual([]);
+    });
+
+    it('returns bucket scores for overall buckets', async () => {
+      const s = await open();
+      await s.writeResults('a', [bucket('a', 0, 10), bucket('a', 1, 30, true)]);
+      await s.writeResults('b', [bucket('b', 0, 20)]);
+      expect(await s.bucketScores({ jobIds: ['a', 'b'] })).toEqual([
+        { job_id: 'a', timestamp: T0, anomaly_score: 10, is_interim: false },
+        { job_id: 'b', timestamp: T0, anomaly_score: 20, is_interim: false },
+        { job_id: 'a', timestamp: T0 + SPAN * 1000, anomaly_score: 30, is_interim: true },
+      ]);
+      expect(await s.bucketScores({ jobIds: ['a', 'b'], excludeInterim: true })).toHaveLength(2);
+    });
+
+    it('keeps snapshots newest first, returns their state and prunes old ones', async () => {
+      const s = await open();
+      await s.putSnapshot(snapshot('j', 's1', 1), 'one');
+      await s.putSnapshot(snapshot('j', 's3', 3), 'three');
+      await s.putSnapshot({ ...snapshot('j', 's2', 2), retain: true }, 'two');
+      expect((await s.listSnapshots('j')).map((x) => x.snapshot_id)).toEqual(['s3', 's2', 's1']);
+      expect(await s.getSnapshotState('j', 's3')).toBe('three');
+      expect((await s.listSnapshots('j'))[0].data_counts).toEqual({ processed_record_count: 3 });
+      await s.pruneSnapshots('j', 1);
+      expect((await s.listSnapshots('j')).map((x) => x.snapshot_id)).toEqual(['s3', 's2']);
+      expect(await s.getSnapshotState('j', 's1')).toBeUndefined();
+    });
+  });
+}
