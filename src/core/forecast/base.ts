@@ -6,7 +6,12 @@
 import { VigilError } from '../errors.js';
 import { makeIntervals } from './intervals.js';
 import { detectCalendarPeriods, detectPeriods, interpolateMissing, testPeriod } from './season.js';
-import { DEFAULT_LEVELS, type Forecast, type Forecaster, type ForecasterOptions, type ModelFit } from './types.js';
+import { packF64, unpackF64, type ModelState } from '../state.js';
+import { DEFAULT_LEVELS, type Forecast, type Forecaster, type ForecasterOptions, type ForecasterStateBody, type ForecasterStateSpec, type ModelFit } from './types.js';
+
+export const FORECASTER_STATE_TYPE = 'forecaster';
+/** Version of the saved forecaster state; `forecasterFromState` refuses any other. */
+export const FORECASTER_STATE_VERSION = 1;
 
 /** What a model core sees: a clean series (no NaN) and the seasonal periods to use (may be []). */
 export interface CoreContext {
@@ -159,6 +164,41 @@ export class CoreForecaster implements Forecaster {
 
   private context(): CoreContext {
     return { periods: this.periods, exactPeriods: this.exactPeriods, seasonalCycles: this.opts.seasonalCycles, seasonalFit: this.opts.seasonalFit, fourierTerms: this.opts.fourierTerms };
+  }
+
+  toState(): ModelState<ForecasterStateBody, ForecasterStateSpec> {
+    const y = this.history;
+    return {
+      type: FORECASTER_STATE_TYPE,
+      version: FORECASTER_STATE_VERSION,
+      spec: { model: this.name, options: JSON.parse(JSON.stringify(this.opts)) as ForecasterOptions },
+      state: {
+        history: packF64(y),
+        offset: this.offset,
+        eventEffect: this.eventEffect,
+        periods: [...this.periods],
+        exactPeriods: [...this.exactPeriods],
+        fellBack: this.fellBack,
+      },
+    };
+  }
+
+  /**
+   * Restores a fit from `toState()`'s body: the model core is fitted again on the saved window with
+   * the saved periods (deterministic, so predictions are bit for bit those of the saved model; no
+   * period detection runs). Used by `forecasterFromState`.
+   */
+  restore(body: ForecasterStateBody): this {
+    if (!body || !Array.isArray(body.history) || body.history.length === 0) throw new VigilError('STATE_TYPE', `saved forecaster [${this.name}] state has no history`);
+    const y = unpackF64(body.history);
+    this.y = y;
+    this.offset = body.offset;
+    this.eventEffect = body.eventEffect;
+    this.periods = [...body.periods];
+    this.exactPeriods = [...body.exactPeriods];
+    this.fellBack = body.fellBack;
+    this.fitted = body.fellBack ? naiveCore(y, { periods: this.periods }) : this.core(y, this.context());
+    return this;
   }
 
   /** The fitted core (for combinations). */

@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { VigilError } from '../errors.js';
 import { Random } from '../random.js';
-import { createForecaster, modelNames } from './registry.js';
-import type { Forecast } from './types.js';
+import { createForecaster, forecasterFromState, modelNames } from './registry.js';
+import type { Forecast, ForecasterOptions } from './types.js';
 
 function seasonalSeries(n: number, seed: number, m = 12): Float64Array {
   const r = new Random(seed);
@@ -86,6 +86,40 @@ describe.each(modelNames())('forecaster contract: %s', (name) => {
     const b = createForecaster(name).fit(y).predict(12);
     expect(Array.from(a.mean)).toEqual(Array.from(b.mean));
     expect(Array.from(a.intervals[1].upper)).toEqual(Array.from(b.intervals[1].upper));
+  });
+
+  it('round-trips its state through JSON bit for bit (toState / forecasterFromState)', () => {
+    const bits = (a: Float64Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('hex');
+    const gappy = seasonalSeries(260, 6);
+    gappy[7] = NaN;
+    const cases: [Float64Array, ForecasterOptions][] = [
+      [seasonalSeries(300, 4), {}],
+      [gappy, { stepMs: 3_600_000 }],
+      [Float64Array.from([5, 6]), {}], // too short: the naive fallback is restored too
+    ];
+    for (const [y, opts] of cases) {
+      const a = createForecaster(name, opts).fit(y);
+      const state = a.toState();
+      expect(state.type).toBe('forecaster');
+      expect(state.version).toBe(1);
+      const b = forecasterFromState(JSON.parse(JSON.stringify(state)));
+      const fa = a.predict(30, [80, 95]);
+      const fb = b.predict(30, [80, 95]);
+      expect(bits(fb.mean)).toBe(bits(fa.mean));
+      for (let i = 0; i < 2; i++) {
+        expect(bits(fb.intervals[i].lower)).toBe(bits(fa.intervals[i].lower));
+        expect(bits(fb.intervals[i].upper)).toBe(bits(fa.intervals[i].upper));
+      }
+      // and the restored model saves the same state again
+      expect(JSON.stringify(b.toState())).toBe(JSON.stringify(state));
+    }
+  });
+
+  it('refuses saved state of another type or version', () => {
+    const state = createForecaster(name).fit(seasonalSeries(80, 7)).toState();
+    expect(() => forecasterFromState({ ...state, version: 2 })).toThrow(expect.objectContaining({ code: 'STATE_VERSION' }));
+    expect(() => forecasterFromState({ ...state, type: 'default' })).toThrow(expect.objectContaining({ code: 'STATE_TYPE' }));
+    expect(() => forecasterFromState({ ...state, spec: { ...state.spec, model: 'prophet' } })).toThrow(expect.objectContaining({ code: 'UNKNOWN_MODEL' }));
   });
 
   it('refuses an all-missing history and a bad horizon', () => {

@@ -1,7 +1,8 @@
 /** Forecasting: models behind one interface, calibrated intervals, M4 metrics. */
-export type { Forecast, ForecastInterval, Forecaster, ForecasterOptions, ModelFit } from './types.js';
+export type { Forecast, ForecastInterval, Forecaster, ForecasterOptions, ForecasterStateBody, ForecasterStateSpec, ModelFit } from './types.js';
 export { DEFAULT_LEVELS } from './types.js';
-export { createForecaster, forecast, listModels, modelNames, type ModelInfo } from './registry.js';
-export { acf, seasonalityTest, detectPeriods, interpolateMissing, classicalSeasonalIndices, seasonalAdjust } from './season.js';
+export { createForecaster, forecast, forecasterFromState, listModels, modelNames, type ModelInfo } from './registry.js';
+export { FORECASTER_STATE_TYPE, FORECASTER_STATE_VERSION } from './base.js';
+export { acf, seasonalityTest, detectPeriods, detectCalendarPeriods, calendarPeriods, testPeriod, interpolateMissing, classicalSeasonalIndices, seasonalAdjust } from './season.js';
 export { fitEts, autoEts, specName, type EtsSpec, type EtsModel } from './ets.js';
 export { smape, mase, msis, coverage, owa, seasonalScale } from './metrics.js';

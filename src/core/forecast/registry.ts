@@ -6,11 +6,12 @@
  *   f.mean; f.intervals.find((i) => i.level === 95)?.upper;
  */
 import { VigilError } from '../errors.js';
-import { CoreForecaster, type ModelCore } from './base.js';
+import { checkState, type ModelState } from '../state.js';
+import { CoreForecaster, FORECASTER_STATE_TYPE, FORECASTER_STATE_VERSION, type ModelCore } from './base.js';
 import { combineCores } from './combine.js';
 import { dampedCore, etsAutoCore, holtCore, naive2Core, naiveCore, seasonalNaiveCore, sesCore, thetaCore } from './models.js';
 import { mstlCore } from './mstl.js';
-import { DEFAULT_LEVELS, type Forecast, type Forecaster, type ForecasterOptions } from './types.js';
+import { DEFAULT_LEVELS, type Forecast, type Forecaster, type ForecasterOptions, type ForecasterStateBody, type ForecasterStateSpec } from './types.js';
 
 export interface ModelInfo {
   name: string;
@@ -57,6 +58,23 @@ export function createForecaster(name: string, options: ForecasterOptions = {}):
   const info = MODELS.find((m) => m.name === name);
   if (!info) throw new VigilError('UNKNOWN_MODEL', `unknown forecasting model [${name}]; known: ${modelNames().join(', ')}`);
   return new CoreForecaster(info.name, info.core(), { ...info.defaults, ...options }, info.minLength);
+}
+
+/**
+ * Restores a fitted forecaster from `toState()` (refuses other types and versions with
+ * STATE_TYPE / STATE_VERSION).
+ *
+ * @example
+ *   const saved = JSON.stringify(createForecaster('auto').fit(y).toState());
+ *   forecasterFromState(JSON.parse(saved)).predict(13); // same numbers as before saving
+ */
+export function forecasterFromState(state: ModelState<ForecasterStateBody, ForecasterStateSpec>): Forecaster {
+  checkState(state, FORECASTER_STATE_TYPE, FORECASTER_STATE_VERSION);
+  const spec = state.spec;
+  if (!spec || typeof spec.model !== 'string') throw new VigilError('STATE_TYPE', 'saved forecaster state names no model');
+  const info = MODELS.find((m) => m.name === spec.model);
+  if (!info) throw new VigilError('UNKNOWN_MODEL', `unknown forecasting model [${spec.model}] in saved state; known: ${modelNames().join(', ')}`);
+  return new CoreForecaster(info.name, info.core(), spec.options ?? {}, info.minLength).restore(state.state);
 }
 
 /** Fits `model` (default `auto`) to `y` and forecasts `h` steps with intervals at `levels`. */

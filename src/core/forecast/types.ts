@@ -2,6 +2,7 @@
  * The one small interface every forecaster implements (statsforecast style): `fit` on a history,
  * then `predict` a horizon with prediction intervals. Models see plain Float64Arrays only.
  */
+import type { ModelState } from '../state.js';
 
 /** One prediction interval: `level` in percent (80, 95), bounds per horizon step. */
 export interface ForecastInterval {
@@ -23,6 +24,29 @@ export interface Forecaster {
   fit(y: Float64Array): this;
   /** Forecasts `h` steps past the end of the fitted history; levels in percent (default 80, 95). */
   predict(h: number, levels?: number[]): Forecast;
+  /**
+   * The fitted model as versioned, JSON-safe state (`{ type: 'forecaster', version, spec, state }`);
+   * `forecasterFromState` restores a forecaster whose predictions are bit for bit the same.
+   */
+  toState(): ModelState<ForecasterStateBody, ForecasterStateSpec>;
+}
+
+/** The `spec` of a saved forecaster: the model name and the options it was created with. */
+export interface ForecasterStateSpec {
+  model: string;
+  options: ForecasterOptions;
+}
+
+/** The `state` of a saved forecaster: what the fit produced (the fitted window and periods). */
+export interface ForecasterStateBody {
+  /** The cleaned history the model was fitted on (the fit window), oldest first. */
+  history: number[];
+  /** Points dropped before the fit window. */
+  offset: number;
+  eventEffect: number;
+  periods: number[];
+  exactPeriods: number[];
+  fellBack: boolean;
 }
 
 /** Options every forecaster accepts (each field optional). */
