@@ -65,6 +65,15 @@ export interface DefaultDetectorSpec {
   escalation: number;
   /** How many nats above its empirical rarity in the series' history a surprise may be scored. */
   calibrationMargin: number;
+  /**
+   * Novelty of the value itself: a value beyond every value the series has shown (a new maximum or
+   * minimum) adds this many nats to the calibrated surprise, plus `recordSlope` × how far beyond,
+   * as a share of the historical range (capped at 1). 0 turns it off. Measured: most labelled NAB
+   * anomalies take the series somewhere it has never been, and repeated bursts inside the known
+   * range (heavy-tailed series) are then outranked by them.
+   */
+  recordNats: number;
+  recordSlope: number;
   /** Multiplies every surprise: > 1 scores more readily, < 1 less (without retraining). */
   sensitivity: number;
   /** Buckets before any score is given. */
@@ -83,6 +92,8 @@ export const DEFAULT_SPEC: DefaultDetectorSpec = {
   quietBuckets: 3,
   escalation: 15,
   calibrationMargin: 6,
+  recordNats: 6,
+  recordSlope: 10,
   sensitivity: 1,
   coldStart: 24,
   selectionHalfLife: 288,
@@ -125,6 +136,9 @@ export class DefaultDetector implements Detector {
   private vVar = 0.5;
   /** Deseasonalised slow level when the current event began (NaN outside events): what normal was. */
   private eventBase = NaN;
+  /** Largest and smallest values seen (record novelty). */
+  private recMax = NaN;
+  private recMin = NaN;
   private run = 0; // signed length of the current run of large residuals
   private readonly recent: Float64Array; // last residuals, for the size of a level shift
   private recentPos = 0;
@@ -262,6 +276,16 @@ export class DefaultDetector implements Detector {
       this.vVar += lr * ((v - this.vMean) * (v - this.vMean) - this.vVar);
     }
 
+    // novelty of the value: beyond anything the series has shown
+    let recordNats = 0;
+    if (this.spec.recordNats > 0 && this.recMax > this.recMin) {
+      const r = this.recMax - this.recMin;
+      const side = this.context.side;
+      const e = value > this.recMax && side !== 'low' ? (value - this.recMax) / r : value < this.recMin && side !== 'high' ? (this.recMin - value) / r : 0;
+      if (e > 0) recordNats = this.spec.recordNats + this.spec.recordSlope * Math.min(e, 1);
+    }
+    if (!(value <= this.recMax)) this.recMax = value;
+    if (!(value >= this.recMin)) this.recMin = value;
     const preSlow = hA.level[0];
     // ---- learn ----
     const shifted = this.learn(value, centre, z, warm, sigma);
@@ -271,7 +295,7 @@ export class DefaultDetector implements Detector {
       return;
     }
     const surprise = Math.max(single, multi, varSurprise) * this.spec.sensitivity;
-    const calibrated = this.calibrator.calibrate(surprise, (multi > single && multi > varSurprise ? this.mShort : z) < 0);
+    const calibrated = this.calibrator.calibrate(surprise, (multi > single && multi > varSurprise ? this.mShort : z) < 0) + recordNats;
     const raw = scoreFromSurprise(calibrated);
     out.probability = Math.exp(-surprise);
     const wasInEvent = this.alarm.inEvent;
@@ -497,6 +521,8 @@ export class DefaultDetector implements Detector {
         vMean: this.vMean,
         vVar: this.vVar,
         run: this.run,
+        recMax: Number.isNaN(this.recMax) ? null : this.recMax,
+        recMin: Number.isNaN(this.recMin) ? null : this.recMin,
         eventBase: Number.isNaN(this.eventBase) ? null : this.eventBase,
         recent: Array.from(this.recent),
         recentPos: this.recentPos,
@@ -535,6 +561,8 @@ export class DefaultDetector implements Detector {
     d.vMean = st.vMean;
     d.vVar = st.vVar;
     d.run = st.run;
+    d.recMax = st.recMax === null || st.recMax === undefined ? NaN : st.recMax;
+    d.recMin = st.recMin === null || st.recMin === undefined ? NaN : st.recMin;
     d.eventBase = st.eventBase === null || st.eventBase === undefined ? NaN : st.eventBase;
     d.recent.set(st.recent);
     d.recentPos = st.recentPos;
