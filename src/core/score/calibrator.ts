@@ -13,7 +13,7 @@ const LINEAR_BINS = 80; // 0 … 40 nats in steps of BIN_WIDTH
 const LINEAR_MAX = LINEAR_BINS * BIN_WIDTH;
 /** Above 40 nats bins are log-spaced (×1.5 each), so the largest surprises seen stay distinguishable. */
 const LOG_STEP = Math.log(1.5);
-const BINS = 96; // covers 0 … 40·1.5^16 ≈ 26 000 nats; larger surprises fall into the last bin
+const BINS = 112; // covers 0 … 40·1.5^32 ≈ 17 M nats; larger surprises fall into the last bin
 
 function binOf(nats: number): number {
   if (nats < LINEAR_MAX) return nats > 0 ? Math.floor(nats / BIN_WIDTH) : 0;

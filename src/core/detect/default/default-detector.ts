@@ -35,7 +35,7 @@ import { SeasonalProfile } from './seasonal-profile.js';
 const DAY = 86_400_000;
 const WEEK = 7 * DAY;
 const TYPE = 'default';
-const VERSION = 1;
+const VERSION = 2; // 2: sided, log-binned calibration history; record novelty; event base
 /** Level tracker speeds: the slowest is set per series (about half a day with daily seasonality). */
 const FAST_ALPHAS = [0.12, 0.4] as const;
 const NT = FAST_ALPHAS.length + 1;
