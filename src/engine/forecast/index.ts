@@ -1,0 +1,26 @@
+/** Job forecasts (Elastic's `_forecast`): request validation, model_forecast documents, stats. No I/O. */
+export {
+  runJobForecast,
+  validateForecastRequest,
+  forecastsStats,
+  forecastStatsId,
+  modelFeature,
+  FORECAST_MESSAGES,
+  UNSUPPORTED_FORECAST_FUNCTIONS,
+  MIN_FORECAST_BUCKETS,
+  FORECAST_LEVEL,
+  DEFAULT_DURATION_MS,
+  DEFAULT_EXPIRES_IN_MS,
+  MAX_DURATION_MS,
+  type ForecastJobConfig,
+  type ForecastDetectorConfig,
+  type EntityHistory,
+  type ForecastRequest,
+  type JobForecastInput,
+  type JobForecastRun,
+  type ModelForecastDoc,
+  type ForecastRequestStatsDoc,
+  type ForecastStatus,
+  type ParsedForecastRequest,
+} from './job-forecast.js';
+export { parseTimeValue, parseByteSize, timeRep, type TimeValue } from './elastic-values.js';
