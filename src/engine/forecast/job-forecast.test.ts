@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { VigilError } from '../../core/errors.js';
 import { Random } from '../../core/random.js';
+import { validateJobConfig, type JobConfig } from '../job/config.js';
 import { forecastsStats, runJobForecast, validateForecastRequest, type EntityHistory, type ForecastJobConfig } from './index.js';
 
 const HOUR = 3_600_000;
@@ -180,5 +181,17 @@ describe('partitioned jobs', () => {
     const ts = new Set(run.results.map((r) => r.timestamp));
     expect(ts.size).toBe(1);
     expect([...ts][0]).toBe(T0 + 24 * 28 * HOUR);
+  });
+});
+
+describe('with the engine’s JobConfig', () => {
+  it('takes a validated job configuration as it is', () => {
+    const config: JobConfig = validateJobConfig('web', {
+      analysis_config: { bucket_span: '1h', detectors: [{ function: 'mean', field_name: 'v', partition_field_name: 'region' }] },
+      data_description: { time_field: 'ts' },
+    });
+    const asForecastJob: ForecastJobConfig = config; // structural: no adapter needed
+    const run = runJobForecast({ job: asForecastJob, request: { duration: '3h' }, histories: [entity(hourly(100, 5).hist, { partition_field_value: 'eu' })], now: T0 });
+    expect(run.results.map((r) => [r.job_id, r.partition_field_name, r.partition_field_value])).toEqual(Array(3).fill(['web', 'region', 'eu']));
   });
 });
