@@ -41,6 +41,8 @@ export function benchForecast(options: { runs?: number; m4Dir?: string } = {}): 
     ['mstl 10k hourly, periods 24+168 given, h=168', 'mstl', { period: [24, 168] }],
     ['mstl 10k hourly, periods detected, h=168', 'mstl', {}],
     ['auto 10k hourly, periods detected, h=168', 'auto', {}],
+    ['mstl 10k hourly, periods from the 1h step, h=168', 'mstl', { stepMs: 3_600_000 }],
+    ['auto 10k hourly, periods from the 1h step, h=168', 'auto', { stepMs: 3_600_000 }],
   ] as [string, string, ForecasterOptions][]) {
     const times: number[] = [];
     for (let i = 0; i < runs + 2; i++) {
@@ -53,7 +55,7 @@ export function benchForecast(options: { runs?: number; m4Dir?: string } = {}): 
   const dir = options.m4Dir ?? process.env.VIGIL_M4_WEEKLY ?? '/work/shared/data/m4-weekly';
   if (existsSync(`${dir}/Weekly-train.csv`)) {
     const series = parseM4Csv(readFileSync(`${dir}/Weekly-train.csv`, 'utf8')).map((s) => s.values);
-    for (const [label, opts] of [['auto', {}], ['auto --model-period 52', { period: 52 }]] as [string, ForecasterOptions][]) {
+    for (const [label, opts] of [['auto --bucket-span 7d', { stepMs: 604_800_000 }], ['auto (blind detection)', {}], ['auto --model-period 52', { period: 52 }]] as [string, ForecasterOptions][]) {
       const times: number[] = [];
       for (let i = 0; i < 3; i++) {
         const t0 = performance.now();

