@@ -19,7 +19,7 @@ function newest(dir) {
   for (const e of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, e.name);
     if (e.isDirectory()) t = Math.max(t, newest(p));
-    else if (e.name.endsWith('.ts')) t = Math.max(t, statSync(p).mtimeMs);
+    else if (/\.(ts|tsx|css|html)$/.test(e.name)) t = Math.max(t, statSync(p).mtimeMs);
   }
   return t;
 }
@@ -29,5 +29,6 @@ const srcTime = Math.max(newest(join(root, 'src')), existsSync(join(root, 'bench
 if (!existsSync(stamp) || statSync(stamp).mtimeMs < srcTime) {
   console.error('vigil: building…');
   run('npx tsc -p tsconfig.build.json');
+  run('node scripts/build-ui.mjs'); // the web UI (src/ui → dist/ui), type-checked with its own tsconfig
   run(`node -e "require('fs').writeFileSync('dist/.built', String(Date.now()))"`);
 }
