@@ -29,6 +29,16 @@ export const ERRORS = {
   UNKNOWN_DETECTOR: { status: 400, type: 'illegal_argument_exception', hint: 'Use one of the detectors listed by `vigil eval --help`.' },
   UNKNOWN_MODEL: { status: 400, type: 'illegal_argument_exception', hint: 'Use one of the forecasting models listed by `vigil forecast --help`.' },
   NOT_ENOUGH_DATA: { status: 400, type: 'illegal_argument_exception', hint: 'Provide more history than the model needs.' },
+  RESOURCE_NOT_FOUND: { status: 404, type: 'resource_not_found_exception', hint: 'Check the id; GET _ml/anomaly_detectors lists the jobs that exist.' },
+  RESOURCE_EXISTS: { status: 400, type: 'resource_already_exists_exception', hint: 'Choose another id, or delete the existing resource first.' },
+  JOB_STATE_CONFLICT: { status: 409, type: 'status_exception', hint: 'Open or close the job first (POST _ml/anomaly_detectors/<id>/_open or _close), or use force where the API allows it.' },
+  BODY_PARSE: { status: 400, type: 'x_content_parse_exception', hint: 'Fix the field or line named in the message; unknown fields are refused.' },
+  UNRECOGNIZED_PARAMETER: { status: 400, type: 'illegal_argument_exception', hint: 'Remove the query parameter named, or check its spelling against docs/api.md.' },
+  BODY_TOO_LARGE: { status: 413, type: 'content_too_long_exception', hint: 'Send the data in smaller requests, or raise limits.max_body_bytes in the server configuration.' },
+  NO_HANDLER: { status: 400, type: 'illegal_argument_exception', hint: 'Check the method and path against docs/api.md (GET /_vigil/openapi.json lists every route).' },
+  CAPACITY: { status: 429, type: 'status_exception', hint: 'Close another job, or raise limits.max_open_jobs in the server configuration.' },
+  SHUTTING_DOWN: { status: 503, type: 'node_closed_exception', hint: 'The server is stopping; retry once it is back.' },
+  JOB_FAILED: { status: 409, type: 'status_exception', hint: 'The job failed while opening or processing; read the failure in _stats, fix it, then close with force and open again.' },
   INTERNAL: { status: 500, type: 'exception', hint: 'This is a bug in Vigil; please report it with the message.' },
 } as const satisfies Record<string, ErrorSpec>;
 
