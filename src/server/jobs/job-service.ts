@@ -1,0 +1,602 @@
+/**
+ * The jobs service: Elastic's anomaly-detection job life cycle over a Store, a job engine and a
+ * per-job write-ahead log. HTTP-free (routes call it; `vigil serve --demo` calls it directly).
+ *
+ * Durability: every accepted `_data` batch and flush is appended to the job's WAL and fsynced
+ * before it is applied and answered. The model state is snapshotted into the store (on close, on
+ * shutdown, every `snapshotEveryOps` WAL records or `snapshotEveryBytes` bytes, and every
+ * background_persist_interval of wall time); a snapshot records the WAL sequence it covers, after
+ * which the covered WAL segments are deleted. Opening a job (also at start-up, for jobs that were
+ * open when the server stopped or crashed) restores the newest snapshot and replays the WAL
+ * records after it; results documents are replaced by identity, so a replay rewrites exactly what
+ * the uninterrupted run wrote.
+ *
+ * Concurrency: each job has one queue; posts, flushes, updates, snapshots and closes of a job run
+ * one after another, never interleaved. Different jobs run concurrently.
+ */
+import { join } from 'node:path';
+import { VigilError } from '../../core/errors.js';
+import {
+  toElasticJob,
+  updateJobConfig,
+  validateJobConfig,
+  validateJobId,
+  type JobConfig,
+  type ValidateJobOptions,
+} from '../../engine/job/index.js';
+import type { JobRecord, ModelSnapshotRecord, ResultDoc, Store } from '../../store/store.js';
+import { JobWal } from '../../store/wal.js';
+import { addBatch, addFlush, emptyDataCounts, renderDataCounts, type DataCounts } from './data-counts.js';
+import type { EngineFactory, EngineJob, FlushOptions } from './engine-port.js';
+import { expandJobIds } from './id-expression.js';
+import { parseDataBody } from './parse-data.js';
+
+const WAL_DATA = 1;
+const WAL_FLUSH = 2;
+const WAL_CONFIG = 3;
+
+export interface NodeInfo {
+  id: string;
+  name: string;
+  ephemeral_id: string;
+  transport_address: string;
+  attributes: Record<string, string>;
+}
+
+export interface JobServiceOptions {
+  store: Store;
+  engine: EngineFactory;
+  /** Root of the per-job write-ahead logs; without it nothing is durable (tests, in-memory use). */
+  walDir?: string;
+  clock?: () => number;
+  node?: NodeInfo;
+  log?: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
+  maxOpenJobs?: number;
+  /** Snapshot after this many WAL records since the last one (default 1000). */
+  snapshotEveryOps?: number;
+  /** Snapshot after this many WAL bytes since the last one (default 64 MiB). */
+  snapshotEveryBytes?: number;
+  /** Wall-time snapshot interval when the job sets no background_persist_interval (default 3 h). */
+  snapshotIntervalMs?: number;
+  /** Snapshots kept per job (default 3). */
+  snapshotsKept?: number;
+  validateOptions?: ValidateJobOptions;
+}
+
+/** An open job in memory. */
+interface OpenJob {
+  record: JobRecord;
+  config: JobConfig;
+  engine: EngineJob;
+  wal: JobWal | undefined;
+  counts: DataCounts;
+  queue: Promise<unknown>;
+  opsSinceSnapshot: number;
+  lastSnapshotAt: number;
+  lastSnapshotId: number;
+  latestResultTime: number | undefined;
+  closing: boolean;
+}
+
+class Serial {
+  tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+const DEFAULT_NODE: NodeInfo = {
+  id: 'vigil-node',
+  name: 'vigil',
+  ephemeral_id: 'vigil',
+  transport_address: '127.0.0.1:9300',
+  attributes: {},
+};
+
+function parseInterval(text: string | undefined): number | undefined {
+  if (!text) return undefined;
+  const m = /^(\d+)(ms|s|m|h|d)$/.exec(text.trim());
+  if (!m) return undefined;
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  return Number(m[1]) * unit[m[2]];
+}
+
+export class JobService {
+  readonly store: Store;
+  private readonly engine: EngineFactory;
+  private readonly walDir: string | undefined;
+  private readonly clock: () => number;
+  readonly node: NodeInfo;
+  private readonly log: NonNullable<JobServiceOptions['log']>;
+  private readonly opts: Required<Pick<JobServiceOptions, 'maxOpenJobs' | 'snapshotEveryOps' | 'snapshotEveryBytes' | 'snapshotIntervalMs' | 'snapshotsKept'>>;
+  private readonly validateOptions: ValidateJobOptions;
+  private readonly open = new Map<string, OpenJob>();
+  private readonly queues = new Map<string, Serial>();
+  /** Serialises job creation/deletion (id uniqueness against groups). */
+  private readonly catalog = new Serial();
+  private timer: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  constructor(o: JobServiceOptions) {
+    this.store = o.store;
+    this.engine = o.engine;
+    this.walDir = o.walDir;
+    this.clock = o.clock ?? Date.now;
+    this.node = o.node ?? DEFAULT_NODE;
+    this.log = o.log ?? { info() {}, warn() {}, error() {} };
+    this.opts = {
+      maxOpenJobs: o.maxOpenJobs ?? 512,
+      snapshotEveryOps: o.snapshotEveryOps ?? 1000,
+      snapshotEveryBytes: o.snapshotEveryBytes ?? 64 * 2 ** 20,
+      snapshotIntervalMs: o.snapshotIntervalMs ?? 3 * 3_600_000,
+      snapshotsKept: o.snapshotsKept ?? 3,
+    };
+    this.validateOptions = o.validateOptions ?? {};
+  }
+
+  private queue(jobId: string): Serial {
+    let q = this.queues.get(jobId);
+    if (!q) this.queues.set(jobId, (q = new Serial()));
+    return q;
+  }
+
+  private checkRunning(): void {
+    if (this.stopping) throw new VigilError('SHUTTING_DOWN', 'the server is shutting down');
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // start-up and shutdown
+
+  /** Re-opens the jobs that were open when the server last stopped (replaying their WAL). */
+  async recover(): Promise<{ reopened: string[]; failed: string[] }> {
+    const reopened: string[] = [];
+    const failed: string[] = [];
+    for (const rec of await this.store.listJobs()) {
+      if (rec.runtime.state !== 'opened') continue;
+      try {
+        await this.openJob(rec.job_id, { recovering: true });
+        reopened.push(rec.job_id);
+      } catch (err) {
+        failed.push(rec.job_id);
+        this.log.error({ job_id: rec.job_id, err: String(err) }, 'could not re-open job');
+        rec.runtime = { ...rec.runtime, state: 'failed', failure_reason: (err as Error).message };
+        await this.store.saveJob(rec);
+      }
+    }
+    this.timer = setInterval(() => void this.periodicSnapshots(), 60_000);
+    this.timer.unref();
+    return { reopened, failed };
+  }
+
+  /** Snapshots every open job (they stay `opened` and resume at the next start) and stops. */
+  async shutdown(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearInterval(this.timer);
+    await Promise.all(
+      [...this.open.values()].map((job) =>
+        this.queue(job.record.job_id).run(async () => {
+          try {
+            if (job.opsSinceSnapshot > 0) await this.snapshot(job, 'State persisted due to node shutdown');
+          } catch (err) {
+            this.log.error({ job_id: job.record.job_id, err: String(err) }, 'snapshot at shutdown failed; the WAL still holds the data');
+          }
+          await job.wal?.close();
+        }),
+      ),
+    );
+    this.open.clear();
+  }
+
+  private async periodicSnapshots(): Promise<void> {
+    const now = this.clock();
+    for (const job of this.open.values()) {
+      const interval = parseInterval(job.config.background_persist_interval) ?? this.opts.snapshotIntervalMs;
+      if (job.opsSinceSnapshot > 0 && now - job.lastSnapshotAt >= interval) {
+        await this.queue(job.record.job_id)
+          .run(async () => {
+            if (this.open.get(job.record.job_id) === job) await this.snapshot(job, 'Periodic persist');
+          })
+          .catch((err) => this.log.error({ job_id: job.record.job_id, err: String(err) }, 'periodic snapshot failed'));
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // configuration
+
+  private async requireJob(jobId: string): Promise<JobRecord> {
+    const rec = await this.store.getJob(jobId);
+    if (!rec) throw new VigilError('RESOURCE_NOT_FOUND', `No known job with id '${jobId}'`);
+    return rec;
+  }
+
+  private meta(rec: JobRecord): Parameters<typeof toElasticJob>[1] {
+    return {
+      create_time: rec.create_time,
+      finished_time: rec.runtime.state === 'opened' ? undefined : rec.runtime.finished_time,
+      model_snapshot_id: rec.runtime.model_snapshot_id,
+    };
+  }
+
+  render(rec: JobRecord): Record<string, unknown> {
+    return toElasticJob(rec.config as JobConfig, this.meta(rec));
+  }
+
+  async putJob(jobId: string, body: unknown): Promise<Record<string, unknown>> {
+    this.checkRunning();
+    validateJobId(jobId);
+    const config = validateJobConfig(jobId, body, this.validateOptions);
+    return this.catalog.run(async () => {
+      const all = await this.store.listJobs();
+      if (all.some((j) => j.job_id === jobId)) throw new VigilError('RESOURCE_EXISTS', `The job cannot be created with the Id '${jobId}'. The Id is already used.`);
+      for (const j of all) {
+        if (j.groups.includes(jobId)) throw new VigilError('RESOURCE_EXISTS', `job and group names must be unique but job [${jobId}] and group [${jobId}] have the same name`);
+        const clash = config.groups.find((g) => g === j.job_id);
+        if (clash) throw new VigilError('RESOURCE_EXISTS', `job and group names must be unique but job [${clash}] and group [${clash}] have the same name`);
+      }
+      const rec: JobRecord = {
+        job_id: jobId,
+        config,
+        groups: config.groups,
+        create_time: this.clock(),
+        runtime: { state: 'closed', data_counts: emptyDataCounts(jobId) },
+      };
+      if (!(await this.store.createJob(rec))) throw new VigilError('RESOURCE_EXISTS', `The job cannot be created with the Id '${jobId}'. The Id is already used.`);
+      this.log.info({ job_id: jobId }, 'job created');
+      return this.render(rec);
+    });
+  }
+
+  async getJobs(expr: string | undefined, allowNoMatch = true): Promise<Record<string, unknown>[]> {
+    const all = await this.store.listJobs();
+    const ids = new Set(expandJobIds(expr, all, allowNoMatch));
+    return all.filter((j) => ids.has(j.job_id)).map((j) => this.render(j));
+  }
+
+  /** Job ids matching an expression (for results and stats). */
+  async expand(expr: string | undefined, allowNoMatch = true): Promise<string[]> {
+    return expandJobIds(expr, await this.store.listJobs(), allowNoMatch);
+  }
+
+  async jobConfig(jobId: string): Promise<JobConfig> {
+    return (await this.requireJob(jobId)).config as JobConfig;
+  }
+
+  async updateJob(jobId: string, body: unknown): Promise<Record<string, unknown>> {
+    this.checkRunning();
+    await this.requireJob(jobId);
+    return this.queue(jobId).run(async () => {
+      const rec = await this.requireJob(jobId);
+      const job = this.open.get(jobId);
+      const modelBytes = job ? Number(job.engine.modelSizeStats().model_bytes ?? 0) : undefined;
+      const next = updateJobConfig(rec.config as JobConfig, body, { isOpen: !!job, modelBytes, maxModelMemoryLimit: this.validateOptions.maxModelMemoryLimit });
+      if (next.groups.includes(jobId) || (await this.store.listJobs()).some((j) => j.job_id !== jobId && next.groups.includes(j.job_id))) {
+        const g = next.groups.find((x) => x === jobId) ?? next.groups[0];
+        throw new VigilError('RESOURCE_EXISTS', `job and group names must be unique but job [${g}] and group [${g}] have the same name`);
+      }
+      rec.config = next;
+      rec.groups = next.groups;
+      if (job) {
+        // the open job's engine sees the new configuration at this point of its input, replays too
+        await job.wal?.append(WAL_CONFIG, Buffer.from(JSON.stringify(next)));
+        this.applyConfig(job, next);
+        job.record = rec;
+      }
+      await this.store.saveJob(rec);
+      return this.render(rec);
+    });
+  }
+
+  private applyConfig(job: OpenJob, next: JobConfig): void {
+    job.config = next;
+    const e = job.engine as EngineJob & { updateConfig?: (c: JobConfig) => void };
+    e.updateConfig?.(next);
+  }
+
+  async deleteJob(jobId: string, force: boolean): Promise<void> {
+    this.checkRunning();
+    await this.requireJob(jobId);
+    if (this.open.has(jobId) && !force) {
+      throw new VigilError('JOB_STATE_CONFLICT', `Cannot delete job [${jobId}] because the job is opened`);
+    }
+    await this.queue(jobId).run(async () => {
+      const job = this.open.get(jobId);
+      if (job) {
+        this.open.delete(jobId);
+        await job.wal?.close();
+      }
+      await this.catalog.run(() => this.store.deleteJob(jobId));
+      if (this.walDir) {
+        const { wal } = await JobWal.open(this.walPath(jobId));
+        await wal.destroy();
+      }
+      this.log.info({ job_id: jobId, force }, 'job deleted');
+    });
+    this.queues.delete(jobId);
+  }
+
+  private walPath(jobId: string): string {
+    return join(this.walDir as string, jobId);
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // open / close
+
+  isOpen(jobId: string): boolean {
+    return this.open.has(jobId);
+  }
+
+  async openJob(jobId: string, o: { recovering?: boolean } = {}): Promise<{ opened: boolean; node: string }> {
+    this.checkRunning();
+    await this.requireJob(jobId);
+    return this.queue(jobId).run(async () => {
+      if (this.open.has(jobId)) return { opened: true, node: this.node.id };
+      if (this.open.size >= this.opts.maxOpenJobs) {
+        throw new VigilError('CAPACITY', `Could not open job because no ML nodes with sufficient capacity were found (limits.max_open_jobs is ${this.opts.maxOpenJobs})`);
+      }
+      const rec = await this.requireJob(jobId);
+      let config = rec.config as JobConfig;
+      const snaps = await this.store.listSnapshots(jobId);
+      const latest = snaps[0];
+      let engine: EngineJob;
+      let counts: DataCounts;
+      if (latest) {
+        const state = await this.store.getSnapshotState(jobId, latest.snapshot_id);
+        if (state === undefined) throw new VigilError('INTERNAL', `model snapshot ${latest.snapshot_id} of job ${jobId} has no state`);
+        const snapConfig = (latest.extra?.config as JobConfig | undefined) ?? config;
+        engine = this.engine.restore(snapConfig, JSON.parse(state));
+        config = snapConfig;
+        counts = { ...emptyDataCounts(jobId), ...(latest.data_counts as Partial<DataCounts>) } as DataCounts;
+      } else {
+        engine = this.engine.create(config);
+        counts = emptyDataCounts(jobId);
+      }
+      let wal: JobWal | undefined;
+      let replay: { seq: number; kind: number; payload: Buffer }[] = [];
+      if (this.walDir) {
+        const opened = await JobWal.open(this.walPath(jobId), latest?.wal_seq ?? 0);
+        wal = opened.wal;
+        replay = opened.records;
+      }
+      const job: OpenJob = {
+        record: rec,
+        config,
+        engine,
+        wal,
+        counts,
+        queue: Promise.resolve(),
+        opsSinceSnapshot: replay.length,
+        lastSnapshotAt: this.clock(),
+        lastSnapshotId: latest ? Number.parseInt(latest.snapshot_id, 10) || 0 : 0,
+        latestResultTime: latest?.latest_result_time_stamp,
+        closing: false,
+      };
+      const t0 = Date.now();
+      for (const r of replay) {
+        try {
+          if (r.kind === WAL_DATA) await this.applyData(job, parseDataBody(r.payload).docs, r.payload.length);
+          else if (r.kind === WAL_FLUSH) await this.applyFlush(job, JSON.parse(r.payload.toString('utf8')) as FlushOptions);
+          else if (r.kind === WAL_CONFIG) this.applyConfig(job, JSON.parse(r.payload.toString('utf8')) as JobConfig);
+        } catch (err) {
+          // it failed the same way when it was first applied (the engine is deterministic)
+          this.log.warn({ job_id: jobId, seq: r.seq, err: String(err) }, 'replayed WAL record failed');
+        }
+      }
+      if (replay.length > 0) this.log.info({ job_id: jobId, records: replay.length, ms: Date.now() - t0 }, 'replayed write-ahead log');
+      // an update made while the job was closed comes after everything replayed
+      if (JSON.stringify(job.config) !== JSON.stringify(rec.config)) this.applyConfig(job, rec.config as JobConfig);
+      rec.runtime = {
+        ...rec.runtime,
+        state: 'opened',
+        open_time: o.recovering && rec.runtime.open_time ? rec.runtime.open_time : this.clock(),
+        data_counts: job.counts,
+        failure_reason: undefined,
+      };
+      job.record = rec;
+      this.open.set(jobId, job);
+      await this.store.saveJob(rec);
+      this.log.info({ job_id: jobId, snapshot: latest?.snapshot_id ?? null, replayed: replay.length }, 'job opened');
+      return { opened: true, node: this.node.id };
+    });
+  }
+
+  /** Closes the jobs of an expression; force drops the in-memory model without a snapshot (the WAL keeps the data). */
+  async closeJobs(expr: string | undefined, o: { force?: boolean; allowNoMatch?: boolean } = {}): Promise<{ closed: boolean }> {
+    this.checkRunning();
+    const ids = await this.expand(expr, o.allowNoMatch ?? true);
+    await Promise.all(ids.map((id) => this.closeJob(id, !!o.force)));
+    return { closed: true };
+  }
+
+  private async closeJob(jobId: string, force: boolean): Promise<void> {
+    const rec = await this.requireJob(jobId);
+    if (!this.open.has(jobId) && rec.runtime.state !== 'failed') return;
+    const run = async (): Promise<void> => {
+      const job = this.open.get(jobId);
+      const r = (await this.store.getJob(jobId)) ?? rec;
+      if (job) {
+        job.closing = true;
+        if (!force && job.opsSinceSnapshot > 0) await this.snapshot(job, `State persisted due to job close at ${new Date(this.clock()).toISOString()}`);
+        await job.wal?.close();
+        this.open.delete(jobId);
+        r.runtime = { ...r.runtime, ...this.runtimeOf(job) };
+      }
+      r.runtime = { ...r.runtime, state: 'closed', finished_time: this.clock(), failure_reason: undefined };
+      await this.store.saveJob(r);
+      this.log.info({ job_id: jobId, force }, 'job closed');
+    };
+    // force does not wait for queued work of a stuck job; it still never interleaves with a write
+    await this.queue(jobId).run(run);
+  }
+
+  private runtimeOf(job: OpenJob): Partial<JobRecord['runtime']> {
+    return {
+      data_counts: job.counts,
+      model_size_stats: job.engine.modelSizeStats(),
+      timing_stats: job.engine.timingStats(),
+      model_snapshot_id: job.record.runtime.model_snapshot_id,
+    };
+  }
+
+  private openJobOrConflict(jobId: string): OpenJob {
+    const job = this.open.get(jobId);
+    if (!job || job.closing) throw new VigilError('JOB_STATE_CONFLICT', `Cannot perform requested action because job [${jobId}] is not open`);
+    return job;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // data and flush
+
+  /** POST _data: parses the whole body, logs it durably, applies it; returns the job's data_counts. */
+  async postData(jobId: string, body: Buffer): Promise<Record<string, unknown>> {
+    this.checkRunning();
+    if (!this.open.has(jobId)) {
+      await this.requireJob(jobId);
+      this.openJobOrConflict(jobId);
+    }
+    return this.queue(jobId).run(async () => {
+      const job = this.openJobOrConflict(jobId);
+      const { docs } = parseDataBody(body);
+      await job.wal?.append(WAL_DATA, body);
+      job.opsSinceSnapshot++;
+      await this.applyData(job, docs, body.length);
+      await this.maybeSnapshot(job);
+      return renderDataCounts(job.counts);
+    });
+  }
+
+  private async applyData(job: OpenJob, docs: Record<string, unknown>[], bytes: number): Promise<void> {
+    const delta = job.engine.postData(docs);
+    job.counts = addBatch(job.counts, delta, bytes, docs.length, this.clock());
+    await this.writeResults(job);
+  }
+
+  private async applyFlush(job: OpenJob, f: FlushOptions): Promise<{ lastFinalizedBucketEnd?: number }> {
+    const out = job.engine.flush(f);
+    job.counts = addFlush(job.counts, undefined, this.clock());
+    await this.writeResults(job);
+    return out;
+  }
+
+  private async writeResults(job: OpenJob): Promise<void> {
+    const docs: ResultDoc[] = job.engine.drainResults();
+    if (docs.length === 0) return;
+    for (const d of docs) {
+      if (d.result_type === 'bucket' && d.is_interim !== true && (job.latestResultTime === undefined || d.timestamp > job.latestResultTime)) job.latestResultTime = d.timestamp;
+    }
+    await this.store.writeResults(job.record.job_id, docs, { deleteInterim: true });
+  }
+
+  async flushJob(jobId: string, f: FlushOptions): Promise<{ flushed: boolean; last_finalized_bucket_end?: number }> {
+    this.checkRunning();
+    if (!this.open.has(jobId)) {
+      await this.requireJob(jobId);
+      this.openJobOrConflict(jobId);
+    }
+    return this.queue(jobId).run(async () => {
+      const job = this.openJobOrConflict(jobId);
+      await job.wal?.append(WAL_FLUSH, Buffer.from(JSON.stringify(f)));
+      job.opsSinceSnapshot++;
+      const out = await this.applyFlush(job, f);
+      await this.maybeSnapshot(job);
+      const res: { flushed: boolean; last_finalized_bucket_end?: number } = { flushed: true };
+      if (out.lastFinalizedBucketEnd !== undefined) res.last_finalized_bucket_end = out.lastFinalizedBucketEnd;
+      return res;
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // snapshots
+
+  private async maybeSnapshot(job: OpenJob): Promise<void> {
+    const walBytes = job.wal?.bytesSinceRotate ?? 0;
+    if (job.opsSinceSnapshot >= this.opts.snapshotEveryOps || walBytes >= this.opts.snapshotEveryBytes) {
+      await this.snapshot(job, 'Periodic persist');
+    }
+  }
+
+  /** Persists the model (call inside the job's queue). */
+  private async snapshot(job: OpenJob, description: string): Promise<ModelSnapshotRecord> {
+    const now = this.clock();
+    const id = Math.max(Math.floor(now / 1000), job.lastSnapshotId + 1);
+    const stats = job.engine.modelSizeStats();
+    const meta: ModelSnapshotRecord = {
+      job_id: job.record.job_id,
+      snapshot_id: String(id),
+      timestamp: now,
+      description,
+      latest_record_time_stamp: job.counts.latest_record_timestamp as number | undefined,
+      latest_result_time_stamp: job.latestResultTime,
+      model_size_stats: stats,
+      retain: false,
+      min_version: '7.0.0',
+      snapshot_doc_count: 1,
+      wal_seq: job.wal?.lastSeq ?? 0,
+      data_counts: job.counts,
+      extra: { config: job.config },
+    };
+    await this.store.putSnapshot(meta, JSON.stringify(job.engine.toState()));
+    job.lastSnapshotId = id;
+    job.lastSnapshotAt = now;
+    job.opsSinceSnapshot = 0;
+    job.record.runtime = { ...job.record.runtime, ...this.runtimeOf(job), model_snapshot_id: meta.snapshot_id };
+    await this.store.saveJob(job.record);
+    await job.wal?.rotate(meta.wal_seq);
+    await this.store.pruneSnapshots(job.record.job_id, this.opts.snapshotsKept);
+    return meta;
+  }
+
+  async modelSnapshots(jobId: string): Promise<Record<string, unknown>[]> {
+    await this.requireJob(jobId);
+    return (await this.store.listSnapshots(jobId)).map((s) => ({
+      job_id: s.job_id,
+      min_version: s.min_version,
+      timestamp: s.timestamp,
+      description: s.description,
+      snapshot_id: s.snapshot_id,
+      snapshot_doc_count: s.snapshot_doc_count,
+      model_size_stats: s.model_size_stats,
+      latest_record_time_stamp: s.latest_record_time_stamp,
+      latest_result_time_stamp: s.latest_result_time_stamp,
+      retain: s.retain,
+    }));
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // stats
+
+  async stats(expr: string | undefined, allowNoMatch = true): Promise<Record<string, unknown>[]> {
+    const all = await this.store.listJobs();
+    const ids = new Set(expandJobIds(expr, all, allowNoMatch));
+    const now = this.clock();
+    return all
+      .filter((j) => ids.has(j.job_id))
+      .map((rec) => {
+        const job = this.open.get(rec.job_id);
+        const rt = job ? { ...rec.runtime, ...this.runtimeOf(job) } : rec.runtime;
+        const counts = (rt.data_counts as DataCounts | undefined) ?? emptyDataCounts(rec.job_id);
+        const out: Record<string, unknown> = {
+          job_id: rec.job_id,
+          data_counts: renderDataCounts(counts),
+          model_size_stats: { job_id: rec.job_id, result_type: 'model_size_stats', ...(rt.model_size_stats ?? { model_bytes: 0, memory_status: 'ok' }) },
+          forecasts_stats: { total: 0, forecasted_jobs: 0 },
+          state: job ? 'opened' : rec.runtime.state,
+        };
+        if (rec.runtime.state === 'failed' && rec.runtime.failure_reason) out.assignment_explanation = rec.runtime.failure_reason;
+        if (job) {
+          out.node = { ...this.node };
+          out.assignment_explanation = '';
+          out.open_time = `${Math.max(0, Math.round((now - (rec.runtime.open_time ?? now)) / 1000))}s`;
+        }
+        out.timing_stats = { job_id: rec.job_id, ...(rt.timing_stats ?? { bucket_count: 0, total_bucket_processing_time_ms: 0 }) };
+        return out;
+      });
+  }
+
+  /** Counts for `GET /_vigil/health`. */
+  summary(): { open_jobs: number; stopping: boolean } {
+    return { open_jobs: this.open.size, stopping: this.stopping };
+  }
+}

@@ -1,0 +1,452 @@
+/**
+ * Elastic's `_ml` anomaly-detection job APIs (jobs, data, flush, stats, results, snapshots), with
+ * Elastic's parameters, bodies, responses and errors, plus Vigil's model-plot results endpoint.
+ */
+import { Type, type TSchema } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
+import { VigilError } from '../../core/errors.js';
+import { jobSettings, validateDetector, validateJobConfig } from '../../engine/job/index.js';
+import type { FlushOptions } from '../jobs/engine-port.js';
+import type { JobService } from '../jobs/job-service.js';
+import {
+  getBuckets,
+  getInfluencers,
+  getModelPlot,
+  getOverallBuckets,
+  getRecords,
+  mergeParams,
+} from '../jobs/results-query.js';
+import { parseTimeParam } from '../jobs/time-param.js';
+import { COMMON_QUERY, DateTimeSchema, JobIdParam, QBool, qbool, type RouteSpec } from '../route-spec.js';
+
+const D = '/_ml/anomaly_detectors';
+const Q = (props: Record<string, TSchema>) => Type.Object({ ...COMMON_QUERY, ...props }, { additionalProperties: false });
+const Body = (props: Record<string, TSchema>) => Type.Object(props, { additionalProperties: false });
+
+const Page = Type.Optional(
+  Type.Object(
+    {
+      from: Type.Optional(Type.Integer({ description: 'Skips this many results (default 0).' })),
+      size: Type.Optional(Type.Integer({ description: 'Returns at most this many results (default 100; from + size ≤ 10000).' })),
+    },
+    { additionalProperties: false },
+  ),
+);
+
+const params = (req: FastifyRequest): Record<string, string> => req.params as Record<string, string>;
+const query = (req: FastifyRequest): Record<string, unknown> => (req.query as Record<string, unknown>) ?? {};
+const body = (req: FastifyRequest): Record<string, unknown> => (req.body && typeof req.body === 'object' ? (req.body as Record<string, unknown>) : {});
+
+/** A results endpoint's job ids: one job, a list, groups or wildcards; unknown explicit ids → 404. */
+async function resultJobs(service: JobService, expr: string): Promise<string[]> {
+  return service.expand(expr, true);
+}
+
+const JobPutBody = Type.Object(
+  {
+    job_id: Type.Optional(Type.String({ description: 'Must equal the path id when given (the v8 client sends it).' })),
+    description: Type.Optional(Type.String()),
+    groups: Type.Optional(Type.Array(Type.String())),
+    analysis_config: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'bucket_span, detectors, influencers, latency, summary_count_field_name, model_prune_window… (validated with Elastic rules).' })),
+    analysis_limits: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    data_description: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'time_field, time_format (epoch, epoch_ms or a pattern), format.' })),
+    model_plot_config: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    datafeed_config: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'Validated, stored and returned; not run.' })),
+  },
+  { additionalProperties: true, description: 'An Elastic anomaly-detection job configuration; every field is validated by the job engine with Elastic’s rules and messages (unknown fields are refused).' },
+);
+
+function flushOptions(p: Record<string, unknown>): FlushOptions {
+  const has = (k: string): boolean => p[k] !== undefined && p[k] !== '';
+  const calcInterim = qbool(p.calc_interim, false);
+  if (!calcInterim) {
+    for (const k of ['start', 'end']) if (has(k)) throw new VigilError('INVALID_ARGUMENT', `Invalid flush parameters: unexpected '${k}'.`);
+  } else if (has('end') && !has('start')) {
+    throw new VigilError('INVALID_ARGUMENT', `Invalid flush parameters: 'start' has not been specified.`);
+  }
+  const o: FlushOptions = { calcInterim };
+  if (has('start')) o.start = parseTimeParam('start', p.start);
+  if (has('end')) o.end = parseTimeParam('end', p.end);
+  if (o.start !== undefined && o.end !== undefined && o.end < o.start) {
+    throw new VigilError('INVALID_ARGUMENT', `Invalid time range: end time '${String(p.end)}' is earlier than start time '${String(p.start)}'.`);
+  }
+  if (has('advance_time')) o.advanceTime = parseTimeParam('advance_time', p.advance_time);
+  if (has('skip_time')) o.skipTime = parseTimeParam('skip_time', p.skip_time);
+  return o;
+}
+
+export function mlRoutes(service: JobService, o: { version: string }): RouteSpec[] {
+  const resultsQuery = {
+    start: DateTimeSchema('Results at or after this time.'),
+    end: DateTimeSchema('Results before this time.'),
+    exclude_interim: QBool('Leave out interim results.'),
+    desc: QBool('Sort in descending order.'),
+    sort: Type.Optional(Type.String({ description: 'Field to sort by.' })),
+    from: Type.Optional(Type.Integer({ description: 'Skips this many results.' })),
+    size: Type.Optional(Type.Integer({ description: 'Returns at most this many results.' })),
+  };
+  const resultsBody = {
+    start: DateTimeSchema('Results at or after this time.'),
+    end: DateTimeSchema('Results before this time.'),
+    exclude_interim: Type.Optional(Type.Boolean()),
+    desc: Type.Optional(Type.Boolean()),
+    sort: Type.Optional(Type.String()),
+    page: Page,
+  };
+
+  const routes: RouteSpec[] = [
+    {
+      method: 'GET',
+      url: '/_ml/info',
+      operationId: 'ml.info',
+      tag: 'elastic',
+      summary: 'Machine learning defaults and limits.',
+      querystring: Q({}),
+      handler: async () => ({
+        defaults: {
+          anomaly_detectors: {
+            model_memory_limit: '1024mb',
+            categorization_examples_limit: 4,
+            model_snapshot_retention_days: 10,
+            daily_model_snapshot_retention_after_days: 1,
+          },
+          datafeeds: { scroll_size: 1000 },
+        },
+        upgrade_mode: false,
+        native_code: { version: o.version, build_hash: 'vigil' },
+        limits: { max_single_ml_node_processors: 1, total_ml_processors: 1 },
+      }),
+    },
+    {
+      method: 'PUT',
+      url: `${D}/:job_id`,
+      operationId: 'ml.put_job',
+      tag: 'elastic',
+      summary: 'Create an anomaly detection job.',
+      params: JobIdParam,
+      querystring: Q({
+        allow_no_indices: QBool('Accepted for compatibility (datafeeds are not run).'),
+        expand_wildcards: Type.Optional(Type.String()),
+        ignore_throttled: QBool('Accepted for compatibility.'),
+        ignore_unavailable: QBool('Accepted for compatibility.'),
+      }),
+      bodyName: 'job_details',
+      body: JobPutBody,
+      response: { description: 'The job as stored, in Elastic’s shape.' },
+      handler: async (req) => service.putJob(params(req).job_id, req.body),
+    },
+    {
+      method: 'GET',
+      url: D,
+      operationId: 'ml.get_jobs',
+      tag: 'elastic',
+      summary: 'Get every anomaly detection job.',
+      querystring: Q({ allow_no_match: QBool('Allow an expression that matches nothing (default true).'), exclude_generated: QBool('Accepted for compatibility.') }),
+      handler: async (req) => {
+        const jobs = await service.getJobs(undefined, qbool(query(req).allow_no_match, true));
+        return { count: jobs.length, jobs };
+      },
+    },
+    {
+      method: 'GET',
+      url: `${D}/:job_id`,
+      operationId: 'ml.get_jobs',
+      tag: 'elastic',
+      summary: 'Get anomaly detection jobs by id, group, comma list or wildcard.',
+      params: JobIdParam,
+      querystring: Q({ allow_no_match: QBool('Allow an expression that matches nothing (default true).'), exclude_generated: QBool('Accepted for compatibility.') }),
+      handler: async (req) => {
+        const jobs = await service.getJobs(params(req).job_id, qbool(query(req).allow_no_match, true));
+        return { count: jobs.length, jobs };
+      },
+    },
+    {
+      method: 'DELETE',
+      url: `${D}/:job_id`,
+      operationId: 'ml.delete_job',
+      tag: 'elastic',
+      summary: 'Delete a job with its results and snapshots (an open job only with force).',
+      params: JobIdParam,
+      querystring: Q({
+        force: QBool('Delete an open job.'),
+        wait_for_completion: QBool('Accepted for compatibility (deletion is synchronous).'),
+        delete_user_annotations: QBool('Accepted for compatibility.'),
+      }),
+      handler: async (req) => {
+        await service.deleteJob(params(req).job_id, qbool(query(req).force));
+        return { acknowledged: true };
+      },
+    },
+    {
+      method: 'POST',
+      url: `${D}/:job_id/_update`,
+      operationId: 'ml.update_job',
+      tag: 'elastic',
+      summary: 'Update a job’s updatable settings.',
+      params: JobIdParam,
+      querystring: Q({}),
+      bodyName: 'job_update',
+      body: Type.Object({}, { additionalProperties: true, description: 'groups, description, detectors (description, custom_rules), model_plot_config, analysis_limits, background_persist_interval, renormalization_window_days, results_retention_days, model_snapshot_retention_days, daily_model_snapshot_retention_after_days, custom_settings, allow_lazy_open, model_prune_window.' }),
+      handler: async (req) => service.updateJob(params(req).job_id, req.body),
+    },
+    {
+      method: 'POST',
+      url: `${D}/:job_id/_open`,
+      operationId: 'ml.open_job',
+      tag: 'elastic',
+      summary: 'Open a job (restores its newest model snapshot).',
+      params: JobIdParam,
+      querystring: Q({ timeout: Type.Optional(Type.String({ description: 'Accepted for compatibility.' })) }),
+      bodyName: 'open_job',
+      body: Body({ timeout: Type.Optional(Type.String()), job_id: Type.Optional(Type.String()) }),
+      handler: async (req) => service.openJob(params(req).job_id),
+    },
+    {
+      method: 'POST',
+      url: `${D}/:job_id/_close`,
+      operationId: 'ml.close_job',
+      tag: 'elastic',
+      summary: 'Close jobs (ids, groups, wildcards, _all); persists the model unless force.',
+      params: JobIdParam,
+      querystring: Q({
+        force: QBool('Close without persisting the model (the write-ahead log keeps the data).'),
+        allow_no_match: QBool('Allow an expression that matches nothing (default true).'),
+        allow_no_jobs: QBool('Deprecated name of allow_no_match.'),
+        timeout: Type.Optional(Type.String()),
+      }),
+      bodyName: 'close_job',
+      body: Body({ force: Type.Optional(Type.Boolean()), allow_no_match: Type.Optional(Type.Boolean()), timeout: Type.Optional(Type.String()), job_id: Type.Optional(Type.String()) }),
+      handler: async (req) => {
+        const p = mergeParams(query(req), body(req)) as Record<string, unknown>;
+        return service.closeJobs(params(req).job_id, { force: qbool(p.force), allowNoMatch: qbool(p.allow_no_match ?? p.allow_no_jobs, true) });
+      },
+    },
+    {
+      method: 'POST',
+      url: `${D}/:job_id/_data`,
+      operationId: 'ml.post_data',
+      tag: 'elastic',
+      summary: 'Send data to an open job: newline-delimited JSON documents or a JSON array. Durable before the reply.',
+      params: JobIdParam,
+      querystring: Q({ reset_start: DateTimeSchema('Accepted for compatibility.'), reset_end: DateTimeSchema('Accepted for compatibility.') }),
+      bodyKind: 'data',
+      rawBody: {
+        contentTypes: ['application/x-ndjson', 'application/vnd.elasticsearch+x-ndjson', 'application/json'],
+        description: 'One JSON document per line (or whitespace-separated documents), or one JSON array of documents.',
+      },
+      response: { description: 'The job’s data_counts after the batch.' },
+      handler: async (req) => service.postData(params(req).job_id, req.body as Buffer),
+    },
+    {
+      method: 'POST',
+      url: `${D}/:job_id/_flush`,
+      operationId: 'ml.flush_job',
+      tag: 'elastic',
+      summary: 'Flush a job: interim results, advance or skip time.',
+      params: JobIdParam,
+      querystring: Q({
+        calc_interim: QBool('Calculate interim results for the latest buckets.'),
+        start: DateTimeSchema('Start of the interim results range (with calc_interim).'),
+        end: DateTimeSchema('End of the interim results range (with calc_interim).'),
+        advance_time: DateTimeSchema('Finalise buckets up to this time.'),
+        skip_time: DateTimeSchema('Skip to this time without results.'),
+      }),
+      bodyName: 'flush_job',
+      body: Body({
+        calc_interim: Type.Optional(Type.Boolean()),
+        start: DateTimeSchema('See the query parameter.'),
+        end: DateTimeSchema('See the query parameter.'),
+        advance_time: DateTimeSchema('See the query parameter.'),
+        skip_time: DateTimeSchema('See the query parameter.'),
+      }),
+      handler: async (req) => service.flushJob(params(req).job_id, flushOptions(mergeParams(query(req), body(req)) as Record<string, unknown>)),
+    },
+    {
+      method: 'GET',
+      url: `${D}/_stats`,
+      operationId: 'ml.get_job_stats',
+      tag: 'elastic',
+      summary: 'Usage statistics of every job.',
+      querystring: Q({ allow_no_match: QBool('Allow an expression that matches nothing (default true).') }),
+      handler: async (req) => {
+        const jobs = await service.stats(undefined, qbool(query(req).allow_no_match, true));
+        return { count: jobs.length, jobs };
+      },
+    },
+    {
+      method: 'GET',
+      url: `${D}/:job_id/_stats`,
+      operationId: 'ml.get_job_stats',
+      tag: 'elastic',
+      summary: 'Usage statistics of jobs: data_counts, model_size_stats, timing_stats, state, node, open_time.',
+      params: JobIdParam,
+      querystring: Q({ allow_no_match: QBool('Allow an expression that matches nothing (default true).') }),
+      handler: async (req) => {
+        const jobs = await service.stats(params(req).job_id, qbool(query(req).allow_no_match, true));
+        return { count: jobs.length, jobs };
+      },
+    },
+    {
+      method: ['GET', 'POST'],
+      url: `${D}/:job_id/results/buckets`,
+      operationId: 'ml.get_buckets',
+      tag: 'elastic',
+      summary: 'Bucket results.',
+      params: JobIdParam,
+      querystring: Q({ ...resultsQuery, anomaly_score: Type.Optional(Type.Number({ description: 'Minimum anomaly_score.' })), expand: QBool('Include the bucket’s records.') }),
+      bodyName: 'get_buckets',
+      body: Body({ ...resultsBody, anomaly_score: Type.Optional(Type.Number()), expand: Type.Optional(Type.Boolean()), timestamp: DateTimeSchema('A single bucket.') }),
+      handler: async (req) => {
+        const ids = await resultJobs(service, params(req).job_id);
+        const p = mergeParams(query(req), body(req));
+        const ts = (p as { timestamp?: unknown }).timestamp;
+        return getBuckets(service.store, ids, p, ts === undefined ? undefined : String(ts));
+      },
+    },
+    {
+      method: ['GET', 'POST'],
+      url: `${D}/:job_id/results/buckets/:timestamp`,
+      operationId: 'ml.get_buckets',
+      tag: 'elastic',
+      summary: 'One bucket result by timestamp.',
+      params: Type.Object({ job_id: Type.String(), timestamp: Type.String({ description: 'Epoch ms, epoch seconds or ISO 8601.' }) }, { additionalProperties: false }),
+      querystring: Q({ ...resultsQuery, anomaly_score: Type.Optional(Type.Number()), expand: QBool('Include the bucket’s records.') }),
+      bodyName: 'get_buckets',
+      body: Body({ ...resultsBody, anomaly_score: Type.Optional(Type.Number()), expand: Type.Optional(Type.Boolean()) }),
+      handler: async (req) => {
+        const ids = await resultJobs(service, params(req).job_id);
+        return getBuckets(service.store, ids, mergeParams(query(req), body(req)), params(req).timestamp);
+      },
+    },
+    {
+      method: ['GET', 'POST'],
+      url: `${D}/:job_id/results/records`,
+      operationId: 'ml.get_records',
+      tag: 'elastic',
+      summary: 'Anomaly records (default: by record_score, descending).',
+      params: JobIdParam,
+      querystring: Q({ ...resultsQuery, record_score: Type.Optional(Type.Number({ description: 'Minimum record_score.' })) }),
+      bodyName: 'get_records',
+      body: Body({ ...resultsBody, record_score: Type.Optional(Type.Number()) }),
+      handler: async (req) => getRecords(service.store, await resultJobs(service, params(req).job_id), mergeParams(query(req), body(req))),
+    },
+    {
+      method: ['GET', 'POST'],
+      url: `${D}/:job_id/results/influencers`,
+      operationId: 'ml.get_influencers',
+      tag: 'elastic',
+      summary: 'Influencer results (default: by influencer_score, descending).',
+      params: JobIdParam,
+      querystring: Q({ ...resultsQuery, influencer_score: Type.Optional(Type.Number({ description: 'Minimum influencer_score.' })) }),
+      bodyName: 'get_influencers',
+      body: Body({ ...resultsBody, influencer_score: Type.Optional(Type.Number()) }),
+      handler: async (req) => getInfluencers(service.store, await resultJobs(service, params(req).job_id), mergeParams(query(req), body(req))),
+    },
+    {
+      method: ['GET', 'POST'],
+      url: `${D}/:job_id/results/overall_buckets`,
+      operationId: 'ml.get_overall_buckets',
+      tag: 'elastic',
+      summary: 'Overall buckets across jobs (ids, groups, wildcards, _all): mean of the top_n job scores per bucket_span.',
+      params: JobIdParam,
+      querystring: Q({
+        top_n: Type.Optional(Type.Integer({ description: 'Number of top job scores averaged (default 1).' })),
+        bucket_span: Type.Optional(Type.String({ description: 'Span of the overall buckets (default: the largest job bucket_span).' })),
+        overall_score: Type.Optional(Type.Number({ description: 'Minimum overall_score.' })),
+        exclude_interim: QBool('Leave out interim results.'),
+        start: DateTimeSchema('Overall buckets at or after this time.'),
+        end: DateTimeSchema('Overall buckets before this time.'),
+        allow_no_match: QBool('Allow an expression that matches nothing (default true).'),
+        allow_no_jobs: QBool('Deprecated name of allow_no_match.'),
+      }),
+      bodyName: 'get_overall_buckets',
+      body: Body({
+        top_n: Type.Optional(Type.Integer()),
+        bucket_span: Type.Optional(Type.String()),
+        overall_score: Type.Optional(Type.Union([Type.Number(), Type.String()])),
+        exclude_interim: Type.Optional(Type.Boolean()),
+        start: DateTimeSchema('See the query parameter.'),
+        end: DateTimeSchema('See the query parameter.'),
+        allow_no_match: Type.Optional(Type.Boolean()),
+        allow_no_jobs: Type.Optional(Type.Boolean()),
+      }),
+      handler: async (req) => {
+        const p = mergeParams(query(req), body(req)) as Record<string, unknown>;
+        const ids = await service.expand(params(req).job_id, qbool(p.allow_no_match ?? p.allow_no_jobs, true));
+        const jobs = await Promise.all(ids.map(async (id) => ({ job_id: id, bucketSpanMs: jobSettings(await service.jobConfig(id)).bucketSpanMs })));
+        return getOverallBuckets(service.store, jobs, p);
+      },
+    },
+    {
+      method: ['GET', 'POST'],
+      url: `${D}/:job_id/results/model_plot`,
+      operationId: 'vigil.get_model_plot',
+      tag: 'vigil',
+      summary: 'Vigil extension: model-plot documents (actual, model_median, model_lower, model_upper per bucket and entity) for jobs with model_plot_config enabled.',
+      params: JobIdParam,
+      querystring: Q({
+        ...resultsQuery,
+        detector_index: Type.Optional(Type.Integer({ description: 'Only this detector.' })),
+        partition_field_value: Type.Optional(Type.String({ description: 'Only this partition.' })),
+        by_field_value: Type.Optional(Type.String({ description: 'Only this by-field value.' })),
+        over_field_value: Type.Optional(Type.String({ description: 'Only this over-field value.' })),
+      }),
+      bodyName: 'get_model_plot',
+      body: Body({
+        ...resultsBody,
+        detector_index: Type.Optional(Type.Integer()),
+        partition_field_value: Type.Optional(Type.String()),
+        by_field_value: Type.Optional(Type.String()),
+        over_field_value: Type.Optional(Type.String()),
+      }),
+      response: { description: '{ count, model_plot: [...] }, sorted by timestamp (ascending unless desc).' },
+      handler: async (req) => getModelPlot(service.store, await resultJobs(service, params(req).job_id), mergeParams(query(req), body(req))),
+    },
+    {
+      method: ['GET', 'POST'],
+      url: `${D}/:job_id/model_snapshots`,
+      operationId: 'ml.get_model_snapshots',
+      tag: 'elastic',
+      summary: 'Model snapshots of a job, newest first.',
+      params: JobIdParam,
+      querystring: Q({ from: Type.Optional(Type.Integer()), size: Type.Optional(Type.Integer()), desc: QBool('Accepted; newest first.'), sort: Type.Optional(Type.String()), start: DateTimeSchema(''), end: DateTimeSchema('') }),
+      bodyName: 'get_model_snapshots',
+      body: Body({ desc: Type.Optional(Type.Boolean()), sort: Type.Optional(Type.String()), page: Page, start: DateTimeSchema(''), end: DateTimeSchema('') }),
+      handler: async (req) => {
+        const snaps = await service.modelSnapshots(params(req).job_id);
+        return { count: snaps.length, model_snapshots: snaps };
+      },
+    },
+    {
+      method: 'POST',
+      url: `${D}/_validate`,
+      operationId: 'ml.validate',
+      tag: 'elastic',
+      summary: 'Validate a job configuration without creating it.',
+      querystring: Q({}),
+      bodyName: 'job_details',
+      body: JobPutBody,
+      handler: async (req) => {
+        const b = body(req);
+        validateJobConfig(typeof b.job_id === 'string' ? b.job_id : 'validate', b);
+        return { acknowledged: true };
+      },
+    },
+    {
+      method: 'POST',
+      url: `${D}/_validate/detector`,
+      operationId: 'ml.validate_detector',
+      tag: 'elastic',
+      summary: 'Validate a detector.',
+      querystring: Q({}),
+      bodyName: 'detector',
+      body: Type.Object({}, { additionalProperties: true }),
+      handler: async (req) => {
+        validateDetector(req.body);
+        return { acknowledged: true };
+      },
+    },
+  ];
+  return routes;
+}
+

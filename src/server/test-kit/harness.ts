@@ -1,0 +1,46 @@
+/**
+ * Builds an app for inject() tests: in-memory store (or a given one), the fake engine unless
+ * another is given, a temporary WAL directory; `close()` cleans up.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { MemoryStore } from '../../store/memory-store.js';
+import type { Store } from '../../store/store.js';
+import { buildApp, type AppDeps } from '../app.js';
+import type { EngineFactory } from '../jobs/engine-port.js';
+import { JobService, type JobServiceOptions } from '../jobs/job-service.js';
+import { fakeEngine } from './fake-engine.js';
+
+export interface Harness {
+  app: FastifyInstance;
+  service: JobService;
+  store: Store;
+  walDir: string;
+  close(): Promise<void>;
+}
+
+export async function harness(o: { store?: Store; engine?: EngineFactory; service?: Partial<JobServiceOptions>; app?: Partial<AppDeps> } = {}): Promise<Harness> {
+  const walDir = mkdtempSync(join(tmpdir(), 'vigil-wal-'));
+  const store = o.store ?? new MemoryStore();
+  let t = Date.UTC(2024, 0, 1);
+  const service = new JobService({ store, engine: o.engine ?? fakeEngine, walDir, clock: () => (t += 1000), ...o.service });
+  const app = buildApp({ service, version: 'test', ...o.app });
+  await app.ready();
+  return {
+    app,
+    service,
+    store,
+    walDir,
+    async close() {
+      await app.close();
+      await service.shutdown();
+      await store.close();
+      rmSync(walDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const JSON9 = { 'content-type': 'application/vnd.elasticsearch+json; compatible-with=9', accept: 'application/vnd.elasticsearch+json; compatible-with=9' };
+export const NDJSON9 = { 'content-type': 'application/vnd.elasticsearch+x-ndjson; compatible-with=9' };
