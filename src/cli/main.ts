@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   synth: () => import('./commands/synth.js'),
   forecast: () => import('./commands/forecast.js'),
   'eval-forecast': () => import('./commands/eval-forecast.js'),
+  serve: () => import('./commands/serve.js'),
 };
 
 export function commandNames(): string[] {

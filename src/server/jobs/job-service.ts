@@ -109,7 +109,7 @@ export class JobService {
   private readonly walDir: string | undefined;
   private readonly clock: () => number;
   readonly node: NodeInfo;
-  private readonly log: NonNullable<JobServiceOptions['log']>;
+  private log: NonNullable<JobServiceOptions['log']>;
   private readonly opts: Required<Pick<JobServiceOptions, 'maxOpenJobs' | 'snapshotEveryOps' | 'snapshotEveryBytes' | 'snapshotIntervalMs' | 'snapshotsKept'>>;
   private readonly validateOptions: ValidateJobOptions;
   private readonly open = new Map<string, OpenJob>();
@@ -134,6 +134,11 @@ export class JobService {
       snapshotsKept: o.snapshotsKept ?? 3,
     };
     this.validateOptions = o.validateOptions ?? {};
+  }
+
+  /** Uses the app's logger (structured JSON logs). */
+  setLogger(log: NonNullable<JobServiceOptions['log']>): void {
+    this.log = log;
   }
 
   private queue(jobId: string): Serial {

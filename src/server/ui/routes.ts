@@ -1,0 +1,181 @@
+/**
+ * The web UI's routes: the built single-page app under `/app/` (dist/ui, made by
+ * scripts/build-ui.mjs), and the Vigil extensions the job wizard needs that the jobs API does not
+ * offer — file upload with field statistics (a data visualizer), a bucketed preview of the file's
+ * series with a suggested bucket span, and posting an upload's records to a job's `_data`.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { VigilError } from '../../core/errors.js';
+import type { JobService } from '../jobs/job-service.js';
+import { COMMON_QUERY, type RouteSpec } from '../route-spec.js';
+import { jobFieldsOf, ndjsonBatches, UploadStore, type PreviewRequest } from './uploads.js';
+
+export interface UiOptions {
+  /** Where uploaded files are kept (default: a `vigil-ui-uploads` folder in the OS temp dir). */
+  uiUploadDir?: string;
+  /** The built app (default: dist/ui of this package). */
+  uiDistDir?: string;
+}
+
+const U = '/_vigil/ui/uploads';
+
+const TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.json': 'application/json',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+};
+
+/** The package root: the nearest folder up from this module with a package.json (src/ or dist/src/). */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    dir = dirname(dir);
+  }
+  return process.cwd();
+}
+
+export function defaultUiDistDir(): string {
+  return join(packageRoot(), 'dist', 'ui');
+}
+
+const Q = Type.Object({ ...COMMON_QUERY }, { additionalProperties: false });
+const UploadParam = Type.Object({ upload_id: Type.String() }, { additionalProperties: false });
+
+export function uiRoutes(deps: { service: JobService } & UiOptions): RouteSpec[] {
+  const service = deps.service;
+  const dist = resolve(deps.uiDistDir ?? defaultUiDistDir());
+  const uploads = new UploadStore(deps.uiUploadDir ?? join(tmpdir(), 'vigil-ui-uploads'));
+
+  const serve = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
+    const rest = (req.params as Record<string, string>)['*'] ?? '';
+    const wanted = normalize(join(dist, decodeURIComponent(rest.split('?')[0])));
+    let file = wanted.startsWith(dist + sep) || wanted === dist ? wanted : join(dist, 'index.html');
+    if (!existsSync(file) || statSync(file).isDirectory()) file = join(dist, 'index.html');
+    if (!existsSync(file)) {
+      reply.status(503).type('text/html; charset=utf-8');
+      return '<!doctype html><title>Vigil</title><p>The web UI has not been built. Run <code>npm run build</code> and reload.</p>';
+    }
+    const hashed = /[/\\]assets[/\\]/.test(file);
+    reply.header('cache-control', hashed ? 'public, max-age=31536000, immutable' : 'no-cache');
+    reply.type(TYPES[extname(file)] ?? 'application/octet-stream');
+    return readFileSync(file);
+  };
+
+  return [
+    {
+      method: 'GET',
+      url: '/app',
+      operationId: 'vigil.ui',
+      tag: 'vigil',
+      summary: 'Vigil extension: the web UI (redirects to /app/).',
+      handler: async (_req, reply) => reply.redirect('/app/'),
+    },
+    {
+      method: 'GET',
+      url: '/app/*',
+      operationId: 'vigil.ui_files',
+      tag: 'vigil',
+      summary: 'Vigil extension: the web UI’s files (a single-page app with hash routes: /app/#/jobs, #/viewer/<job>, #/explorer).',
+      handler: serve,
+    },
+    {
+      method: 'POST',
+      url: U,
+      operationId: 'vigil.ui_upload',
+      tag: 'vigil',
+      summary: 'Vigil extension: upload a CSV, NDJSON or JSON file (plain or gzip) for the job wizard; returns the file’s field statistics and a suggested bucket span.',
+      querystring: Type.Object(
+        {
+          ...COMMON_QUERY,
+          file_name: Type.Optional(Type.String({ description: 'The file’s name, shown in the list of uploads.' })),
+          time_field: Type.Optional(Type.String({ description: 'The time field (detected when omitted).' })),
+          time_format: Type.Optional(Type.String({ description: 'Its format: iso8601, epoch, epoch_ms or a pattern (detected when omitted).' })),
+        },
+        { additionalProperties: false },
+      ),
+      bodyKind: 'data',
+      rawBody: { contentTypes: ['application/octet-stream', 'text/csv', 'application/x-ndjson', 'application/json'], description: 'The file’s bytes.' },
+      response: { description: 'upload_id, rows, time_field, fields (count, distinct, min/median/max, top values, histogram), suggested_bucket_span.' },
+      handler: async (req) => {
+        const q = req.query as Record<string, string | undefined>;
+        const body = req.body as Buffer;
+        if (!body || body.length === 0) throw new VigilError('NO_USABLE_DATA', 'the upload is empty');
+        return uploads.add(q.file_name ?? 'upload', body, { timeField: q.time_field || undefined, timeFormat: q.time_format || undefined });
+      },
+    },
+    {
+      method: 'GET',
+      url: U,
+      operationId: 'vigil.ui_uploads',
+      tag: 'vigil',
+      summary: 'Vigil extension: the files uploaded so far, newest first.',
+      querystring: Q,
+      handler: async () => ({ uploads: await uploads.list() }),
+    },
+    {
+      method: 'GET',
+      url: `${U}/:upload_id`,
+      operationId: 'vigil.ui_upload_get',
+      tag: 'vigil',
+      summary: 'Vigil extension: one upload with its field statistics.',
+      params: UploadParam,
+      querystring: Q,
+      handler: async (req) => uploads.meta((req.params as { upload_id: string }).upload_id),
+    },
+    {
+      method: 'POST',
+      url: `${U}/:upload_id/_preview`,
+      operationId: 'vigil.ui_upload_preview',
+      tag: 'vigil',
+      summary: 'Vigil extension: the bucketed series a detector would see (per split value, most frequent first) and the suggested bucket span.',
+      params: UploadParam,
+      querystring: Q,
+      bodyName: 'preview',
+      body: Type.Object(
+        {
+          function: Type.Optional(Type.String()),
+          field_name: Type.Optional(Type.String()),
+          split_field_name: Type.Optional(Type.String()),
+          bucket_span: Type.Optional(Type.String()),
+          max_series: Type.Optional(Type.Integer({ minimum: 1, maximum: 10 })),
+        },
+        { additionalProperties: false },
+      ),
+      handler: async (req) => uploads.preview((req.params as { upload_id: string }).upload_id, req.body as PreviewRequest),
+    },
+    {
+      method: 'POST',
+      url: `${U}/:upload_id/_post/:job_id`,
+      operationId: 'vigil.ui_upload_post',
+      tag: 'vigil',
+      summary: 'Vigil extension: sends an upload’s records to an open job (as `_data` batches holding the job’s fields), then flushes; returns the job’s data_counts.',
+      params: Type.Object({ upload_id: Type.String(), job_id: Type.String() }, { additionalProperties: false }),
+      querystring: Q,
+      handler: async (req) => {
+        const { upload_id, job_id } = req.params as { upload_id: string; job_id: string };
+        const [job] = await service.getJobs(job_id, false);
+        if (!job) throw new VigilError('FILE_NOT_FOUND', `No known job with id '${job_id}'`);
+        const table = await uploads.table(upload_id);
+        let counts: Record<string, unknown> = {};
+        let batches = 0;
+        for (const b of ndjsonBatches(table, jobFieldsOf(job))) {
+          counts = await service.postData(job_id, Buffer.from(b.body, 'utf8'));
+          batches++;
+        }
+        await service.flushJob(job_id, { calcInterim: true });
+        return { job_id, upload_id, batches, data_counts: counts };
+      },
+    },
+  ];
+}
