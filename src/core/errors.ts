@@ -39,6 +39,8 @@ export const ERRORS = {
   CAPACITY: { status: 429, type: 'status_exception', hint: 'Close another job, or raise limits.max_open_jobs in the server configuration.' },
   SHUTTING_DOWN: { status: 503, type: 'node_closed_exception', hint: 'The server is stopping; retry once it is back.' },
   JOB_FAILED: { status: 409, type: 'status_exception', hint: 'The job failed while opening or processing; read the failure in _stats, fix it, then close with force and open again.' },
+  DATAFEED_STATE_CONFLICT: { status: 409, type: 'status_exception', hint: 'Stop the datafeed first (POST _ml/datafeeds/<id>/_stop), or open its job before starting it.' },
+  SOURCE_UNAVAILABLE: { status: 502, type: 'connect_transport_exception', hint: "Check that the datafeed's source is reachable and its credentials (vigil_source, from the environment) are right; a running datafeed retries on its own." },
   INTERNAL: { status: 500, type: 'exception', hint: 'This is a bug in Vigil; please report it with the message.' },
 } as const satisfies Record<string, ErrorSpec>;
 
