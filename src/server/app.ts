@@ -17,6 +17,7 @@ import type { JobService } from './jobs/job-service.js';
 import { buildOpenApi, openApiPath } from './openapi.js';
 import { COMMON_QUERY, type HttpMethod, type RouteSpec } from './route-spec.js';
 import { mlRoutes } from './routes/ml.js';
+import { uiRoutes } from './ui/routes.js';
 import { Type } from '@sinclair/typebox';
 
 export interface AppDeps {
@@ -102,6 +103,7 @@ export function allRoutes(deps: AppDeps): RouteSpec[] {
       }),
     },
     ...mlRoutes(service, { version }),
+    ...uiRoutes(deps), // the web UI (/app/) and its upload/preview extensions
     ...(deps.extraRoutes ?? []),
   ];
   routes.push({
@@ -131,6 +133,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: false, allErrors: false, strict: false } },
   });
   const routes = allRoutes(deps);
+  // what fastify really registered (HEAD routes it adds for GET excluded), for the OpenAPI drift test
+  const registered: string[] = [];
+  app.addHook('onRoute', (opts) => {
+    for (const m of Array.isArray(opts.method) ? opts.method : [opts.method]) if (m !== 'HEAD') registered.push(`${m} ${opts.url}`);
+  });
+  app.decorate('vigilRegisteredRoutes', registered);
   const bodyNames = new Map<string, string | undefined>();
 
   // every body arrives as bytes; preValidation turns JSON bodies into objects (empty allowed)
@@ -225,6 +233,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }
   }
   return app;
+}
+
+/** Method and path of every route fastify registered (`GET /_ml/anomaly_detectors/:job_id`). */
+export function registeredRoutes(app: FastifyInstance): string[] {
+  return [...((app as unknown as { vigilRegisteredRoutes: string[] }).vigilRegisteredRoutes ?? [])];
 }
 
 /** The OpenAPI paths a route appears under (for the drift test). */

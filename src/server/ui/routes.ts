@@ -75,14 +75,6 @@ export function uiRoutes(deps: { service: JobService } & UiOptions): RouteSpec[]
   return [
     {
       method: 'GET',
-      url: '/app',
-      operationId: 'vigil.ui',
-      tag: 'vigil',
-      summary: 'Vigil extension: the web UI (redirects to /app/).',
-      handler: async (_req, reply) => reply.redirect('/app/'),
-    },
-    {
-      method: 'GET',
       url: '/app/*',
       operationId: 'vigil.ui_files',
       tag: 'vigil',
