@@ -75,10 +75,18 @@ export function uiRoutes(deps: { service: JobService } & UiOptions): RouteSpec[]
   return [
     {
       method: 'GET',
+      url: '/app',
+      operationId: 'vigil.ui',
+      tag: 'vigil',
+      summary: 'Vigil extension: the web UI (a single-page app with hash routes: /app/#/jobs, #/viewer/<job>, #/explorer).',
+      handler: serve,
+    },
+    {
+      method: 'GET',
       url: '/app/*',
       operationId: 'vigil.ui_files',
       tag: 'vigil',
-      summary: 'Vigil extension: the web UI’s files (a single-page app with hash routes: /app/#/jobs, #/viewer/<job>, #/explorer).',
+      summary: 'Vigil extension: the web UI’s files (unknown paths answer the app’s index.html).',
       handler: serve,
     },
     {
