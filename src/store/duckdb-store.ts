@@ -26,8 +26,10 @@ import {
   type ResultDoc,
   type ResultPage,
   type ResultQuery,
+  type ResultUpdate,
   type SortField,
   type Store,
+  type WriteOptions,
 } from './store.js';
 
 const SCHEMA_VERSION = '1';
@@ -176,7 +178,7 @@ export class DuckDbStore implements Store {
     this.maxTs.delete(jobId);
   }
 
-  async writeResults(jobId: string, docs: ResultDoc[], opts: { deleteInterim?: boolean } = {}): Promise<void> {
+  async writeResults(jobId: string, docs: ResultDoc[], opts: WriteOptions = {}): Promise<void> {
     if (docs.length === 0 && !opts.deleteInterim) return;
     await this.transaction(async () => {
       let max = this.maxTs.get(jobId);
@@ -186,7 +188,7 @@ export class DuckDbStore implements Store {
         max = v === null || v === undefined ? -Infinity : Number(v);
       }
       if (opts.deleteInterim) await this.writer.run(`DELETE FROM results WHERE job_id = $1 AND is_interim`, [jobId]);
-      const ids = docs.map(resultId);
+      const ids = opts.ids ?? docs.map(resultId);
       // documents at or before the newest stored timestamp may replace stored ones
       let minOld = Infinity;
       for (const d of docs) if (d.timestamp <= max && d.timestamp < minOld) minOld = d.timestamp;
@@ -217,6 +219,38 @@ export class DuckDbStore implements Store {
     }).catch((err) => {
       this.maxTs.delete(jobId);
       throw err;
+    });
+  }
+
+  async updateResults(jobId: string, updates: ResultUpdate[]): Promise<number> {
+    if (updates.length === 0) return 0;
+    return this.transaction(async () => {
+      await this.writer.run(`DELETE FROM replace_ids`);
+      const a = await this.writer.createAppender('replace_ids', 'main', 'temp');
+      let minTs = Infinity;
+      for (const u of updates) {
+        a.appendVarchar(u.id);
+        a.endRow();
+        if (u.timestamp < minTs) minTs = u.timestamp;
+      }
+      a.flushSync();
+      a.closeSync();
+      const found = await this.writer.runAndReadAll(
+        `SELECT id, doc FROM results WHERE job_id = $1 AND ts >= $2 AND id IN (SELECT id FROM replace_ids)`,
+        [jobId, Number.isFinite(minTs) ? minTs : 0],
+      );
+      const rows = found.getRows() as [string, string][];
+      if (rows.length === 0) return 0;
+      const byId = new Map(updates.map((u) => [u.id, u]));
+      await this.writer.run(`DELETE FROM results WHERE job_id = $1 AND ts >= $2 AND id IN (SELECT id FROM replace_ids)`, [jobId, Number.isFinite(minTs) ? minTs : 0]);
+      const app = await this.writer.createAppender('results');
+      for (const [id, doc] of rows) {
+        const u = byId.get(id)!;
+        appendResult(app, jobId, id, u.apply(JSON.parse(doc) as ResultDoc));
+      }
+      app.flushSync();
+      app.closeSync();
+      return rows.length;
     });
   }
 

@@ -11,7 +11,9 @@ import {
   type ResultDoc,
   type ResultPage,
   type ResultQuery,
+  type ResultUpdate,
   type Store,
+  type WriteOptions,
 } from './store.js';
 
 const clone = <T>(v: T): T => structuredClone(v);
@@ -82,11 +84,23 @@ export class MemoryStore implements Store {
     this.snapshots.delete(jobId);
   }
 
-  async writeResults(jobId: string, docs: ResultDoc[], opts: { deleteInterim?: boolean } = {}): Promise<void> {
+  async writeResults(jobId: string, docs: ResultDoc[], opts: WriteOptions = {}): Promise<void> {
     let m = this.results.get(jobId);
     if (!m) this.results.set(jobId, (m = new Map()));
     if (opts.deleteInterim) for (const [id, d] of m) if (d.is_interim === true) m.delete(id);
-    for (const d of docs) m.set(resultId(d), clone(d));
+    docs.forEach((d, i) => m.set(opts.ids?.[i] ?? resultId(d), clone(d)));
+  }
+
+  async updateResults(jobId: string, updates: ResultUpdate[]): Promise<number> {
+    const m = this.results.get(jobId);
+    let n = 0;
+    for (const u of updates) {
+      const d = m?.get(u.id);
+      if (!d || !m) continue;
+      m.set(u.id, clone(u.apply(clone(d))));
+      n++;
+    }
+    return n;
   }
 
   async queryResults(q: ResultQuery): Promise<ResultPage> {

@@ -84,6 +84,20 @@ export interface ResultQuery {
   size?: number;
 }
 
+export interface WriteOptions {
+  /** Delete the job's stored interim results first. */
+  deleteInterim?: boolean;
+  /** The documents' ids (parallel to docs); default resultId(doc) of result-id.ts. */
+  ids?: string[];
+}
+
+export interface ResultUpdate {
+  id: string;
+  /** The document's timestamp (lets a store narrow the search). */
+  timestamp: number;
+  apply: (doc: ResultDoc) => ResultDoc;
+}
+
 export interface ResultPage {
   /** Number of documents matching the filters (before paging). */
   count: number;
@@ -137,7 +151,12 @@ export interface Store {
    * result-id.ts), so replays and renormalisation are idempotent. `deleteInterim` first removes the
    * job's interim results (Elastic replaces them when newer results arrive).
    */
-  writeResults(jobId: string, docs: ResultDoc[], opts?: { deleteInterim?: boolean }): Promise<void>;
+  writeResults(jobId: string, docs: ResultDoc[], opts?: WriteOptions): Promise<void>;
+  /**
+   * Rewrites stored documents by id (renormalised scores): `apply` gets the stored document and
+   * returns its new version. Ids not stored are skipped.
+   */
+  updateResults(jobId: string, updates: ResultUpdate[]): Promise<number>;
   queryResults(q: ResultQuery): Promise<ResultPage>;
   bucketScores(q: { jobIds: string[]; start?: number; end?: number; excludeInterim?: boolean }): Promise<BucketScore[]>;
 

@@ -1,7 +1,7 @@
 /**
  * What the jobs service needs from a job engine: the seam between the service (I/O, durability,
- * HTTP) and the pure job engine in src/engine/job. The default factory (engine-adapter.ts) wraps
- * the engine's AnomalyJob; tests may pass another factory.
+ * HTTP) and the pure job engine in src/engine/job. It mirrors the engine's AnomalyJob, so the
+ * default factory (engine-adapter.ts) is a thin wrapper; tests may pass another factory.
  */
 import type { JobConfig } from '../../engine/job/index.js';
 import type { ResultDoc } from '../../store/store.js';
@@ -18,38 +18,46 @@ export interface FlushOptions {
   end?: number;
 }
 
-/** Elastic's data_counts fields an engine reports for one batch (increments; timestamps epoch ms). */
-export interface DataCountsDelta {
-  processed_record_count?: number;
-  processed_field_count?: number;
-  input_field_count?: number;
-  invalid_date_count?: number;
-  missing_field_count?: number;
-  out_of_order_timestamp_count?: number;
-  empty_bucket_count?: number;
-  sparse_bucket_count?: number;
-  bucket_count?: number;
-  earliest_record_timestamp?: number;
-  latest_record_timestamp?: number;
-  latest_empty_bucket_timestamp?: number;
-  latest_sparse_bucket_timestamp?: number;
-  latest_bucket_timestamp?: number;
+/** Results handed over by the engine since the last drain. */
+export interface DrainedResults {
+  /** Delete the job's stored interim results before storing these. */
+  clearInterim: boolean;
+  buckets: ResultDoc[];
+  records: ResultDoc[];
+  influencers: ResultDoc[];
+  modelPlots: ResultDoc[];
 }
 
+/** A renormalised score for a stored result, by id. */
+export type ScoreUpdate =
+  | { id: string; result_type: 'bucket'; timestamp: number; anomaly_score: number; bucket_influencers: { influencer_field_name: string; anomaly_score: number }[] }
+  | { id: string; result_type: 'record'; timestamp: number; record_score: number }
+  | { id: string; result_type: 'influencer'; timestamp: number; influencer_score: number };
+
 export interface EngineJob {
-  /** Processes parsed input documents; returns the counts for this batch. */
-  postData(docs: unknown[]): DataCountsDelta;
-  /** Flushes (interim results, advance/skip time); returns the end of the last finalised bucket. */
-  flush(options: FlushOptions): { lastFinalizedBucketEnd?: number };
-  /** Elastic-shaped result documents produced since the last call (renormalised ones included). */
-  drainResults(): ResultDoc[];
+  /** Processes parsed input documents (`inputBytes`: the request body's size). */
+  postData(docs: Record<string, unknown>[], options: { inputBytes?: number }): unknown;
+  /** Cumulative data_counts in Elastic's shape. */
+  dataCounts(): Record<string, unknown>;
+  /** Elastic's flush; throws the engine's errors for inconsistent parameters. */
+  flush(options: FlushOptions): { last_finalized_bucket_end?: number };
+  drainResults(): DrainedResults;
+  /** Scores of stored results that changed since they were handed out. */
+  renormalise(): ScoreUpdate[];
   modelSizeStats(): Record<string, unknown>;
   timingStats(): Record<string, unknown>;
-  /** Versioned, JSON-serialisable model state. */
+  /** Versioned, JSON-serialisable state. */
   toState(): unknown;
 }
 
+export interface EngineOptions {
+  /** Wall clock, epoch ms (last_data_time, log_time). */
+  wallClock?: () => number;
+}
+
 export interface EngineFactory {
-  create(config: JobConfig): EngineJob;
-  restore(config: JobConfig, state: unknown): EngineJob;
+  create(config: JobConfig, options: EngineOptions): EngineJob;
+  restore(config: JobConfig, state: unknown, options: EngineOptions): EngineJob;
+  /** The id of a result document, the one renormalisation updates name. */
+  resultId(doc: ResultDoc): string;
 }

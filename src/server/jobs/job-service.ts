@@ -26,8 +26,8 @@ import {
 } from '../../engine/job/index.js';
 import type { JobRecord, ModelSnapshotRecord, ResultDoc, Store } from '../../store/store.js';
 import { JobWal } from '../../store/wal.js';
-import { addBatch, addFlush, emptyDataCounts, renderDataCounts, type DataCounts } from './data-counts.js';
-import type { EngineFactory, EngineJob, FlushOptions } from './engine-port.js';
+import { emptyDataCounts, renderDataCounts, type DataCounts } from './data-counts.js';
+import type { EngineFactory, EngineJob, FlushOptions, ScoreUpdate } from './engine-port.js';
 import { expandJobIds } from './id-expression.js';
 import { parseDataBody } from './parse-data.js';
 
@@ -351,11 +351,11 @@ export class JobService {
         const state = await this.store.getSnapshotState(jobId, latest.snapshot_id);
         if (state === undefined) throw new VigilError('INTERNAL', `model snapshot ${latest.snapshot_id} of job ${jobId} has no state`);
         const snapConfig = (latest.extra?.config as JobConfig | undefined) ?? config;
-        engine = this.engine.restore(snapConfig, JSON.parse(state));
+        engine = this.engine.restore(snapConfig, JSON.parse(state), { wallClock: this.clock });
         config = snapConfig;
-        counts = { ...emptyDataCounts(jobId), ...(latest.data_counts as Partial<DataCounts>) } as DataCounts;
+        counts = { ...emptyDataCounts(jobId), ...engine.dataCounts() } as DataCounts;
       } else {
-        engine = this.engine.create(config);
+        engine = this.engine.create(config, { wallClock: this.clock });
         counts = emptyDataCounts(jobId);
       }
       let wal: JobWal | undefined;
@@ -473,25 +473,30 @@ export class JobService {
   }
 
   private async applyData(job: OpenJob, docs: Record<string, unknown>[], bytes: number): Promise<void> {
-    const delta = job.engine.postData(docs);
-    job.counts = addBatch(job.counts, delta, bytes, docs.length, this.clock());
+    job.engine.postData(docs, { inputBytes: bytes });
+    job.counts = { ...emptyDataCounts(job.record.job_id), ...job.engine.dataCounts() } as DataCounts;
     await this.writeResults(job);
   }
 
-  private async applyFlush(job: OpenJob, f: FlushOptions): Promise<{ lastFinalizedBucketEnd?: number }> {
+  private async applyFlush(job: OpenJob, f: FlushOptions): Promise<{ last_finalized_bucket_end?: number }> {
     const out = job.engine.flush(f);
-    job.counts = addFlush(job.counts, undefined, this.clock());
+    job.counts = { ...emptyDataCounts(job.record.job_id), ...job.engine.dataCounts() } as DataCounts;
     await this.writeResults(job);
     return out;
   }
 
+  /** Stores what the engine produced, then applies renormalised scores to stored results. */
   private async writeResults(job: OpenJob): Promise<void> {
-    const docs: ResultDoc[] = job.engine.drainResults();
-    if (docs.length === 0) return;
-    for (const d of docs) {
-      if (d.result_type === 'bucket' && d.is_interim !== true && (job.latestResultTime === undefined || d.timestamp > job.latestResultTime)) job.latestResultTime = d.timestamp;
+    const r = job.engine.drainResults();
+    const docs: ResultDoc[] = [...r.buckets, ...r.records, ...r.influencers, ...r.modelPlots];
+    for (const d of r.buckets) {
+      if (d.is_interim !== true && (job.latestResultTime === undefined || d.timestamp > job.latestResultTime)) job.latestResultTime = d.timestamp;
     }
-    await this.store.writeResults(job.record.job_id, docs, { deleteInterim: true });
+    if (docs.length > 0 || r.clearInterim) {
+      await this.store.writeResults(job.record.job_id, docs, { deleteInterim: r.clearInterim, ids: docs.map((d) => this.engine.resultId(d)) });
+    }
+    const updates = job.engine.renormalise();
+    if (updates.length > 0) await this.store.updateResults(job.record.job_id, updates.map(toResultUpdate));
   }
 
   async flushJob(jobId: string, f: FlushOptions): Promise<{ flushed: boolean; last_finalized_bucket_end?: number }> {
@@ -507,7 +512,7 @@ export class JobService {
       const out = await this.applyFlush(job, f);
       await this.maybeSnapshot(job);
       const res: { flushed: boolean; last_finalized_bucket_end?: number } = { flushed: true };
-      if (out.lastFinalizedBucketEnd !== undefined) res.last_finalized_bucket_end = out.lastFinalizedBucketEnd;
+      if (out.last_finalized_bucket_end !== undefined) res.last_finalized_bucket_end = out.last_finalized_bucket_end;
       return res;
     });
   }
@@ -604,4 +609,23 @@ export class JobService {
   summary(): { open_jobs: number; stopping: boolean } {
     return { open_jobs: this.open.size, stopping: this.stopping };
   }
+}
+
+/** A renormalised score as a store update (bucket_influencers merged by field name). */
+function toResultUpdate(u: ScoreUpdate): { id: string; timestamp: number; apply: (doc: ResultDoc) => ResultDoc } {
+  return {
+    id: u.id,
+    timestamp: u.timestamp,
+    apply: (doc) => {
+      if (u.result_type === 'record') return { ...doc, record_score: u.record_score };
+      if (u.result_type === 'influencer') return { ...doc, influencer_score: u.influencer_score };
+      const scores = new Map(u.bucket_influencers.map((b) => [b.influencer_field_name, b.anomaly_score]));
+      const bis = Array.isArray(doc.bucket_influencers) ? (doc.bucket_influencers as Record<string, unknown>[]) : [];
+      return {
+        ...doc,
+        anomaly_score: u.anomaly_score,
+        bucket_influencers: bis.map((b) => (scores.has(b.influencer_field_name as string) ? { ...b, anomaly_score: scores.get(b.influencer_field_name as string) } : b)),
+      };
+    },
+  };
 }

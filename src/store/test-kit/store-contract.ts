@@ -108,6 +108,22 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       expect((await s.queryResults({ jobIds: ['j'], resultType: 'bucket', timestamp: bucket('j', 5, 0).timestamp })).docs.map((d) => d.anomaly_score)).toEqual([2]);
     });
 
+    it('takes explicit ids and rewrites documents by id (renormalisation)', async () => {
+      const s = await open();
+      await s.writeResults('j', [bucket('j', 0, 10), record('j', 0, 'h1', 40)], { ids: ['b0', 'r0'] });
+      const n = await s.updateResults('j', [
+        { id: 'r0', timestamp: T0, apply: (d) => ({ ...d, record_score: 12 }) },
+        { id: 'missing', timestamp: T0, apply: (d) => ({ ...d, record_score: 99 }) },
+      ]);
+      expect(n).toBe(1);
+      const r = await s.queryResults({ jobIds: ['j'], resultType: 'record', minScore: 10 });
+      expect(r.docs.map((d) => [d.record_score, d.initial_record_score])).toEqual([[12, 40]]);
+      expect((await s.queryResults({ jobIds: ['j'], resultType: 'record', minScore: 20 })).count).toBe(0);
+      // the same id written again replaces the document
+      await s.writeResults('j', [{ ...bucket('j', 0, 10), anomaly_score: 3 }], { ids: ['b0'] });
+      expect((await s.queryResults({ jobIds: ['j'], resultType: 'bucket' })).docs.map((d) => d.anomaly_score)).toEqual([3]);
+    });
+
     it('deleteInterim removes interim results even with nothing new to write', async () => {
       const s = await open();
       await s.writeResults('j', [bucket('j', 0, 10), bucket('j', 1, 20, true)]);
