@@ -8,3 +8,15 @@ export { ELASTIC_FUNCTION_NAMES, lookupFunction, type FunctionInfo, type Functio
 export { ID_LENGTH_LIMIT, isValidId, invalidIdMessage } from './ids.js';
 export { JobConfigError, type ElasticErrorType, type ElasticCause } from './job-error.js';
 export { parseTimeValue, parseByteSize, formatTimeValue, formatBytes } from './units.js';
+export {
+  AnomalyJob,
+  type AnomalyJobOptions,
+  type DataCounts,
+  type FlushOptions,
+  type FlushResult,
+  type MemoryStatus,
+  type ModelSizeStats,
+  type PostDataOptions,
+  type TimingStats,
+} from './anomaly-job.js';
+export * from './results.js';
