@@ -41,6 +41,10 @@ export const ERRORS = {
   JOB_FAILED: { status: 409, type: 'status_exception', hint: 'The job failed while opening or processing; read the failure in _stats, fix it, then close with force and open again.' },
   DATAFEED_STATE_CONFLICT: { status: 409, type: 'status_exception', hint: 'Stop the datafeed first (POST _ml/datafeeds/<id>/_stop), or open its job before starting it.' },
   SOURCE_UNAVAILABLE: { status: 502, type: 'connect_transport_exception', hint: "Check that the datafeed's source is reachable and its credentials (vigil_source, from the environment) are right; a running datafeed retries on its own." },
+  AUTHENTICATION: { status: 401, type: 'security_exception', hint: 'Send credentials: Authorization: ApiKey base64(id:api_key) (vigil api-key create) or Basic (a user of security.users).' },
+  FORBIDDEN: { status: 403, type: 'security_exception', hint: 'Use credentials whose role (viewer < editor < admin) and job_groups scope cover this action.' },
+  RATE_LIMITED: { status: 429, type: 'es_rejected_execution_exception', hint: 'Slow down and retry after the Retry-After seconds, or raise limits.rate_per_second / limits.rate_burst.' },
+  LIMIT_EXCEEDED: { status: 429, type: 'status_exception', hint: 'A configured limit was reached (the message names it): free capacity (delete or close jobs, wait for runs to end) or raise the limits.* setting.' },
   INTERNAL: { status: 500, type: 'exception', hint: 'This is a bug in Vigil; please report it with the message.' },
 } as const satisfies Record<string, ErrorSpec>;
 
