@@ -1,0 +1,207 @@
+/**
+ * PostgreSQL as a datafeed source: a table (or view) or any SELECT, read through a server-side
+ * cursor in pages, with bucketing (`date_bin`) and the metrics done by the database when a search
+ * asks for an aggregation. The datafeed's query (Elasticsearch DSL) becomes a WHERE clause with
+ * bind parameters.
+ *
+ * Credentials: the connection string comes from the caller (resolved from configuration or the
+ * environment, see resolve-secret.ts); it is never logged, and errors show it with the password
+ * removed. The session runs in UTC, read-only.
+ */
+import pg from 'pg';
+import { VigilError } from '../../core/errors.js';
+import { quoteTable } from './dsl-sql.js';
+import { redactUrl } from './resolve-secret.js';
+import { boundsSql, bucketsSql, POSTGRES_DIALECT, recordsSql, TIME_ALIAS, type SqlSourceShape, type TimeType } from './sql-source.js';
+import { BucketPager, RecordPager, type BucketAggregation, type DatafeedSource, type FieldInfo, type SearchPage, type SearchRequest, type TimeBounds } from './source.js';
+
+export interface PostgresSourceOptions {
+  /** `postgres://user:password@host:port/db?sslmode=…` (resolved, never logged). */
+  connection: string;
+  /** A table or view (`schema.table`), or … */
+  table?: string;
+  /** … a SELECT whose rows are the documents. */
+  sql?: string;
+  timeField: string;
+  /** How the time column is stored; detected from its type (numbers: epoch ms, or s when small). */
+  timeType?: TimeType;
+  /** The datafeed's query (Elasticsearch DSL subset, see dsl-sql.ts). */
+  query?: unknown;
+  /** Connect timeout, ms (default 10 000). */
+  connectTimeoutMs?: number;
+}
+
+const TYPES = {
+  getTypeParser(oid: number, format?: string): (v: string) => unknown {
+    if (oid === 20 || oid === 1700) return (v: string) => Number(v); // int8, numeric → number
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+};
+
+const TS_OIDS: Record<number, TimeType> = { 1184: 'timestamptz', 1114: 'timestamp', 1082: 'date' };
+const NUM_OIDS = new Set([20, 21, 23, 700, 701, 1700]);
+
+/** Connection-level failures (the server is down, restarting, unreachable) as opposed to SQL errors. */
+export function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: string; message?: string };
+  const code = e?.code ?? '';
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE', '57P01', '57P02', '57P03'].includes(code) ||
+    code.startsWith('08') ||
+    /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection/i.test(e?.message ?? '')
+  );
+}
+
+export class PostgresSource implements DatafeedSource {
+  readonly kind = 'postgres';
+  readonly timeField: string;
+  private readonly pool: pg.Pool;
+  private readonly from: string;
+  private timeType: TimeType | undefined;
+  private readonly where: string;
+
+  constructor(private readonly o: PostgresSourceOptions) {
+    if ((o.table === undefined) === (o.sql === undefined)) throw new VigilError('INVALID_ARGUMENT', 'a postgres source needs exactly one of table or sql');
+    this.timeField = o.timeField;
+    this.from = o.table !== undefined ? quoteTable(o.table) : `(${o.sql!.replace(/;\s*$/, '')})`;
+    this.timeType = o.timeType;
+    this.where = redactUrl(o.connection);
+    this.pool = new pg.Pool({
+      connectionString: o.connection,
+      max: 2,
+      idleTimeoutMillis: 10_000,
+      connectionTimeoutMillis: o.connectTimeoutMs ?? 10_000,
+      options: '-c TimeZone=UTC -c default_transaction_read_only=on',
+      application_name: 'vigil-datafeed',
+      types: TYPES,
+    });
+    // an idle connection that the server drops must not crash the process; the next query reconnects
+    this.pool.on('error', () => undefined);
+    // and neither must a connection lost while a client is checked out (its query rejects instead)
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
+  }
+
+  private fail(err: unknown): never {
+    if (err instanceof VigilError) throw err;
+    const msg = (err as Error)?.message ?? String(err);
+    if (isConnectionError(err)) throw new VigilError('SOURCE_UNAVAILABLE', `postgres source ${this.where} is unavailable: ${msg}`);
+    throw new VigilError('INVALID_ARGUMENT', `postgres source ${this.where}: ${msg}`);
+  }
+
+  private async shape(): Promise<SqlSourceShape> {
+    if (this.timeType === undefined) {
+      const c = await this.pool.connect().catch((e) => this.fail(e));
+      try {
+        const r = await c.query(`SELECT * FROM ${this.from} AS s LIMIT 0`);
+        const f = r.fields.find((x) => x.name === this.timeField);
+        if (!f) throw new VigilError('FIELD_NOT_FOUND', `postgres source: no column [${this.timeField}] (columns: ${r.fields.map((x) => x.name).join(', ')})`);
+        let t = TS_OIDS[f.dataTypeID];
+        if (!t && NUM_OIDS.has(f.dataTypeID)) {
+          const m = await c.query(`SELECT max(s."${this.timeField.replace(/"/g, '""')}")::float8 AS hi FROM ${this.from} AS s`);
+          const hi = Number(m.rows[0]?.hi);
+          t = Number.isFinite(hi) && hi < 1e11 ? 'epoch_s' : 'epoch_ms';
+        }
+        if (!t) throw new VigilError('INVALID_ARGUMENT', `postgres source: time column [${this.timeField}] has a type that is neither a timestamp nor a number (oid ${f.dataTypeID})`);
+        this.timeType = t;
+      } catch (err) {
+        this.fail(err);
+      } finally {
+        c.release();
+      }
+    }
+    return { from: this.from, timeField: this.timeField, timeType: this.timeType!, query: this.o.query };
+  }
+
+  pushesDown(_agg: BucketAggregation): boolean {
+    return true;
+  }
+
+  async *search(req: SearchRequest): AsyncGenerator<SearchPage> {
+    const shape = await this.shape();
+    const size = req.pageSize ?? 10_000;
+    const q = req.aggregation ? bucketsSql(POSTGRES_DIALECT, shape, req.start, req.end, req.aggregation) : recordsSql(POSTGRES_DIALECT, shape, req.start, req.end);
+    const client = await this.pool.connect().catch((e) => this.fail(e));
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN READ ONLY');
+      await client.query(`DECLARE vigil_cursor NO SCROLL CURSOR FOR ${q.text}`, q.values);
+      const agg = req.aggregation;
+      const names = agg ? agg.metrics.map((m) => m.name) : [];
+      const bp = agg ? new BucketPager(size, names, agg.partitionField !== undefined) : null;
+      const rp = agg ? null : new RecordPager(size);
+      const values = new Float64Array(names.length);
+      const fetch = Math.max(1000, Math.min(size, 50_000));
+      for (;;) {
+        if (req.signal?.aborted) break;
+        const r = await client.query({ text: `FETCH FORWARD ${fetch} FROM vigil_cursor`, rowMode: 'array' });
+        const rows = r.rows as unknown[][];
+        if (rows.length === 0) break;
+        if (bp) {
+          const pIdx = 2 + names.length;
+          for (const row of rows) {
+            for (let k = 0; k < names.length; k++) {
+              const v = row[2 + k];
+              values[k] = v === null ? NaN : (v as number);
+            }
+            const page = bp.push(row[0] as number, row[1] as number, values, agg!.partitionField !== undefined ? String(row[pIdx] ?? '') : null);
+            if (page) yield page;
+          }
+        } else {
+          const cols = r.fields.map((f) => f.name);
+          for (const row of rows) {
+            const doc: Record<string, unknown> = {};
+            for (let k = 1; k < cols.length; k++) doc[cols[k]] = row[k];
+            doc[this.timeField] = row[0];
+            const page = rp!.push(doc, row[0] as number);
+            if (page) yield page;
+          }
+        }
+        if (rows.length < fetch) break;
+      }
+      const last = bp ? bp.cut() : rp!.cut();
+      if (last) yield last;
+      await client.query('CLOSE vigil_cursor');
+      await client.query('COMMIT');
+    } catch (err) {
+      broken = err as Error;
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        /* the connection is gone */
+      }
+      this.fail(err);
+    } finally {
+      client.release(broken && isConnectionError(broken) ? broken : undefined);
+    }
+  }
+
+  async timeBounds(range: { start?: number; end?: number } = {}): Promise<TimeBounds> {
+    const shape = await this.shape();
+    const q = boundsSql(POSTGRES_DIALECT, shape, range);
+    try {
+      const r = await this.pool.query(q.text, q.values);
+      const row = r.rows[0] as { lo: number | null; hi: number | null } | undefined;
+      return { earliest: row?.lo ?? null, latest: row?.hi ?? null };
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  async fields(): Promise<FieldInfo[]> {
+    try {
+      const r = await this.pool.query(`SELECT * FROM ${this.from} AS s LIMIT 0`);
+      return r.fields.map((f) => ({
+        name: f.name,
+        type: TS_OIDS[f.dataTypeID] ? 'date' : NUM_OIDS.has(f.dataTypeID) ? 'number' : f.dataTypeID === 16 ? 'boolean' : [25, 1043, 1042, 19].includes(f.dataTypeID) ? 'keyword' : 'unknown',
+      }));
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+}
+
+export { TIME_ALIAS };

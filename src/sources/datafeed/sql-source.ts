@@ -1,0 +1,148 @@
+/**
+ * What the SQL sources (PostgreSQL, DuckDB over files) share: the SQL for a search — time range,
+ * the datafeed query as a WHERE clause, and for aggregations the bucketing and metrics done by the
+ * database (`GROUP BY bucket, partition ORDER BY bucket`) — written once with a small dialect.
+ */
+import { VigilError } from '../../core/errors.js';
+import { dslToSql, quoteIdent, SqlParams, type ColumnRef } from './dsl-sql.js';
+import type { BucketAggregation, MetricFn } from './source.js';
+
+/** How the time column is stored. */
+export type TimeType = 'timestamptz' | 'timestamp' | 'date' | 'epoch_ms' | 'epoch_s';
+
+export interface SqlDialect {
+  name: 'postgres' | 'duckdb';
+  /** The time column as epoch milliseconds (a double). */
+  timeMs(col: string, type: TimeType): string;
+  /** The start of the bucket of span `spanMs` containing the row, as epoch ms (a double). */
+  bucketMs(col: string, type: TimeType, spanMs: number): string;
+  /** A bind parameter holding epoch ms, in the column's type (for sargable range conditions). */
+  timeParam(param: string, type: TimeType): string;
+  double(expr: string): string;
+  text(expr: string): string;
+  median(expr: string): string;
+}
+
+export const POSTGRES_DIALECT: SqlDialect = {
+  name: 'postgres',
+  timeMs: (c, t) =>
+    t === 'epoch_ms' ? `(${c})::float8` : t === 'epoch_s' ? `((${c})::float8 * 1000)` : t === 'date' ? `(extract(epoch from (${c})::timestamp) * 1000)::float8` : `(extract(epoch from ${c}) * 1000)::float8`,
+  bucketMs: (c, t, span) => {
+    if (t === 'epoch_ms') return `(floor((${c})::float8 / ${span}) * ${span})::float8`;
+    if (t === 'epoch_s') return `(floor((${c})::float8 * 1000 / ${span}) * ${span})::float8`;
+    const origin = t === 'timestamptz' ? `timestamptz '1970-01-01 00:00:00+00'` : `timestamp '1970-01-01 00:00:00'`;
+    const col = t === 'date' ? `(${c})::timestamp` : c;
+    return `(extract(epoch from date_bin('${span} milliseconds'::interval, ${col}, ${origin})) * 1000)::float8`;
+  },
+  timeParam: (p, t) =>
+    t === 'epoch_ms' ? p : t === 'epoch_s' ? `(${p}::float8 / 1000)` : t === 'timestamptz' ? `to_timestamp(${p}::float8 / 1000)` : `(to_timestamp(${p}::float8 / 1000) AT TIME ZONE 'UTC')`,
+  double: (e) => `(${e})::float8`,
+  text: (e) => `(${e})::text`,
+  median: (e) => `percentile_cont(0.5) WITHIN GROUP (ORDER BY (${e})::float8)`,
+};
+
+export const DUCKDB_DIALECT: SqlDialect = {
+  name: 'duckdb',
+  timeMs: (c, t) =>
+    t === 'epoch_ms' ? `CAST(${c} AS DOUBLE)` : t === 'epoch_s' ? `(CAST(${c} AS DOUBLE) * 1000)` : `CAST(epoch_ms(CAST(${c} AS TIMESTAMP)) AS DOUBLE)`,
+  bucketMs: (c, t, span) => {
+    const ms = t === 'epoch_ms' ? `CAST(${c} AS DOUBLE)` : t === 'epoch_s' ? `(CAST(${c} AS DOUBLE) * 1000)` : `CAST(epoch_ms(CAST(${c} AS TIMESTAMP)) AS DOUBLE)`;
+    return `(floor(${ms} / ${span}) * ${span})`;
+  },
+  timeParam: (p, t) => (t === 'epoch_ms' ? p : t === 'epoch_s' ? `(CAST(${p} AS DOUBLE) / 1000)` : `make_timestamp(CAST(${p} AS BIGINT) * 1000)`),
+  double: (e) => `CAST(${e} AS DOUBLE)`,
+  text: (e) => `CAST(${e} AS VARCHAR)`,
+  median: (e) => `quantile_cont(CAST(${e} AS DOUBLE), 0.5)`,
+};
+
+export interface SqlSourceShape {
+  /** The FROM item: a quoted table, `read_parquet(…)`, or `(user SQL)`. */
+  from: string;
+  timeField: string;
+  timeType: TimeType;
+  /** The datafeed's query (Elasticsearch DSL), translated to WHERE. */
+  query?: unknown;
+}
+
+const TIME_ALIAS = '__vigil_time_ms';
+
+function columnRef(d: SqlDialect): ColumnRef {
+  return (field, kind) => {
+    const q = `s.${quoteIdent(field)}`;
+    return kind === 'text' ? d.text(q) : q;
+  };
+}
+
+function metricSql(d: SqlDialect, fn: MetricFn, field: string): string {
+  const c = `s.${quoteIdent(field)}`;
+  switch (fn) {
+    case 'avg':
+      return d.double(`avg(${d.double(c)})`);
+    case 'sum':
+      return d.double(`sum(${d.double(c)})`);
+    case 'min':
+      return d.double(`min(${d.double(c)})`);
+    case 'max':
+      return d.double(`max(${d.double(c)})`);
+    case 'value_count':
+      return d.double(`count(${c})`);
+    case 'median':
+      return d.double(d.median(c));
+    case 'cardinality':
+      return d.double(`count(DISTINCT ${c})`);
+    default:
+      throw new VigilError('INVALID_ARGUMENT', `unknown metric function ${String(fn)}`);
+  }
+}
+
+function where(d: SqlDialect, shape: SqlSourceShape, start: number, end: number, params: SqlParams): string {
+  const t = `s.${quoteIdent(shape.timeField)}`;
+  const conds = [`${t} >= ${d.timeParam(params.add(start), shape.timeType)}`, `${t} < ${d.timeParam(params.add(end), shape.timeType)}`];
+  const q = dslToSql(shape.query, columnRef(d), params);
+  if (q !== 'TRUE') conds.push(q);
+  return conds.join(' AND ');
+}
+
+/**
+ * Records in `[start, end)` in time order: every column, plus the time as epoch ms in the first
+ * column (`__vigil_time_ms`).
+ */
+export function recordsSql(d: SqlDialect, shape: SqlSourceShape, start: number, end: number): { text: string; values: unknown[] } {
+  const params = new SqlParams();
+  const t = `s.${quoteIdent(shape.timeField)}`;
+  const text = `SELECT ${d.timeMs(t, shape.timeType)} AS ${TIME_ALIAS}, s.* FROM ${shape.from} AS s WHERE ${where(d, shape, start, end, params)} ORDER BY ${t}`;
+  return { text, values: params.values };
+}
+
+/**
+ * Buckets in `[start, end)`: columns bucket start (ms), document count, each metric, and the
+ * partition value (text) when the aggregation has one; ordered by bucket then partition.
+ */
+export function bucketsSql(d: SqlDialect, shape: SqlSourceShape, start: number, end: number, agg: BucketAggregation): { text: string; values: unknown[] } {
+  const params = new SqlParams();
+  const t = `s.${quoteIdent(shape.timeField)}`;
+  const cols = [`${d.bucketMs(t, shape.timeType, agg.spanMs)} AS b`, `${d.double('count(*)')} AS n`];
+  agg.metrics.forEach((m, k) => cols.push(`${metricSql(d, m.fn, m.field)} AS m${k}`));
+  const group = ['1'];
+  if (agg.partitionField !== undefined) {
+    cols.push(`${d.text(`s.${quoteIdent(agg.partitionField)}`)} AS p`);
+    group.push(String(cols.length));
+  }
+  const text = `SELECT ${cols.join(', ')} FROM ${shape.from} AS s WHERE ${where(d, shape, start, end, params)} GROUP BY ${group.join(', ')} ORDER BY ${group.join(', ')}`;
+  return { text, values: params.values };
+}
+
+/** Earliest and latest time (epoch ms) within an optional range. */
+export function boundsSql(d: SqlDialect, shape: SqlSourceShape, range: { start?: number; end?: number }): { text: string; values: unknown[] } {
+  const params = new SqlParams();
+  const t = `s.${quoteIdent(shape.timeField)}`;
+  const conds: string[] = [];
+  if (range.start !== undefined) conds.push(`${t} >= ${d.timeParam(params.add(range.start), shape.timeType)}`);
+  if (range.end !== undefined) conds.push(`${t} < ${d.timeParam(params.add(range.end), shape.timeType)}`);
+  const q = dslToSql(shape.query, columnRef(d), params);
+  if (q !== 'TRUE') conds.push(q);
+  const text = `SELECT ${d.timeMs(`min(${t})`, shape.timeType)} AS lo, ${d.timeMs(`max(${t})`, shape.timeType)} AS hi FROM ${shape.from} AS s${conds.length ? ' WHERE ' + conds.join(' AND ') : ''}`;
+  return { text, values: params.values };
+}
+
+export { TIME_ALIAS };
