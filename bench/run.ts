@@ -8,6 +8,7 @@ import { benchChart } from './chart.bench.js';
 import { benchDetectE2e } from './detect-e2e.bench.js';
 import { benchDetector } from './detector.bench.js';
 import { benchInput } from './input.bench.js';
+import { benchServer } from './server.bench.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const only = process.argv[2];
@@ -32,4 +33,7 @@ if (!only || only === 'detect') {
 }
 if (!only || only === 'chart') {
   await benchChart({});
+}
+if (!only || only === 'server') {
+  await benchServer({ records: quick ? 400_000 : 2_000_000, storedRecords: 100_000, queries: quick ? 100 : 300 });
 }

@@ -90,6 +90,7 @@ export class DuckDbStore implements Store {
   readonly kind = 'duckdb';
   private readonly writeQ = new Serial();
   private readonly readQ = new Serial();
+  private readonly countQ = new Serial();
   /** Newest result timestamp written per job (undefined: not loaded yet). */
   private readonly maxTs = new Map<string, number>();
 
@@ -97,6 +98,7 @@ export class DuckDbStore implements Store {
     private readonly instance: DuckDBInstance,
     private readonly writer: DuckDBConnection,
     private readonly reader: DuckDBConnection,
+    private readonly counter: DuckDBConnection,
   ) {}
 
   /** Opens (creating if needed) the store file, e.g. `<data-dir>/vigil.duckdb`; ':memory:' for tests. */
@@ -105,6 +107,7 @@ export class DuckDbStore implements Store {
     const instance = await DuckDBInstance.create(path, { threads: '2' });
     const writer = await instance.connect();
     const reader = await instance.connect();
+    const counter = await instance.connect();
     for (const sql of SCHEMA) await writer.run(sql);
     const v = await writer.runAndReadAll(`SELECT value FROM meta WHERE key = 'schema_version'`);
     const rows = v.getRows();
@@ -112,10 +115,11 @@ export class DuckDbStore implements Store {
     else if (rows[0][0] !== SCHEMA_VERSION) {
       writer.closeSync();
       reader.closeSync();
+      counter.closeSync();
       instance.closeSync();
       throw new Error(`store ${path} has schema version ${String(rows[0][0])}; this Vigil reads version ${SCHEMA_VERSION}`);
     }
-    return new DuckDbStore(instance, writer, reader);
+    return new DuckDbStore(instance, writer, reader, counter);
   }
 
   async close(): Promise<void> {
@@ -123,8 +127,10 @@ export class DuckDbStore implements Store {
       await this.writer.run('CHECKPOINT');
     });
     await this.readQ.run(async () => undefined);
+    await this.countQ.run(async () => undefined);
     this.writer.closeSync();
     this.reader.closeSync();
+    this.counter.closeSync();
     this.instance.closeSync();
   }
 
@@ -260,11 +266,11 @@ export class DuckDbStore implements Store {
     const dir = q.desc ? 'DESC' : 'ASC';
     const size = q.size ?? 100;
     const from = q.from ?? 0;
-    const page = await this.all(
-      `SELECT doc FROM results WHERE ${where} ORDER BY ${col} ${dir} NULLS LAST, ts ASC, id ASC LIMIT ${Math.floor(size)} OFFSET ${Math.floor(from)}`,
-      params,
-    );
-    const count = await this.all(`SELECT count(*) FROM results WHERE ${where}`, params);
+    // the page and the count run side by side on two connections
+    const [page, count] = await Promise.all([
+      this.all(`SELECT doc FROM results WHERE ${where} ORDER BY ${col} ${dir} NULLS LAST, ts ASC, id ASC LIMIT ${Math.floor(size)} OFFSET ${Math.floor(from)}`, params),
+      this.countQ.run(async () => (await this.counter.runAndReadAll(`SELECT count(*) FROM results WHERE ${where}`, params)).getRows() as unknown[][]),
+    ]);
     return { count: Number(count[0][0]), docs: page.map((r) => JSON.parse(r[0] as string) as ResultDoc) };
   }
 

@@ -1,0 +1,78 @@
+/**
+ * The server with the real job engine (app.inject): a partitioned mean job with influencers and
+ * model plot goes through data, flush, results of every kind and a close/re-open round trip.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { anomalyJobEngine } from './jobs/engine-adapter.js';
+import { harness, JSON9, NDJSON9, type Harness } from './test-kit/harness.js';
+import { ndjsonOf, webDocs, WEB_T0 } from './test-kit/web-data.js';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await harness({ engine: anomalyJobEngine });
+});
+afterAll(async () => h.close());
+
+const post = (url: string, body?: unknown) => h.app.inject({ method: 'POST', url, headers: JSON9, payload: body === undefined ? undefined : JSON.stringify(body) });
+
+describe('life cycle with the job engine', () => {
+  it('detects the incident and serves buckets, records, influencers, model plot and stats', async () => {
+    const put = await h.app.inject({
+      method: 'PUT',
+      url: '/_ml/anomaly_detectors/bytes',
+      headers: JSON9,
+      payload: JSON.stringify({
+        analysis_config: { bucket_span: '1h', detectors: [{ function: 'mean', field_name: 'bytes', partition_field_name: 'host' }], influencers: ['host', 'clientip'] },
+        data_description: { time_field: 'timestamp', time_format: 'epoch_ms' },
+        model_plot_config: { enabled: true },
+      }),
+    });
+    expect(put.statusCode).toBe(200);
+    expect((await post('/_ml/anomaly_detectors/bytes/_open')).statusCode).toBe(200);
+    const docs = webDocs();
+    for (let i = 0; i < docs.length; i += 2000) {
+      const r = await h.app.inject({ method: 'POST', url: '/_ml/anomaly_detectors/bytes/_data', headers: NDJSON9, payload: ndjsonOf(docs.slice(i, i + 2000)) });
+      expect(r.statusCode, r.body).toBe(200);
+    }
+    const flushed = await post('/_ml/anomaly_detectors/bytes/_flush', { calc_interim: true });
+    expect(flushed.json()).toMatchObject({ flushed: true });
+    expect(flushed.json().last_finalized_bucket_end).toBeGreaterThan(WEB_T0);
+
+    const stats = (await h.app.inject({ method: 'GET', url: '/_ml/anomaly_detectors/bytes/_stats' })).json().jobs[0];
+    expect(stats.data_counts).toMatchObject({ processed_record_count: docs.length, input_record_count: docs.length });
+    expect(stats.model_size_stats.model_bytes).toBeGreaterThan(0);
+    expect(stats.timing_stats.bucket_count).toBeGreaterThan(60);
+
+    const records = (await post('/_ml/anomaly_detectors/bytes/results/records', { record_score: 50, sort: 'record_score', desc: true })).json();
+    expect(records.count).toBeGreaterThan(0);
+    // the incident hour: a bytes spike on web-b, a dip on web-a (the scanner's small replies)
+    const incident = records.records.filter((r: any) => r.timestamp === WEB_T0 + 60 * 3_600_000).map((r: any) => r.partition_field_value);
+    expect(incident).toEqual(expect.arrayContaining(['web-a', 'web-b']));
+    expect(records.records[0]).toMatchObject({ job_id: 'bytes', result_type: 'record', partition_field_name: 'host' });
+    expect(records.records[0].record_score).toBeGreaterThanOrEqual(50);
+
+    const buckets = (await h.app.inject({ method: 'GET', url: '/_ml/anomaly_detectors/bytes/results/buckets?anomaly_score=50&expand=true' })).json();
+    expect(buckets.buckets.map((b: any) => b.timestamp)).toContain(WEB_T0 + 60 * 3_600_000);
+    expect(buckets.buckets[0].records.length).toBeGreaterThan(0);
+
+    const influencers = (await h.app.inject({ method: 'GET', url: '/_ml/anomaly_detectors/bytes/results/influencers?influencer_score=50' })).json();
+    expect(influencers.influencers.some((i: any) => i.influencer_field_name === 'host' && i.influencer_field_value === 'web-b')).toBe(true);
+
+    const plot = (await h.app.inject({ method: 'GET', url: '/_ml/anomaly_detectors/bytes/results/model_plot?partition_field_value=web-b&size=1000' })).json();
+    expect(plot.count).toBeGreaterThan(60);
+    expect(plot.model_plot[0]).toHaveProperty('model_upper');
+
+    const overall = (await h.app.inject({ method: 'GET', url: '/_ml/anomaly_detectors/_all/results/overall_buckets?overall_score=50' })).json();
+    expect(overall.overall_buckets.map((b: any) => b.timestamp)).toContain(WEB_T0 + 60 * 3_600_000);
+
+    // close and re-open: results, counts and the model survive
+    expect((await post('/_ml/anomaly_detectors/bytes/_close')).json()).toEqual({ closed: true });
+    expect((await h.store.listSnapshots('bytes')).length).toBe(1);
+    expect((await post('/_ml/anomaly_detectors/bytes/_open')).statusCode).toBe(200);
+    const again = (await h.app.inject({ method: 'GET', url: '/_ml/anomaly_detectors/bytes/_stats' })).json().jobs[0];
+    expect(again.data_counts.processed_record_count).toBe(docs.length);
+    const snaps = (await h.app.inject({ method: 'GET', url: '/_ml/anomaly_detectors/bytes/model_snapshots' })).json();
+    expect(snaps.count).toBe(1);
+    expect(again.model_size_stats.model_bytes).toBeGreaterThan(0);
+  });
+});
