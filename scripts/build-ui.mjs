@@ -13,7 +13,12 @@ const skipCheck = process.argv.includes('--no-check');
 
 const t0 = performance.now();
 if (!skipCheck) {
-  execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'src', 'ui', 'tsconfig.json')], { stdio: 'inherit' });
+  try {
+    execFileSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'src', 'ui', 'tsconfig.json')], { stdio: 'inherit' });
+  } catch {
+    console.error('vigil: the web UI does not type-check (src/ui/tsconfig.json); see the errors above');
+    process.exit(1);
+  }
 }
 const t1 = performance.now();
 const { build } = await import('vite');
