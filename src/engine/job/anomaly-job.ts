@@ -168,7 +168,8 @@ interface JobStateBody {
   normaliser: NormaliserState;
   runners: DetectorRunnerState[];
   kept: Kept[];
-  memory: { bytes: number; peak: number; status: MemoryStatus; failures: number; statusTime: number };
+  memory: { bytes: number; peak: number; status: MemoryStatus; failures: number; statusTime: number; since: number };
+  estimatedExtra: number;
   timing: Timing;
   pending: JobResults;
   interimOut: boolean;
@@ -203,9 +204,9 @@ export class AnomalyJob {
   /** Event counts of recent non-empty buckets (sparse-bucket test). */
   private recentCounts: number[] = [];
   private kept: Kept[] = [];
-  private memory = { bytes: 0, peak: 0, status: 'ok' as MemoryStatus, failures: 0, statusTime: 0 };
+  private memory = { bytes: 0, peak: 0, status: 'ok' as MemoryStatus, failures: 0, statusTime: 0, since: 0 };
   private estimatedExtra = 0;
-  private newEntityCost: number[] = [];
+  private readonly newEntityCostMax: number;
   private timing: Timing = { count: 0, total: 0, min: Infinity, max: 0, expAvg: 0, hourAvg: 0, hourStart: NaN, hourTotal: 0 };
   private pending: JobResults = emptyResults();
   /** Interim results were handed out by a drain and not yet cleared. */
@@ -250,7 +251,7 @@ export class AnomalyJob {
       modelPlot: { enabled: mp?.enabled ?? false, terms: terms && terms.size > 0 ? terms : null },
     };
     this.runners = a.detectors.map((d) => new DetectorRunner(d, env));
-    this.newEntityCost = this.runners.map((r) => r.newEntityBytes());
+    this.newEntityCostMax = Math.max(1000, ...this.runners.map((r) => r.newEntityBytes()));
     this.normaliser = new ScoreNormaliser(Math.max(1, Math.round(this.settings.renormalizationWindowMs / this.span)));
     this.counts = emptyCounts(config.job_id);
   }
@@ -395,7 +396,7 @@ export class AnomalyJob {
     }
     // memory
     if (refused > 0) this.memory.failures++;
-    this.updateMemory(bucket);
+    this.updateMemory(false);
     // keep the renormalisation window
     const horizon = bucket - this.settings.renormalizationWindowMs;
     if (this.kept.length > 0 && this.kept[0].timestamp < horizon) this.kept = this.kept.filter((k) => k.timestamp >= horizon);
@@ -696,7 +697,7 @@ export class AnomalyJob {
   private allowNewEntity(): boolean {
     if (this.memory.status === 'hard_limit') return false;
     const limit = this.settings.modelMemoryLimitBytes;
-    const cost = this.newEntityCost.length ? Math.max(...this.newEntityCost) : 1000;
+    const cost = this.newEntityCostMax;
     if (this.memory.bytes + this.estimatedExtra + cost > limit) {
       this.setStatus('hard_limit');
       return false;
@@ -712,13 +713,21 @@ export class AnomalyJob {
     }
   }
 
-  private updateMemory(_bucket: number): void {
+  /**
+   * Model bytes are counted exactly every 32 buckets, and every bucket once memory is above half
+   * the limit; in between, new entities are added at their estimated cost (counting every model
+   * every bucket cost a fifth of the engine's time).
+   */
+  private updateMemory(force: boolean): void {
+    const limit = this.settings.modelMemoryLimitBytes;
+    this.memory.since++;
+    if (!force && this.memory.since < 32 && this.memory.bytes + this.estimatedExtra < 0.5 * limit && this.memory.status === 'ok') return;
+    this.memory.since = 0;
     let bytes = 0;
     for (const r of this.runners) bytes += r.memoryBytes();
     this.memory.bytes = bytes;
     this.estimatedExtra = 0;
     if (bytes > this.memory.peak) this.memory.peak = bytes;
-    const limit = this.settings.modelMemoryLimitBytes;
     // hard_limit stays until memory has come well below the limit (pruning), as in Elastic
     if (this.memory.status === 'hard_limit' && bytes > SOFT_LIMIT_RATIO * limit) return;
     this.setStatus(bytes >= limit ? 'hard_limit' : bytes >= SOFT_LIMIT_RATIO * limit ? 'soft_limit' : 'ok');
@@ -741,8 +750,9 @@ export class AnomalyJob {
     t.hourTotal += ms;
   }
 
-  /** Elastic's model_size_stats. */
+  /** Elastic's model_size_stats (model bytes counted exactly at the call). */
   modelSizeStats(): ModelSizeStats {
+    this.updateMemory(true);
     let by = 0;
     let over = 0;
     let partition = 0;
@@ -813,6 +823,7 @@ export class AnomalyJob {
         runners: this.runners.map((r) => r.toState()),
         kept: this.kept.map((k) => ({ ...k })),
         memory: { ...this.memory },
+        estimatedExtra: this.estimatedExtra,
         timing: { ...this.timing, min: Number.isFinite(this.timing.min) ? this.timing.min : -1, hourStart: Number.isNaN(this.timing.hourStart) ? -1 : this.timing.hourStart },
         pending: structuredClone(this.pending),
         interimOut: this.interimOut,
@@ -850,6 +861,7 @@ export class AnomalyJob {
     b.runners.forEach((rs, i) => job.runners[i].restoreState(rs));
     job.kept = b.kept.map((k) => ({ ...k }));
     job.memory = { ...b.memory };
+    job.estimatedExtra = b.estimatedExtra;
     job.timing = { ...b.timing, min: b.timing.min < 0 ? Infinity : b.timing.min, hourStart: b.timing.hourStart < 0 ? NaN : b.timing.hourStart };
     job.pending = structuredClone(b.pending);
     job.interimOut = b.interimOut;
