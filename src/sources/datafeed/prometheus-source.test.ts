@@ -1,0 +1,67 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { VigilError } from '../../core/errors.js';
+import { PrometheusSource } from './prometheus-source.js';
+import { bucketRows, collectPages } from './source.js';
+import { sourceContract } from './test-kit/source-contract.js';
+import { isSkipped, startVictoriaMetrics, victoriaMetricsBinary, type VictoriaMetricsService } from './test-kit/services.js';
+
+const skipReason = victoriaMetricsBinary() ? undefined : 'VictoriaMetrics is not installed (apt-get install -y victoria-metrics, or scripts/test-services.sh)';
+let vm: VictoriaMetricsService | undefined;
+
+afterAll(async () => {
+  await vm?.destroy();
+});
+
+sourceContract(
+  'prometheus query_range (VictoriaMetrics)',
+  async (rows) => {
+    const s = await startVictoriaMetrics();
+    if (isSkipped(s)) return s;
+    vm = s;
+    const held = rows.filter((r) => r.value !== null);
+    await s.importSamples(held.map((r) => `contract_value{host="${r.host}"} ${r.value} ${r.ts}`));
+    return {
+      source: new PrometheusSource({ url: s.url, selector: 'contract_value' }),
+      rows: held,
+      caps: { records: 'a Prometheus store answers evaluated samples per step, not raw documents' },
+    };
+  },
+  { skipReason },
+);
+
+describe('prometheus source: the PromQL it writes', () => {
+  const src = new PrometheusSource({ url: 'http://127.0.0.1:1', selector: 'http_requests{job="api"}' });
+  it('pushes each metric down as a rollup over one bucket, by the partition label', () => {
+    expect(src.promql('avg', 60_000, 'host')).toBe('sum by (host) (sum_over_time(http_requests{job="api"}[60000ms])) / sum by (host) (count_over_time(http_requests{job="api"}[60000ms]))');
+    expect(src.promql('max', 300_000)).toBe('max (max_over_time(http_requests{job="api"}[300000ms]))');
+    expect(src.promql('doc_count', 60_000)).toBe('sum (count_over_time(http_requests{job="api"}[60000ms]))');
+    expect(() => src.promql('cardinality', 60_000)).toThrow(/cannot be computed/);
+  });
+  it('uses a full PromQL query as written, with $__interval as the bucket span', () => {
+    const q = new PrometheusSource({ url: 'http://x', query: 'sum(rate(http_requests_total[$__interval]))' });
+    expect(q.promql('avg', 60_000)).toBe('sum(rate(http_requests_total[60000ms]))');
+  });
+  it('an unreachable store is SOURCE_UNAVAILABLE', async () => {
+    const err = await collectPages(src.search({ start: 0, end: 600_000, aggregation: { spanMs: 60_000, metrics: [{ name: 'v', fn: 'sum', field: 'v' }] } })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(VigilError);
+    expect((err as VigilError).code).toBe('SOURCE_UNAVAILABLE');
+  });
+});
+
+describe.skipIf(skipReason !== undefined)(`prometheus source against VictoriaMetrics${skipReason ? ` — skipped: ${skipReason}` : ''}`, () => {
+  it('a full PromQL query; a store that goes away and comes back', async () => {
+    const s = vm!;
+    const t0 = Date.UTC(2024, 5, 1);
+    await s.importSamples(Array.from({ length: 120 }, (_, i) => `req_total{job="api"} ${i * 10} ${t0 + i * 60_000}`));
+    const src = new PrometheusSource({ url: s.url, query: 'sum(increase(req_total[$__interval]))', timeoutMs: 2000 });
+    const agg = { spanMs: 600_000, metrics: [{ name: 'requests', fn: 'sum' as const, field: 'requests' }] };
+    const rows = bucketRows(await collectPages(src.search({ start: t0 + 600_000, end: t0 + 3_600_000, aggregation: agg })));
+    expect(rows.map((r) => r.time)).toEqual([1, 2, 3, 4, 5].map((k) => t0 + k * 600_000));
+    for (const r of rows) expect(r.requests).toBeCloseTo(100, 0);
+    await s.stop();
+    const err = await collectPages(src.search({ start: t0 + 600_000, end: t0 + 3_600_000, aggregation: agg })).catch((e: unknown) => e);
+    expect((err as VigilError).code).toBe('SOURCE_UNAVAILABLE');
+    await s.start();
+    expect(bucketRows(await collectPages(src.search({ start: t0 + 600_000, end: t0 + 3_600_000, aggregation: agg })))).toHaveLength(5);
+  });
+});
