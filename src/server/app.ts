@@ -10,7 +10,7 @@
  * (the schemas that also generate the OpenAPI document), body limits and structured (pino) logs.
  */
 import { hostname } from 'node:os';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { VigilError } from '../core/errors.js';
 import { toElasticError } from './errors.js';
 import type { JobService } from './jobs/job-service.js';
@@ -127,7 +127,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const logger = deps.logger ?? false;
   const app = Fastify({
     ...(typeof logger === 'object' && 'info' in logger ? { loggerInstance: logger as FastifyBaseLogger } : { logger: logger as boolean | { level: string } }),
-    disableRequestLogging: true,
+    // one log line per request (onResponse below) instead of fastify's two
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: maxBody,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: false, allErrors: false, strict: false } },
