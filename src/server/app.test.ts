@@ -257,3 +257,17 @@ describe('bad input', () => {
     expect(counts).toEqual(Array.from({ length: 20 }, (_, k) => (k + 1) * 10));
   });
 });
+
+describe('filter_path', () => {
+  it('keeps the paths asked for, through arrays, with wildcards and exclusions', async () => {
+    await put('f1');
+    await put('f2', { ...JOB, groups: [] });
+    const r = await h.app.inject({ method: 'GET', url: '/_ml/anomaly_detectors?filter_path=count,jobs.job_id,jobs.analysis_config.b*' });
+    expect(r.json()).toEqual({ count: 2, jobs: [{ job_id: 'f1', analysis_config: { bucket_span: '5m' } }, { job_id: 'f2', analysis_config: { bucket_span: '5m' } }] });
+    const deep = await h.app.inject({ method: 'GET', url: '/_ml/anomaly_detectors/f1?filter_path=**.detector_index' });
+    expect(deep.json()).toEqual({ jobs: [{ analysis_config: { detectors: [{ detector_index: 0 }] } }] });
+    const minus = await h.app.inject({ method: 'GET', url: '/_ml/anomaly_detectors/f1?filter_path=-jobs.analysis_config,-jobs.data_description' });
+    expect(minus.json().jobs[0].analysis_config).toBeUndefined();
+    expect(minus.json().jobs[0].job_id).toBe('f1');
+  });
+});

@@ -13,6 +13,7 @@ import { hostname } from 'node:os';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { VigilError } from '../core/errors.js';
 import { toElasticError } from './errors.js';
+import { filterPath } from './filter-path.js';
 import type { JobService } from './jobs/job-service.js';
 import { buildOpenApi, openApiPath } from './openapi.js';
 import { COMMON_QUERY, type HttpMethod, type RouteSpec } from './route-spec.js';
@@ -148,10 +149,14 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   app.addHook('onSend', async (req, reply, payload) => {
     reply.header('x-elastic-product', 'Elasticsearch');
-    const pretty = (req.query as Record<string, unknown> | undefined)?.pretty;
-    if (pretty !== undefined && pretty !== 'false' && typeof payload === 'string' && payload.startsWith('{')) {
+    const q = req.query as Record<string, unknown> | undefined;
+    const pretty = q?.pretty !== undefined && q.pretty !== 'false';
+    const filter = typeof q?.filter_path === 'string' && q.filter_path !== '' && reply.statusCode < 300 ? q.filter_path : undefined;
+    if ((pretty || filter) && typeof payload === 'string' && payload.startsWith('{')) {
       try {
-        return JSON.stringify(JSON.parse(payload), null, 2) + '\n';
+        let value: unknown = JSON.parse(payload);
+        if (filter) value = filterPath(value, filter);
+        return pretty ? JSON.stringify(value, null, 2) + '\n' : JSON.stringify(value);
       } catch {
         return payload;
       }

@@ -37,7 +37,7 @@ export const COMMON_QUERY = {
   pretty: Type.Optional(Type.String({ description: 'Pretty-print the JSON response.' })),
   human: Type.Optional(Type.String({ description: 'Accepted for compatibility (ignored).' })),
   error_trace: Type.Optional(Type.String({ description: 'Accepted for compatibility (ignored).' })),
-  filter_path: Type.Optional(Type.String({ description: 'Accepted for compatibility (ignored).' })),
+  filter_path: Type.Optional(Type.String({ description: 'Comma-separated paths of the response to keep (`*`, `**` wildcards, `-` to exclude).' })),
 };
 
 /** An Elastic boolean query parameter: `true`, `false`, or present without a value (true). */

@@ -108,23 +108,22 @@ export class AlertStore {
   }
 
   private async load(): Promise<void> {
-    let text: string;
+    let buf: Buffer;
     try {
-      text = await readFile(this.path, 'utf8');
+      buf = await readFile(this.path);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw err;
     }
-    let offset = 0;
-    let good = 0;
-    const parts = text.split('\n');
-    for (let i = 0; i < parts.length; i++) {
-      const line = parts[i];
-      const isLast = i === parts.length - 1;
-      const end = offset + Buffer.byteLength(line) + (isLast ? 0 : 1);
+    let pos = 0;
+    let good = 0; // bytes up to the end of the last complete, readable line
+    while (pos < buf.length) {
+      const nl = buf.indexOf(0x0a, pos);
+      const end = nl < 0 ? buf.length : nl + 1;
+      const line = buf.subarray(pos, nl < 0 ? buf.length : nl).toString('utf8');
+      pos = end;
       if (line.trim() === '') {
-        offset = end;
-        if (!isLast) good = end;
+        if (nl >= 0) good = end;
         continue;
       }
       let rec: LogLine | undefined;
@@ -133,23 +132,20 @@ export class AlertStore {
       } catch {
         rec = undefined;
       }
-      if (!rec || isLast) {
-        if (!rec && (isLast || parts.slice(i + 1).every((p) => p.trim() === ''))) {
-          // a torn last line (crash mid-write): cut it off
+      const lastLine = buf.subarray(pos).toString('utf8').trim() === '';
+      if (!rec || nl < 0) {
+        if (lastLine) {
+          // a torn last line (crash mid-write; complete lines always end with a newline): cut it off
           this.opts.log?.warn({ path: this.path, offset: good }, 'alert log: torn last line removed');
           await truncate(this.path, good);
           return;
         }
-        if (!rec) {
-          this.opts.log?.warn({ path: this.path, line: i + 1 }, 'alert log: unreadable line skipped');
-          offset = end;
-          good = end;
-          continue;
-        }
+        this.opts.log?.warn({ path: this.path, offset: pos }, 'alert log: unreadable line skipped');
+        good = end;
+        continue;
       }
       this.apply(rec);
       this.lines++;
-      offset = end;
       good = end;
     }
   }

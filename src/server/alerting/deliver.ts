@@ -58,7 +58,7 @@ function transportFor(smtp: SmtpConfig): Transporter {
   if (!t) {
     const tls = smtp.allowInvalidCerts ? { rejectUnauthorized: false } : undefined;
     t = smtp.url
-      ? createTransport(smtp.url, { ...(tls ? { tls } : {}) })
+      ? createTransport({ url: smtp.url, ...(tls ? { tls } : {}), connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 })
       : createTransport({
           host: smtp.host ?? '127.0.0.1',
           port: smtp.port ?? 25,
