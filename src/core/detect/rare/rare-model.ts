@@ -4,7 +4,8 @@
  *
  * Model: for every value, an exponentially decayed count of the buckets it appeared in (or, in
  * population analysis, of the members that used it in a bucket), and the decayed number of first
- * occurrences. A value's probability is its own smoothed frequency q = (n + ½)/(N + 1) times the
+ * occurrences after the first `minBuckets` (while the set of values is being learnt, every value
+ * is new). A value's probability is its own smoothed frequency q = (n + ½)/(N + 1) times the
  * share of all occurrences that went to values at most as frequent as it (for a never-seen value:
  * the share of first occurrences). So a new value is surprising where novelty itself is rare (a
  * stable set of processes), and unremarkable in a field where new values come all the time (URLs
@@ -131,9 +132,11 @@ export class RareModel {
       if (v < 1e-3) this.counts.delete(k);
       else this.counts.set(k, v);
     }
+    // first occurrences while the model is still learning the set of values are not novelty
+    const learning = this.buckets <= this.spec.minBuckets;
     for (const [value, times] of values) {
       const prev = this.counts.get(value);
-      if (prev === undefined) this.firsts += 1;
+      if (prev === undefined && !learning) this.firsts += 1;
       this.counts.set(value, (prev ?? 0) + times);
       this.total += times;
     }

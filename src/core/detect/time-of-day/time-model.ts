@@ -1,7 +1,7 @@
 /**
  * When events happen (Elastic's `time_of_day` and `time_of_week`): a circular histogram of event
- * times within the day (30-minute bins) or week (hourly bins), exponentially decayed and smoothed
- * with its neighbours. An event's probability is the mass of all times at most as likely as its
+ * times within the day (30-minute bins) or week (hourly bins), exponentially decayed, smoothed with
+ * a Gaussian kernel of one bin, plus a floor of mass that shrinks as events accumulate. An event's probability is the mass of all times at most as likely as its
  * own (a highest-density tail), so a login at 03:00 from someone who works 9–17 is surprising and
  * one at 10:00 is not, whatever the shape of the day. Each bucket is scored by its most unusual
  * event. State is versioned.
@@ -85,22 +85,28 @@ export class TimeModel {
 
   private rebuild(): void {
     const B = this.spec.bins;
+    // circular Gaussian kernel (σ = one bin) over the decayed histogram
+    const kernel = [0.0044, 0.054, 0.242, 0.399, 0.242, 0.054, 0.0044];
     const smooth = new Float64Array(B);
     let total = 0;
     for (let i = 0; i < B; i++) {
-      smooth[i] = 0.25 * this.hist[(i + B - 1) % B] + 0.5 * this.hist[i] + 0.25 * this.hist[(i + 1) % B];
-      total += smooth[i];
+      let v = 0;
+      for (let k = -3; k <= 3; k++) v += kernel[k + 3] * this.hist[(i + k + B) % B];
+      smooth[i] = v;
+      total += v;
     }
-    const alpha = 0.5 / B; // a little mass everywhere: nothing is impossible
+    // a little mass everywhere, shrinking as evidence grows: nothing is impossible, and a time
+    // never seen in many events is rarer than one never seen in few
+    const eps = 1 / (100 * (this.events + 10));
     const prob = new Float64Array(B);
-    for (let i = 0; i < B; i++) prob[i] = (smooth[i] + alpha) / (total + 0.5);
+    for (let i = 0; i < B; i++) prob[i] = (total > 0 ? (1 - eps) * (smooth[i] / total) : 0) + eps / B;
     const order = Array.from(prob.keys()).sort((a, b) => prob[a] - prob[b]);
     const tail = new Float64Array(B);
     let acc = 0;
     for (let k = 0; k < B; k++) {
       const i = order[k];
       acc += prob[i];
-      tail[i] = acc; // mass of bins at most as likely as bin i (ties share the larger value)
+      tail[i] = acc; // mass of bins at most as likely as bin i
     }
     this.prob = prob;
     this.tail = tail;
