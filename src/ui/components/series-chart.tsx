@@ -157,7 +157,7 @@ export function SeriesChart(p: SeriesChartProps) {
   latest.current = p;
   const main = useRef<uPlot | null>(null);
   const overview = useRef<uPlot | null>(null);
-  const syncing = useRef(false);
+  const armed = useRef(false);
   const hasForecast = !!p.forecast && p.forecast.time.length > 0;
   const data = useMemo(() => align(p.series, p.forecast), [p.series, p.forecast]);
   const overviewData = useMemo<uPlot.AlignedData>(() => [data[0], data[1], ...(hasForecast ? [data[4]] : [])], [data, hasForecast]);
@@ -187,11 +187,7 @@ export function SeriesChart(p: SeriesChartProps) {
     const [a, b] = full();
     const from = latest.current.range.from ?? a;
     const to = latest.current.range.to ?? b;
-    if (u.scales.x.min !== from || u.scales.x.max !== to) {
-      syncing.current = true;
-      u.setScale('x', { min: from, max: to });
-      syncing.current = false;
-    }
+    if (u.scales.x.min !== from || u.scales.x.max !== to) u.setScale('x', { min: from, max: to });
     if (overview.current) selectOverview(overview.current, from, to);
   };
 
@@ -226,16 +222,27 @@ export function SeriesChart(p: SeriesChartProps) {
       hooks: {
         setScale: [
           (u, key) => {
-            if (key !== 'x' || syncing.current) return;
+            if (key !== 'x' || !armed.current) return;
             const [a, b] = full();
             const min = u.scales.x.min!;
             const max = u.scales.x.max!;
+            const want = latest.current.range;
+            // the range asked for (URL, buttons) coming back: nothing to report
+            if (Math.abs(min - (want.from ?? a)) < 1 && Math.abs(max - (want.to ?? b)) < 1) return;
             const all = min <= a && max >= b;
             if (overview.current) selectOverview(overview.current, min, max);
             latest.current.onRange(all ? undefined : Math.round(min), all ? undefined : Math.round(max));
           },
         ],
-        ready: [() => queueMicrotask(applyRange)],
+        ready: [
+          () => {
+            armed.current = false;
+            setTimeout(() => {
+              applyRange();
+              setTimeout(() => (armed.current = true), 100);
+            }, 0);
+          },
+        ],
       },
     }),
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -266,7 +273,7 @@ export function SeriesChart(p: SeriesChartProps) {
             if (m) m.setScale('x', { min: from, max: to });
           },
         ],
-        ready: [() => queueMicrotask(applyRange)],
+        ready: [() => setTimeout(applyRange, 0)],
       },
     }),
     // eslint-disable-next-line react-hooks/exhaustive-deps

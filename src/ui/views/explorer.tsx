@@ -191,7 +191,7 @@ export function Explorer({ params }: { params: URLSearchParams }) {
 
   const axis = () => {
     if (!d || d.empty || !lanes) return null;
-    const ticks = 6;
+    const ticks = d.end - d.start > 4 * 86_400_000 ? 6 : 4;
     return (
       <div class="lane axis">
         <div class="lane-label" />
@@ -200,7 +200,7 @@ export function Explorer({ params }: { params: URLSearchParams }) {
             const t = d.start + ((d.end - d.start) * i) / ticks;
             return (
               <span key={i} style={{ left: `${(100 * i) / ticks}%` }}>
-                {d.interval >= 86_400_000 ? fmtDate(t) : fmtTime(t)}
+                {d.end - d.start > 4 * 86_400_000 ? fmtDate(t) : fmtTime(t)}
               </span>
             );
           })}
@@ -263,8 +263,8 @@ export function Explorer({ params }: { params: URLSearchParams }) {
       {ids.length > 0 && !d && data.loading && <Loading what="Loading results" />}
       {d && d.empty && <Empty title="No results yet">The selected jobs have not produced results. Post data to them, or create a job from a file.</Empty>}
       {d && !d.empty && lanes && (
-        <div class="explorer-grid">
-          <aside class="card influencers">
+        <div class={`explorer-grid ${fields.length === 0 ? 'no-aside' : ''}`}>
+          {fields.length > 0 && <aside class="card influencers">
             <h2>Top influencers</h2>
             {topInfluencers.length === 0 && <p class="muted small">No influencer results in this range.</p>}
             {topInfluencers.map((g) => (
@@ -282,7 +282,7 @@ export function Explorer({ params }: { params: URLSearchParams }) {
                 ))}
               </div>
             ))}
-          </aside>
+          </aside>}
           <div class="lanes-col">
             <div class="card">
               <div class="card-head">
@@ -328,7 +328,7 @@ export function Explorer({ params }: { params: URLSearchParams }) {
                 <Empty title="No anomalies here" />
               ) : (
                 <>
-                  <AnomalyTable records={selectedRecords.slice(0, 200)} showEntity={true} />
+                  <AnomalyTable records={selectedRecords.slice(0, 1000)} showJob={ids.length > 1} showEntity={selectedRecords.some((r) => r.partition_field_value !== undefined || r.by_field_value !== undefined || r.over_field_value !== undefined)} pageSize={15} />
                   <div class="series-links small">
                     View series:{' '}
                     {[...new Map(selectedRecords.slice(0, 20).map((r) => [`${r.job_id}\u0001${r.partition_field_value ?? ''}\u0001${r.by_field_value ?? ''}`, r])).values()].slice(0, 8).map((r) => (

@@ -87,7 +87,7 @@ export function JobsList() {
         </Empty>
       )}
       {data && data.rows.length > 0 && (
-        <div class="table-wrap">
+        <div class="card table-wrap flush">
           <table class="table jobs-table">
             <thead>
               <tr>
@@ -133,7 +133,7 @@ export function JobsList() {
                     <td class="num">{fmtCount(dc.processed_record_count as number)}</td>
                     <td class="num">{fmtCount(dc.bucket_count as number)}</td>
                     <td class="small">{fmtTime(dc.latest_record_timestamp as number | undefined)}</td>
-                    <td class="small">
+                    <td class="small nowrap">
                       <Badge kind={mem?.memory_status === 'ok' || !mem?.memory_status ? 'ok' : 'warn'}>{mem?.memory_status ?? '—'}</Badge> {fmtBytes(mem?.model_bytes)}
                     </td>
                     <td class="num" title={latest ? fmtTime(latest.timestamp) : ''}>

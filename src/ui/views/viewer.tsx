@@ -380,9 +380,8 @@ function JobViewer({ jobId, params }: { jobId: string; params: URLSearchParams }
         {visible.length === 0 ? (
           <Empty title="No anomalies in this range">Widen the time range or lower the severity threshold.</Empty>
         ) : (
-          <AnomalyTable records={visible.slice(0, 300)} showEntity={partitioned} onPick={(r) => onRange(r.timestamp - 50 * spanMs, r.timestamp + 50 * spanMs)} />
+          <AnomalyTable records={visible.slice(0, 1000)} showEntity={partitioned} onPick={(r) => onRange(r.timestamp - 50 * spanMs, r.timestamp + 50 * spanMs)} />
         )}
-        {visible.length > 300 && <p class="muted small">Showing the 300 highest of {visible.length}.</p>}
       </div>
     </section>
   );
@@ -395,7 +394,9 @@ export function explain(r: RecordDoc): string {
   else {
     const actual = r.actual?.[0];
     const typical = r.typical?.[0];
-    if (actual !== undefined && typical !== undefined && typical !== 0) {
+    if (actual !== undefined && typical !== undefined && (actual === 0 || typical === 0)) {
+      parts.push(`${fmtNum(actual)} where ${fmtNum(typical)} is typical`);
+    } else if (actual !== undefined && typical !== undefined) {
       const ratio = actual / typical;
       parts.push(ratio >= 1 ? `${fmtNum(ratio, 2)}× higher than typical` : `${fmtNum(1 / ratio, 2)}× lower than typical`);
     } else if (e?.anomaly_type) parts.push(e.anomaly_type === 'spike' ? 'unusually high' : 'unusually low');
@@ -405,7 +406,9 @@ export function explain(r: RecordDoc): string {
   return parts.join(' · ');
 }
 
-export function AnomalyTable({ records, showEntity, onPick }: { records: RecordDoc[]; showEntity: boolean; onPick?: (r: RecordDoc) => void }) {
+export function AnomalyTable({ records, showEntity, showJob = false, onPick, pageSize = 25 }: { records: RecordDoc[]; showEntity: boolean; showJob?: boolean; onPick?: (r: RecordDoc) => void; pageSize?: number }) {
+  const [all, setAll] = useState(false);
+  const shown = all ? records : records.slice(0, pageSize);
   return (
     <div class="table-wrap">
       <table class="table anomalies-table">
@@ -422,7 +425,7 @@ export function AnomalyTable({ records, showEntity, onPick }: { records: RecordD
           </tr>
         </thead>
         <tbody>
-          {records.map((r) => {
+          {shown.map((r) => {
             const s = severityOf(r.record_score);
             return (
               <tr key={`${r.job_id}${r.timestamp}${r.detector_index}${r.partition_field_value}${r.by_field_value}${r.over_field_value}`} class={onPick ? 'clickable' : ''} onClick={() => onPick?.(r)}>
@@ -437,7 +440,7 @@ export function AnomalyTable({ records, showEntity, onPick }: { records: RecordD
                   <code>
                     {r.function}({r.field_name ?? ''})
                   </code>
-                  {r.job_id && <div class="muted">{r.job_id}</div>}
+                  {showJob && <div class="muted">{r.job_id}</div>}
                 </td>
                 {showEntity && <td class="small">{entityLabel(r) || '—'}</td>}
                 <td class="num">{fmtNum(r.actual?.[0])}</td>
@@ -449,6 +452,13 @@ export function AnomalyTable({ records, showEntity, onPick }: { records: RecordD
           })}
         </tbody>
       </table>
+      {records.length > shown.length && (
+        <div class="more">
+          <button class="btn small" onClick={() => setAll(true)}>
+            Show all {records.length}
+          </button>
+        </div>
+      )}
     </div>
   );
 }
