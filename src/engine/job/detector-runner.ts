@@ -102,6 +102,7 @@ export interface DetectorRunnerState {
   entities?: { p: string | null; b: string | null; m: ModelState[]; s: (SlotAccState | null)[]; l: number; f: number; r: number }[];
   groups?: { p: string | null; b: string | null; m: ModelState; o: [number, [string, SlotAccState][]][]; l: number }[];
   over?: [string, number][];
+  freq?: [string, number, number][];
 }
 
 const FUNCTION_DESCRIPTIONS: Record<string, string> = {
@@ -134,6 +135,12 @@ export class DetectorRunner {
   private readonly overSeen = new Map<string, number>();
   /** Entities refused at the hard memory limit since the last bucket closed. */
   refusedInBucket = 0;
+  /** exclude_frequent: results of frequent by values / over members are left out. */
+  private readonly excludeBy: boolean;
+  private readonly excludeOver: boolean;
+  /** Presence of by values ('b…') and over members ('o…'): decayed bucket count and last bucket. */
+  private readonly frequency = new Map<string, [number, number]>();
+  private readonly freqDecay = Math.exp(-Math.LN2 / 200);
   private readonly out: DetectorOutput = newOutput();
 
   constructor(
@@ -147,6 +154,9 @@ export class DetectorRunner {
     this.byGet = config.by_field_name !== undefined ? fieldGetter(config.by_field_name) : null;
     this.overGet = config.over_field_name !== undefined ? fieldGetter(config.over_field_name) : null;
     this.partitionGet = config.partition_field_name !== undefined ? fieldGetter(config.partition_field_name) : null;
+    const ef = config.exclude_frequent;
+    this.excludeBy = (ef === 'all' || ef === 'by') && config.by_field_name !== undefined;
+    this.excludeOver = (ef === 'all' || ef === 'over') && config.over_field_name !== undefined;
     const splits = new Set([config.by_field_name, config.over_field_name, config.partition_field_name]);
     env.influencerFields.forEach((f, i) => {
       if (!splits.has(f)) this.trackedInfluencers.push(i);
@@ -194,6 +204,7 @@ export class DetectorRunner {
     if (this.shape === 'rare') return this.addRare(r, partition);
     const by = this.splitValue(this.byGet, r.doc);
     if (by === undefined) return false;
+    if (this.excludeBy && by !== null) this.touch('b', by, r.bucket);
     // the value this record brings
     let num = NaN;
     let term: string | null = null;
@@ -232,6 +243,7 @@ export class DetectorRunner {
     } else {
       const over = this.splitValue(this.overGet, r.doc);
       if (over === undefined || over === null) return false;
+      if (this.excludeOver) this.touch('o', over, r.bucket);
       const member = this.memberAcc(partition, by, over, r.bucket);
       if (!member) return false;
       acc = member;
@@ -304,10 +316,12 @@ export class DetectorRunner {
   private addRare(r: RecordInput, partition: string | null): boolean {
     const by = this.splitValue(this.byGet, r.doc);
     if (by === undefined || by === null) return false;
+    if (this.excludeBy) this.touch('b', by, r.bucket);
     let acc: SlotAcc | null;
     if (this.overGet) {
       const over = this.splitValue(this.overGet, r.doc);
       if (over === undefined || over === null) return false;
+      if (this.excludeOver) this.touch('o', over, r.bucket);
       acc = this.memberAcc(partition, null, over, r.bucket);
       if (!acc) return false;
       acc.addTerm(by, r.weight);
@@ -378,8 +392,47 @@ export class DetectorRunner {
     if (this.shape === 'series') this.finishSeries(bucket, slot, interim, pruneBefore, out);
     else if (this.shape === 'population') this.finishPopulation(bucket, interim, pruneBefore, out);
     else this.finishRare(bucket, interim, pruneBefore, out);
-    if (!interim) this.refusedInBucket = 0;
+    if (this.excludeBy || this.excludeOver) out.records = out.records.filter((r) => this.keepUnlessFrequent(r.doc, bucket));
+    if (!interim) {
+      this.refusedInBucket = 0;
+      if (this.frequency.size > 0) this.pruneFrequency(pruneBefore);
+    }
     return out;
+  }
+
+  /** Notes that a by value or over member appeared in a bucket. */
+  private touch(role: 'b' | 'o', value: string, bucket: number): void {
+    const key = role + value;
+    const f = this.frequency.get(key);
+    if (!f) this.frequency.set(key, [1, bucket]);
+    else if (f[1] !== bucket) {
+      f[0] = f[0] * Math.pow(this.freqDecay, (bucket - f[1]) / this.env.bucketSpanMs) + 1;
+      f[1] = bucket;
+    }
+  }
+
+  /** Frequent: present in more than half of the recent buckets (half-life 200 buckets). */
+  private isFrequent(role: 'b' | 'o', value: string, bucket: number): boolean {
+    const f = this.frequency.get(role + value);
+    if (!f) return false;
+    const w = f[0] * Math.pow(this.freqDecay, Math.max(0, bucket - f[1]) / this.env.bucketSpanMs);
+    return w * (1 - this.freqDecay) > 0.5;
+  }
+
+  private keepUnlessFrequent(doc: RecordDoc, bucket: number): boolean {
+    if (this.excludeOver && doc.over_field_value !== undefined && this.isFrequent('o', doc.over_field_value, bucket)) return false;
+    if (this.excludeBy) {
+      if (doc.by_field_value !== undefined && this.isFrequent('b', doc.by_field_value, bucket)) return false;
+      if (doc.causes) {
+        doc.causes = doc.causes.filter((c) => c.by_field_value === undefined || !this.isFrequent('b', c.by_field_value, bucket));
+        if (doc.causes.length === 0) return false;
+      }
+    }
+    return true;
+  }
+
+  private pruneFrequency(before: number): void {
+    for (const [k, f] of this.frequency) if (f[1] < before) this.frequency.delete(k);
   }
 
   private finishSeries(bucket: number, slot: number, interim: boolean, pruneBefore: number, out: BucketOutput): void {
@@ -826,6 +879,7 @@ export class DetectorRunner {
       for (const members of g.open.values()) for (const [k, s] of members) bytes += 64 + 2 * k.length + slotBytes(s);
     }
     for (const k of this.overSeen.keys()) bytes += 80 + 2 * k.length;
+    for (const k of this.frequency.keys()) bytes += 96 + 2 * k.length;
     return bytes;
   }
 
@@ -865,6 +919,7 @@ export class DetectorRunner {
       }));
     }
     if (this.overSeen.size) s.over = [...this.overSeen];
+    if (this.frequency.size) s.freq = [...this.frequency].map(([k, f]) => [k, f[0], f[1]]);
     return s;
   }
 
@@ -896,6 +951,7 @@ export class DetectorRunner {
       });
     }
     for (const [k, v] of s.over ?? []) this.overSeen.set(k, v);
+    for (const [k, w, b] of s.freq ?? []) this.frequency.set(k, [w, b]);
   }
 }
 

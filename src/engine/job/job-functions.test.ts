@@ -217,3 +217,24 @@ describe('count and metric families', () => {
     expect(without.filter((r) => r.timestamp === T0 + AT * H)).toEqual([]);
   });
 });
+
+describe('exclude_frequent', () => {
+  it('leaves out members present in most buckets, not occasional ones', () => {
+    const rnd = new Random(9);
+    const docs: Record<string, unknown>[] = [];
+    for (let h = 0; h < 320; h++) {
+      for (let c = 0; c < 30; c++) if (rnd.next() < 0.3) for (let i = 0; i < rnd.int(1, 5); i++) docs.push({ ts: T0 + h * H + c * 100 + i, clientip: `10.1.0.${c}` });
+      // a monitoring probe, every hour, as busy as anyone — until hour 300
+      for (let i = 0; i < (h === 300 ? 400 : rnd.int(1, 5)); i++) docs.push({ ts: T0 + h * H + 5000 + i, clientip: 'probe' });
+      if (h === 310) for (let i = 0; i < 400; i++) docs.push({ ts: T0 + h * H + 9000 + i, clientip: '10.1.0.7' });
+    }
+    const detector = { function: 'high_count', over_field_name: 'clientip' };
+    const all = run('freq-all', detector, docs.map((d) => ({ ...d })));
+    const at = (rs: RecordDoc[], h: number) => rs.filter((r) => r.timestamp === T0 + h * H && r.record_score > 0).map((r) => r.over_field_value);
+    expect(at(all, 300)).toEqual(['probe']);
+    expect(at(all, 310)).toEqual(['10.1.0.7']);
+    const excluded = run('freq-ex', { ...detector, exclude_frequent: 'over' }, docs.map((d) => ({ ...d })));
+    expect(at(excluded, 300)).toEqual([]);
+    expect(at(excluded, 310)).toEqual(['10.1.0.7']);
+  });
+});
