@@ -118,6 +118,7 @@ export class JobService {
   private readonly catalog = new Serial();
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
+  private readonly resultsListeners: ((jobId: string) => void)[] = [];
 
   constructor(o: JobServiceOptions) {
     this.store = o.store;
@@ -134,6 +135,11 @@ export class JobService {
       snapshotsKept: o.snapshotsKept ?? 3,
     };
     this.validateOptions = o.validateOptions ?? {};
+  }
+
+  /** Calls `fn` after a job's results were stored (alerting evaluates its rules then). */
+  onResults(fn: (jobId: string) => void): void {
+    this.resultsListeners.push(fn);
   }
 
   /** Uses the app's logger (structured JSON logs). */
@@ -497,6 +503,7 @@ export class JobService {
     }
     const updates = job.engine.renormalise();
     if (updates.length > 0) await this.store.updateResults(job.record.job_id, updates.map(toResultUpdate));
+    if (docs.length > 0 || updates.length > 0) for (const fn of this.resultsListeners) fn(job.record.job_id);
   }
 
   async flushJob(jobId: string, f: FlushOptions): Promise<{ flushed: boolean; last_finalized_bucket_end?: number }> {
