@@ -69,10 +69,10 @@ class Serial {
 export class AlertService {
   readonly store: AlertStore;
   private readonly port: AlertJobsPort;
-  private readonly delivery: DeliveryConfig;
+  private delivery: DeliveryConfig;
   private readonly retry: RetryPolicy;
   private readonly clock: () => number;
-  private readonly log: NonNullable<AlertServiceOptions['log']>;
+  private log: NonNullable<AlertServiceOptions['log']>;
   private readonly evalQueue = new Serial();
   private readonly updates = new Serial();
   private readonly pendingJobs = new Set<string>();
@@ -108,6 +108,16 @@ export class AlertService {
     }
     s.pump();
     return s;
+  }
+
+  /** Uses the app's logger. */
+  setLogger(log: NonNullable<AlertServiceOptions['log']>): void {
+    this.log = log;
+  }
+
+  /** The base URL of alert links, unless one was configured (the server calls it once it listens). */
+  setDefaultPublicUrl(url: string): void {
+    if (!this.delivery.publicUrl) this.delivery = { ...this.delivery, publicUrl: url };
   }
 
   // ------------------------------------------------------------------------------------------
