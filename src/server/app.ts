@@ -19,6 +19,8 @@ import { buildOpenApi, openApiPath } from './openapi.js';
 import { COMMON_QUERY, type HttpMethod, type RouteSpec } from './route-spec.js';
 import { mlRoutes } from './routes/ml.js';
 import { uiRoutes } from './ui/routes.js';
+import type { AlertService } from './alerting/alert-service.js';
+import { alertRoutes } from './alerting/routes.js';
 import { Type } from '@sinclair/typebox';
 
 export interface AppDeps {
@@ -32,6 +34,8 @@ export interface AppDeps {
   logger?: boolean | { level: string } | FastifyBaseLogger;
   /** Extra routes (tests). */
   extraRoutes?: RouteSpec[];
+  /** Alerting (rules, history) under /_vigil/alerts; without it those routes are absent. */
+  alerts?: AlertService;
 }
 
 /** The Elastic version Vigil's API corresponds to (what `GET /` reports). */
@@ -105,6 +109,7 @@ export function allRoutes(deps: AppDeps): RouteSpec[] {
     },
     ...mlRoutes(service, { version }),
     ...uiRoutes(deps), // the web UI (/app/) and its upload/preview extensions
+    ...alertRoutes(deps), // alert rules and history (/_vigil/alerts/…)
     ...(deps.extraRoutes ?? []),
   ];
   routes.push({
