@@ -13,6 +13,8 @@ import { VigilError } from '../core/errors.js';
 import { DuckDbStore } from '../store/duckdb-store.js';
 import type { Store } from '../store/store.js';
 import { buildApp } from './app.js';
+import type { AlertService } from './alerting/alert-service.js';
+import { startAlerting } from './alerting/setup.js';
 import { DEFAULT_PORT, type ServerConfig } from './config.js';
 import { anomalyJobEngine } from './jobs/engine-adapter.js';
 import type { EngineFactory } from './jobs/engine-port.js';
@@ -22,6 +24,7 @@ export interface RunningServer {
   app: FastifyInstance;
   service: JobService;
   store: Store;
+  alerts: AlertService;
   url: string;
   port: number;
   close(): Promise<void>;
@@ -70,14 +73,17 @@ export async function startServer(cfg: ServerConfig, o: { engine?: EngineFactory
     snapshotsKept: cfg.snapshot.keep,
     validateOptions: cfg.limits.max_model_memory_limit ? { maxModelMemoryLimit: cfg.limits.max_model_memory_limit } : {},
   });
+  const alerts = await startAlerting({ dataDir: cfg.data_dir, service }); // rules and alert history in <data_dir>/alerts
   const app = buildApp({
     service,
+    alerts,
     version: o.version,
     clusterName: cfg.cluster_name,
     maxBodyBytes: cfg.limits.max_body_bytes,
     logger: cfg.log_level === 'silent' ? false : { level: cfg.log_level },
   });
   service.setLogger(app.log);
+  alerts.setLogger(app.log);
   const recovered = await service.recover();
   if (recovered.reopened.length || recovered.failed.length) app.log.info(recovered, 'jobs re-opened after restart');
 
@@ -92,6 +98,7 @@ export async function startServer(cfg: ServerConfig, o: { engine?: EngineFactory
         port++;
         continue;
       }
+      await alerts.close();
       await service.shutdown();
       await store.close();
       if (busy) throw new VigilError('INVALID_ARGUMENT', `port ${port} on ${cfg.host} is in use; choose another with --port`);
@@ -102,17 +109,20 @@ export async function startServer(cfg: ServerConfig, o: { engine?: EngineFactory
   const actual = typeof address === 'object' && address ? address.port : port;
   node.transport_address = `${cfg.host}:${actual}`;
   const url = `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${actual}`;
+  alerts.setDefaultPublicUrl(url);
   app.log.info({ url, data_dir: cfg.data_dir, store: store.kind }, 'vigil listening');
   let closing: Promise<void> | undefined;
   return {
     app,
     service,
     store,
+    alerts,
     url,
     port: actual,
     close() {
       closing ??= (async () => {
         await app.close();
+        await alerts.close();
         await service.shutdown();
         await store.close();
       })();
