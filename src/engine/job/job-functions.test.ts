@@ -238,3 +238,25 @@ describe('exclude_frequent', () => {
     expect(at(excluded, 310)).toEqual(['10.1.0.7']);
   });
 });
+
+describe('population variants of the event models', () => {
+  it('time_of_day over users: the user active when the population sleeps', () => {
+    const rnd = new Random(10);
+    const docs: Record<string, unknown>[] = [];
+    for (let d = 0; d < 7; d++) for (let u = 0; u < 15; u++) for (let i = 0; i < 3; i++) docs.push({ ts: T0 + d * DAY + 9 * H + rnd.int(0, 8 * H - 1), user: `u${u}` });
+    docs.push({ ts: T0 + 6 * DAY + 2 * H + 5, user: 'u3' });
+    const b = best(run('tod-over', { function: 'time_of_day', over_field_name: 'user' }, docs));
+    expect(b).toMatchObject({ over_field_value: 'u3', timestamp: T0 + 6 * DAY + 2 * H, function_description: 'time' });
+    expect(b.causes![0].actual).toEqual([2 * 3600]);
+  });
+
+  it('lat_long over users: the login far from where everyone is', () => {
+    const rnd = new Random(11);
+    const docs: Record<string, unknown>[] = [];
+    for (let h = 0; h < 48; h++) for (let u = 0; u < 10; u++) docs.push({ ts: T0 + h * H + u, user: `u${u}`, loc: `${52.52 + 0.05 * rnd.normal()},${13.4 + 0.05 * rnd.normal()}` });
+    docs.push({ ts: T0 + 40 * H + 50, user: 'u5', loc: '35.68,139.69' });
+    const b = best(run('geo-over', { function: 'lat_long', field_name: 'loc', over_field_name: 'user' }, docs));
+    expect(b).toMatchObject({ over_field_value: 'u5', timestamp: T0 + 40 * H, actual: [35.68, 139.69] });
+    expect(b.geo_results?.actual_point).toBe('35.68,139.69');
+  });
+});
