@@ -1,6 +1,7 @@
 /**
  * Vigil's Elastic-compatible anomaly-detection jobs, without I/O: configuration (validation,
- * defaults, rendering, updates) and, in later modules, the job engine itself.
+ * defaults, rendering, updates), the job engine (AnomalyJob: data in, Elastic-shaped results,
+ * renormalisation, stats, versioned state) and the result document types. See docs/job-engine.md.
  */
 export * from './config.js';
 export { validateDatafeedConfig, type DatafeedConfig } from './datafeed-config.js';
@@ -8,6 +9,7 @@ export { ELASTIC_FUNCTION_NAMES, lookupFunction, type FunctionInfo, type Functio
 export { ID_LENGTH_LIMIT, isValidId, invalidIdMessage } from './ids.js';
 export { JobConfigError, type ElasticErrorType, type ElasticCause } from './job-error.js';
 export { parseTimeValue, parseByteSize, formatTimeValue, formatBytes } from './units.js';
+export { readTimeParam } from './time-reader.js';
 export {
   AnomalyJob,
   type AnomalyJobOptions,
