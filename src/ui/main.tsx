@@ -7,6 +7,7 @@ import './styles.css';
 import { href, useRoute } from './lib/router.js';
 import { Explorer } from './views/explorer.js';
 import { JobsList } from './views/jobs-list.js';
+import { Perf } from './views/perf.js';
 import { Training } from './views/training.js';
 import { Viewer } from './views/viewer.js';
 import { Wizard } from './views/wizard.js';
@@ -28,6 +29,7 @@ function App() {
   else if (section === 'viewer') view = <Viewer jobId={arg} params={route.params} />;
   else if (section === 'explorer') view = <Explorer params={route.params} />;
   else if (section === 'training') view = <Training />;
+  else if (section === 'perf') view = <Perf params={route.params} />;
   else
     view = (
       <Empty title="Page not found">

@@ -79,7 +79,7 @@ describe('UI routes', () => {
     const p = res.json();
     expect(p).toMatchObject({ bucket_span: '10m', bucket_span_ms: 600_000, buckets: 200, split_values: 1 });
     expect(p.series[0].values).toHaveLength(200);
-    expect(p.missing).toEqual([{ start: Date.UTC(2024, 0, 1, 10), end: Date.UTC(2024, 0, 1, 11) }]);
+    expect(p.missing).toEqual([{ series: 'all', start: Date.UTC(2024, 0, 1, 10), end: Date.UTC(2024, 0, 1, 11) }]);
     const split = (await h.app.inject({ method: 'POST', url: `/_vigil/ui/uploads/${up.upload_id}/_preview`, payload: { function: 'count', split_field_name: 'status' } })).json();
     expect(split.series.map((s: { name: string }) => s.name)).toEqual(['ok', 'error']);
     const bad = await h.app.inject({ method: 'POST', url: `/_vigil/ui/uploads/${up.upload_id}/_preview`, payload: { function: 'mean' } });

@@ -16,7 +16,7 @@ import { COMMON_QUERY, type RouteSpec } from '../route-spec.js';
 import { jobFieldsOf, ndjsonBatches, UploadStore, type PreviewRequest } from './uploads.js';
 
 export interface UiOptions {
-  /** Where uploaded files are kept (default: a `vigil-ui-uploads` folder in the OS temp dir). */
+  /** Where uploaded files are kept (default: $VIGIL_UI_UPLOAD_DIR, else a `vigil-ui-uploads` folder in the OS temp dir). */
   uiUploadDir?: string;
   /** The built app (default: dist/ui of this package). */
   uiDistDir?: string;
@@ -55,7 +55,7 @@ const UploadParam = Type.Object({ upload_id: Type.String() }, { additionalProper
 export function uiRoutes(deps: { service: JobService } & UiOptions): RouteSpec[] {
   const service = deps.service;
   const dist = resolve(deps.uiDistDir ?? defaultUiDistDir());
-  const uploads = new UploadStore(deps.uiUploadDir ?? join(tmpdir(), 'vigil-ui-uploads'));
+  const uploads = new UploadStore(deps.uiUploadDir ?? process.env.VIGIL_UI_UPLOAD_DIR ?? join(tmpdir(), 'vigil-ui-uploads'));
 
   const serve = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const rest = (req.params as Record<string, string>)['*'] ?? '';

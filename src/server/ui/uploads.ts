@@ -8,7 +8,6 @@ import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { VigilError } from '../../core/errors.js';
 import { bucketSeries, findMissingRuns, inferResolution, parseFunction, suggestBucketSpan } from '../../core/bucket/index.js';
-import { formatDuration } from '../../core/time/duration.js';
 import { fieldStats, numberOf, readUploadTable, type FieldStats, type UploadTable } from './upload-table.js';
 
 export interface UploadMeta {
@@ -58,8 +57,8 @@ export interface PreviewResult {
   buckets: number;
   series: PreviewSeries[];
   split_values: number;
-  /** Runs of empty buckets in the first series (start, end epoch ms). */
-  missing: { start: number; end: number }[];
+  /** Runs of empty buckets (start, end epoch ms) in the series shown. */
+  missing: { series: string; start: number; end: number }[];
 }
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 7 * 86_400_000 };
@@ -255,7 +254,7 @@ export function previewOf(t: UploadTable, req: PreviewRequest): PreviewResult {
 
   const valueCol = field ? t.columns.get(field)! : null;
   const series: PreviewSeries[] = [];
-  let missing: { start: number; end: number }[] = [];
+  const missing: { series: string; start: number; end: number }[] = [];
   for (const [name, rows] of ordered.slice(0, maxSeries)) {
     const times = new Float64Array(rows.length);
     const values = spec.valueKind === 'number' ? new Float64Array(rows.length) : null;
@@ -273,14 +272,14 @@ export function previewOf(t: UploadTable, req: PreviewRequest): PreviewResult {
       const v = b.values[i];
       out[offset + i] = Number.isFinite(v) ? v : null;
     }
-    if (series.length === 0) {
+    {
       const full = new Float64Array(n).fill(NaN);
       const counts = new Float64Array(n);
       for (let i = 0; i < b.values.length; i++) {
         full[offset + i] = b.values[i];
         counts[offset + i] = b.counts[i];
       }
-      missing = findMissingRuns(full, start, spanMs, { counts }).runs.map((r) => ({ start: r.start, end: r.end }));
+      for (const r of findMissingRuns(full, start, spanMs, { counts }).runs) missing.push({ series: name, start: r.start, end: r.end });
     }
     series.push({ name, records: rows.length, values: out });
   }
@@ -289,7 +288,7 @@ export function previewOf(t: UploadTable, req: PreviewRequest): PreviewResult {
     bucket_span: msToSpan(spanMs),
     bucket_span_ms: spanMs,
     suggested_bucket_span: msToSpan(suggestion.spanMs),
-    suggested_bucket_span_reason: `${formatDuration(suggestion.spanMs)}: ${suggestion.reason}`,
+    suggested_bucket_span_reason: suggestion.reason,
     start,
     buckets: n,
     series,

@@ -178,10 +178,11 @@ export async function getBuckets(id: string, r: Range & { size?: number; desc?: 
   return (await api<{ buckets: BucketDoc[] }>('POST', `${D}/${enc(id)}/results/buckets`, body)).buckets;
 }
 
+/** Influencer results (Elastic's API has no field filter: `field` filters here). */
 export async function getInfluencers(id: string, r: Range & { field?: string; size?: number; minScore?: number }): Promise<InfluencerDoc[]> {
   const body = { ...rangeBody(r), influencer_score: r.minScore ?? 0, sort: 'influencer_score', desc: true, page: { from: 0, size: r.size ?? 1000 } };
-  const q = r.field ? `?influencer_field_name=${enc(r.field)}` : '';
-  return (await api<{ influencers: InfluencerDoc[] }>('POST', `${D}/${enc(id)}/results/influencers${q}`, body)).influencers;
+  const docs = (await api<{ influencers: InfluencerDoc[] }>('POST', `${D}/${enc(id)}/results/influencers`, body)).influencers;
+  return r.field ? docs.filter((d) => d.influencer_field_name === r.field) : docs;
 }
 
 export async function getOverallBuckets(ids: string[], r: Range & { bucketSpan?: string }): Promise<OverallBucket[]> {

@@ -4,7 +4,7 @@
  * see its anomalies and open the series in the Single Metric Viewer. State lives in the URL.
  */
 import { useMemo } from 'preact/hooks';
-import { getBuckets, getInfluencers, getJobs, getOverallBuckets, getRecords, type InfluencerDoc, type Job, type RecordDoc } from '../lib/api.js';
+import { getBuckets, getInfluencers, getJobs, getOverallBuckets, getRecords, type Job, type RecordDoc } from '../lib/api.js';
 import { fmtDate, fmtSpan, fmtTime, parseSpan, scoreColor, SEVERITIES, severityOf } from '../lib/format.js';
 import { useAsync } from '../lib/hooks.js';
 import { href, setParams } from '../lib/router.js';
@@ -79,13 +79,13 @@ export function Explorer({ params }: { params: URLSearchParams }) {
     const minSpan = Math.max(...jobs.map((j) => parseSpan(j.analysis_config.bucket_span)));
     const interval = intervalFor(start, end, minSpan);
     start = Math.floor(start / interval) * interval;
-    const [overall, influencers, records] = await Promise.all([
+    const [overall, allInfluencers, records] = await Promise.all([
       getOverallBuckets(ids, { start, end, bucketSpan: fmtSpan(interval) }),
-      Promise.all(ids.map((id) => (viewBy ? getInfluencers(id, { start, end, field: viewBy, size: 10_000, minScore: 0.1 }).catch(() => [] as InfluencerDoc[]) : Promise.resolve([] as InfluencerDoc[])))),
+      Promise.all(ids.map((id) => getInfluencers(id, { start, end, size: 10_000, minScore: 0.1 }))),
       Promise.all(ids.map((id) => getRecords(id, { start, end, size: 2000, minScore: 0 }))),
     ]);
-    const allInfluencers = ids.length ? await Promise.all(ids.map((id) => getInfluencers(id, { start, end, size: 5000, minScore: 0.1 }).catch(() => [] as InfluencerDoc[]))) : [];
-    return { empty: false as const, start, end, interval, overall, influencers: influencers.flat(), records: records.flat(), allInfluencers: allInfluencers.flat() };
+    const influencers = allInfluencers.flat().filter((i) => i.influencer_field_name === viewBy);
+    return { empty: false as const, start, end, interval, overall, influencers, records: records.flat(), allInfluencers: allInfluencers.flat() };
   }, [ids.join(','), viewBy, from, to, all.data]);
 
   const lanes = useMemo(() => {
@@ -108,6 +108,17 @@ export function Explorer({ params }: { params: URLSearchParams }) {
       if (!lane) byValue.set(inf.influencer_field_value, (lane = { key: `v:${inf.influencer_field_value}`, label: inf.influencer_field_value, sub: viewBy, cells: new Map(), filter: { field: viewBy, value: inf.influencer_field_value } }));
       const c = col(inf.timestamp);
       lane.cells.set(c, Math.max(lane.cells.get(c) ?? 0, inf.influencer_score));
+    }
+    if (byValue.size === 0 && viewBy) {
+      // a split field that is not an influencer: lanes from the records' own values
+      for (const r of d.records) {
+        const value = r.partition_field_name === viewBy ? r.partition_field_value : r.by_field_name === viewBy ? r.by_field_value : r.over_field_name === viewBy ? r.over_field_value : undefined;
+        if (value === undefined) continue;
+        let lane = byValue.get(value);
+        if (!lane) byValue.set(value, (lane = { key: `v:${value}`, label: value, sub: viewBy, cells: new Map(), filter: { field: viewBy, value } }));
+        const c = col(r.timestamp);
+        lane.cells.set(c, Math.max(lane.cells.get(c) ?? 0, r.record_score));
+      }
     }
     const top = [...byValue.values()].sort((a, b) => Math.max(0, ...b.cells.values()) - Math.max(0, ...a.cells.values())).slice(0, 12);
     return { main: [overall, ...(ids.length > 1 ? [...perJob.values()] : [])], byValue: top, columns: Math.ceil((d.end - d.start) / d.interval) };

@@ -398,7 +398,9 @@ export function explain(r: RecordDoc): string {
       parts.push(`${fmtNum(actual)} where ${fmtNum(typical)} is typical`);
     } else if (actual !== undefined && typical !== undefined) {
       const ratio = actual / typical;
-      parts.push(ratio >= 1 ? `${fmtNum(ratio, 2)}× higher than typical` : `${fmtNum(1 / ratio, 2)}× lower than typical`);
+      if (ratio >= 1.5) parts.push(`${fmtNum(ratio, 2)}× higher than typical`);
+      else if (ratio <= 1 / 1.5) parts.push(`${fmtNum(1 / ratio, 2)}× lower than typical`);
+      else parts.push(`${Math.abs(Math.round((ratio - 1) * 100))}% ${ratio >= 1 ? 'higher' : 'lower'} than typical`);
     } else if (e?.anomaly_type) parts.push(e.anomaly_type === 'spike' ? 'unusually high' : 'unusually low');
   }
   if (r.multi_bucket_impact !== undefined && r.multi_bucket_impact >= 2) parts.push('multi-bucket');

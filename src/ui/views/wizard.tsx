@@ -57,7 +57,7 @@ interface Preview {
   buckets: number;
   series: { name: string; records: number; values: (number | null)[] }[];
   split_values: number;
-  missing: { start: number; end: number }[];
+  missing: { series: string; start: number; end: number }[];
 }
 
 const FUNCTIONS: { name: string; needs: 'number' | 'keyword' | 'none'; help: string }[] = [
@@ -398,10 +398,11 @@ function Configure({ uploadId, params }: { uploadId: string; params: URLSearchPa
             <select aria-label="function" value={fn} onChange={(e) => setParams({ fn: (e.target as HTMLSelectElement).value, field: undefined })}>
               {FUNCTIONS.map((f) => (
                 <option key={f.name} value={f.name}>
-                  {f.name} — {f.help}
+                  {f.name}
                 </option>
               ))}
             </select>
+            <span class="hint">{fnInfo.help}</span>
           </label>
           <label class="field">
             <span>Field</span>
@@ -462,7 +463,9 @@ function Configure({ uploadId, params }: { uploadId: string; params: URLSearchPa
                 </button>
               )}
             </div>
-            <span class="hint">{preview.data ? `Suggested ${preview.data.suggested_bucket_span}: ${preview.data.suggested_bucket_span_reason.replace(/^[^:]*:\s*/, '')}` : m.suggested_bucket_span_reason}</span>
+            <span class="hint">
+              Suggested {preview.data?.suggested_bucket_span ?? m.suggested_bucket_span}: {(preview.data?.suggested_bucket_span_reason ?? m.suggested_bucket_span_reason).replace(/^\d+[a-z]+:\s*/, '')}
+            </span>
           </label>
         </div>
         <div class="preview">
@@ -472,7 +475,8 @@ function Configure({ uploadId, params }: { uploadId: string; params: URLSearchPa
               <span class="muted small">
                 {fn}({field}) per {preview.data.bucket_span} · {fmtCount(preview.data.buckets)} buckets
                 {preview.data.split_values > 1 && ` · ${preview.data.split_values} series (the ${preview.data.series.length} largest shown)`}
-                {preview.data.missing.length > 0 && ` · ${preview.data.missing.length} run${preview.data.missing.length > 1 ? 's' : ''} of empty buckets (shaded)`}
+                {preview.data.missing.length > 0 &&
+                  ` · ${preview.data.missing.length} run${preview.data.missing.length > 1 ? 's' : ''} of empty buckets (shaded${preview.data.series.length > 1 ? `: ${[...new Set(preview.data.missing.map((r) => r.series))].join(', ')}` : ''})`}
               </span>
             )}
           </div>
