@@ -62,6 +62,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   });
   const server = await startServer(cfg, { version: version() });
   io.stderr.write(`Vigil ${version()} serving the _ml jobs API at ${server.url} (data: ${cfg.data_dir}); Ctrl-C stops it.\n`);
+  io.stderr.write(`Web UI: ${server.url}/app/\n`);
   if (cfg.demo) {
     const { ensureDemoJob, DEMO_JOB_ID } = await import('../../server/demo.js');
     const t0 = Date.now();
