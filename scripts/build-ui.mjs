@@ -21,10 +21,13 @@ if (!skipCheck) {
   }
 }
 const t1 = performance.now();
+// a production bundle whatever the caller's environment (vite-node and vitest set NODE_ENV)
+process.env.NODE_ENV = 'production';
 const { build } = await import('vite');
 await build({
   root: join(root, 'src', 'ui'),
   base: '/app/',
+  mode: 'production',
   configFile: false,
   logLevel: json ? 'silent' : 'warn',
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
