@@ -9,6 +9,7 @@ import { benchDetectE2e } from './detect-e2e.bench.js';
 import { benchDetector } from './detector.bench.js';
 import { benchInput } from './input.bench.js';
 import { benchServer } from './server.bench.js';
+import { benchUi } from './ui.bench.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const only = process.argv[2];
@@ -36,4 +37,7 @@ if (!only || only === 'chart') {
 }
 if (!only || only === 'server') {
   await benchServer({ records: quick ? 400_000 : 2_000_000, storedRecords: 100_000, queries: quick ? 100 : 300 });
+}
+if (!only || only === 'ui') {
+  await benchUi({ runs: 3, points: quick ? [100_000] : [100_000, 1_000_000] });
 }
