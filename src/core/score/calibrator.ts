@@ -84,7 +84,7 @@ export class SurpriseCalibrator {
    * the model (`low`) keep separate histories: a series whose bursts are always upwards has not
    * thereby seen a drop of that size.
    */
-  calibrate(nats: number, low = false): number {
+  calibrate(nats: number, low = false, record = true): number {
     const bin = binOf(nats) + (low ? BINS : 0);
     let result = nats;
     // below the first anchor the score is 0 whatever the history says: skip the tail sum
@@ -104,8 +104,13 @@ export class SurpriseCalibrator {
         result = cap + 0.3 * Math.max(0, nats - Math.max(seen, cap));
       }
     }
-    this.observe(bin);
+    if (record) this.observe(bin);
     return result;
+  }
+
+  /** Records a surprise in the history without calibrating it (an event's peak, once it is over). */
+  record(nats: number, low = false): void {
+    this.observe(binOf(nats) + (low ? BINS : 0));
   }
 
   /** Upper edge of the highest bin (of one side) holding at least half an observation's weight. */

@@ -35,13 +35,20 @@ import { SeasonalProfile } from './seasonal-profile.js';
 const DAY = 86_400_000;
 const WEEK = 7 * DAY;
 const TYPE = 'default';
-const VERSION = 2; // 2: sided, log-binned calibration history; record novelty; event base
+const VERSION = 3; // 2: sided, log-binned calibration history; record novelty; event base. 3: day-of-week effects (336 weekly slots), event peaks
 /** Level tracker speeds: the slowest is set per series (about half a day with daily seasonality). */
 const FAST_ALPHAS = [0.12, 0.4] as const;
 const NT = FAST_ALPHAS.length + 1;
 /** Mean absolute deviation of a standard normal: σ ≈ MAD / 0.7979. */
 const MAD_TO_SIGMA = 1 / 0.7978845608;
 const Z95 = 1.959963985;
+/** Tail model: threshold |z|, P(|Z| > 4) under a normal law, priors, forgetting (half-life 5 000 buckets). */
+const TAIL_Z = 4;
+const NORMAL_TAIL = 6.334e-5;
+const TAIL_PRIOR_N = 1000;
+const TAIL_PRIOR_K = 10;
+const TAIL_PRIOR_NU = 16;
+const TAIL_DECAY = Math.exp(-Math.LN2 / 5000);
 
 export interface DefaultDetectorSpec {
   /** Learning rate of seasonal profiles once the first cycles are averaged. */
@@ -74,12 +81,25 @@ export interface DefaultDetectorSpec {
    */
   recordNats: number;
   recordSlope: number;
+  /** A record counts only when beyond the previous one by this many noise scales. */
+  recordMargin: number;
   /** Multiplies every surprise: > 1 scores more readily, < 1 less (without retraining). */
   sensitivity: number;
   /** Buckets before any score is given. */
   coldStart: number;
   /** Half-life, in buckets, of the error measures that pick hypothesis and tracker. */
   selectionHalfLife: number;
+  /** The slow level holds (learns at a tenth of its rate) while the multi-bucket statistic is beyond this (0: off). */
+  holdSigmas: number;
+  holdSpread: boolean;
+  /** The calibration history records an event once (its first bucket and its peak), not every bucket of it. */
+  historyPerEvent: boolean;
+  /** Single-bucket surprise from a power-law tail learned online when large |z| are common (heavy-tailed noise). */
+  tailModel: boolean;
+  /** Exceedances (|z| > 4, decayed) needed before the tail model is used. */
+  tailMinExceedances: number;
+  /** Weekly profile as day-of-week effects over the daily one, both learned jointly (backfitting). */
+  jointWeekly: boolean;
 }
 
 export const DEFAULT_SPEC: DefaultDetectorSpec = {
@@ -94,9 +114,16 @@ export const DEFAULT_SPEC: DefaultDetectorSpec = {
   calibrationMargin: 6,
   recordNats: 6,
   recordSlope: 10,
+  recordMargin: 0.5,
   sensitivity: 1,
   coldStart: 24,
   selectionHalfLife: 288,
+  jointWeekly: true,
+  holdSigmas: 1.5,
+  holdSpread: false,
+  historyPerEvent: false,
+  tailModel: true,
+  tailMinExceedances: 4,
 };
 
 interface Hypothesis {
@@ -139,6 +166,15 @@ export class DefaultDetector implements Detector {
   /** Largest and smallest values seen (record novelty). */
   private recMax = NaN;
   private recMin = NaN;
+  /** This bucket: the multi-bucket statistic is beyond holdSigmas (transient, not state). */
+  private building = false;
+  /** Largest surprise inside the current event after its first bucket, and its side (recorded when it ends). */
+  private peakNats = 0;
+  /** Tail model: decayed counts of scored buckets, of |z| > TAIL_Z, and sum of ln(|z| / TAIL_Z) over those. */
+  private tailN = 0;
+  private tailExc = 0;
+  private tailLog = 0;
+  private peakLow = false;
   private run = 0; // signed length of the current run of large residuals
   private readonly recent: Float64Array; // last residuals, for the size of a level shift
   private recentPos = 0;
@@ -161,8 +197,13 @@ export class DefaultDetector implements Detector {
     // candidate seasonal periods: daily for sub-daily buckets, weekly when it spans enough buckets
     if (DAY % span === 0 && DAY / span >= 4) this.seasons.push(new SeasonalProfile(DAY, span, this.spec.maxSlots, this.spec.seasonalGamma));
     if (WEEK % span === 0 && WEEK / span >= 7) {
-      this.seasons.push(new SeasonalProfile(WEEK, span, Math.max(this.spec.maxSlots, 168) > 336 ? 336 : Math.max(this.spec.maxSlots, 168), this.spec.seasonalGamma));
+      // a whole number of slots per day (24 … 48), so the day-of-week effects can be centred per time of day
+      this.seasons.push(new SeasonalProfile(WEEK, span, 7 * Math.min(48, Math.max(24, Math.floor(this.spec.maxSlots / 6))), this.spec.seasonalGamma));
     }
+    // weekly over daily: the weekly profile holds only the day-of-week effects (centred per time of
+    // day) and each learns on what the other leaves (backfitting), so the daily profile is the
+    // average day instead of a mix of the last few days, and the weekly one converges in weeks
+    if (this.spec.jointWeekly && this.seasons.length === 2 && this.seasons[1].slots % 7 === 0) this.seasons[1].centredEvery = this.seasons[1].slots / 7;
     for (let c = 0; c <= this.seasons.length; c++) {
       this.hyps.push({
         components: c,
@@ -246,13 +287,18 @@ export class DefaultDetector implements Detector {
     let multi = 0;
     let varSurprise = 0;
     let z = 0;
+    this.building = false;
     const warm = this.n >= this.coldStartBuckets && !Number.isNaN(typical) && sigma > 0;
     if (warm) {
       z = (value - typical) / sigma;
       // inside an event, a value back at the level from before the event is a return to normal,
       // not a new anomaly (the fast trackers, or a level shift, followed the event)
       const zBase = this.alarm.inEvent ? (value - (this.eventBase + seasA)) / sigma : z;
-      single = this.sideSurprise(Math.abs(zBase) < Math.abs(z) ? zBase : z);
+      const zs = Math.abs(zBase) < Math.abs(z) ? zBase : z;
+      single = this.sideSurprise(zs);
+      // heavy tails: when |z| > TAIL_Z is far more common than under a normal law, the tail is read
+      // from a power law fitted online (exceedance rate and Hill exponent), not from the normal
+      if (this.spec.tailModel) single = this.tailSurprise(Math.abs(zs), single);
       // sustained deviation: the EW mean of the *slow* tracker's residual against its own learned
       // spread. The fast trackers follow a day that looks like a Sunday within a few buckets; the
       // slow one keeps expecting a weekday, so the whole day stands out as one event.
@@ -262,6 +308,7 @@ export class DefaultDetector implements Detector {
       const m = (1 - a) * this.mShort + a * clampAbs((value - slowTypical) / slowScale, 10);
       const sdM = Math.sqrt(Math.max(this.m2, a / (2 - a)));
       multi = this.sideSurprise(m / sdM) - Math.LN2;
+      this.building = this.spec.holdSigmas > 0 && Math.abs(m / sdM) >= this.spec.holdSigmas;
       // variance increase: EW mean of z² against its learned mean and spread
       const av = 0.1;
       const v = (1 - av) * this.vShort + av * Math.min(z * z, 9);
@@ -281,7 +328,10 @@ export class DefaultDetector implements Detector {
     if (this.spec.recordNats > 0 && this.recMax > this.recMin) {
       const r = this.recMax - this.recMin;
       const side = this.context.side;
-      const e = value > this.recMax && side !== 'low' ? (value - this.recMax) / r : value < this.recMin && side !== 'high' ? (this.recMin - value) / r : 0;
+      // beyond the record by more than recordMargin noise scales (a trending or heavy-tailed series
+      // sets new records by small amounts all the time)
+      const mg = warm ? this.spec.recordMargin * sigma : 0;
+      const e = value > this.recMax + mg && side !== 'low' ? (value - this.recMax) / r : value < this.recMin - mg && side !== 'high' ? (this.recMin - value) / r : 0;
       if (e > 0) recordNats = this.spec.recordNats + this.spec.recordSlope * Math.min(e, 1);
     }
     if (!(value <= this.recMax)) this.recMax = value;
@@ -295,17 +345,54 @@ export class DefaultDetector implements Detector {
       return;
     }
     const surprise = Math.max(single, multi, varSurprise) * this.spec.sensitivity;
-    const calibrated = this.calibrator.calibrate(surprise, (multi > single && multi > varSurprise ? this.mShort : z) < 0) + recordNats;
+    // the side of the history: a variance increase has none and goes with the high side, so the
+    // scatter after a burst does not make a later drop look common
+    const low = multi > single && multi > varSurprise ? this.mShort < 0 : varSurprise > single ? false : z < 0;
+    const wasInEvent = this.alarm.inEvent;
+    // the history counts events, not buckets: inside an event only its peak is recorded (when it
+    // ends), so a long early-learning deviation or an outage does not make its size look common
+    const once = this.spec.historyPerEvent && wasInEvent;
+    const calibrated = this.calibrator.calibrate(surprise, low, !once) + recordNats;
+    if (once && surprise > this.peakNats) {
+      this.peakNats = surprise;
+      this.peakLow = low;
+    }
     const raw = scoreFromSurprise(calibrated);
     out.probability = Math.exp(-surprise);
-    const wasInEvent = this.alarm.inEvent;
     const reported = this.alarm.apply(raw);
+    if (!this.alarm.inEvent && this.peakNats > 0) {
+      this.calibrator.record(this.peakNats, this.peakLow);
+      this.peakNats = 0;
+    }
     if (!wasInEvent && this.alarm.inEvent) this.eventBase = preSlow;
     else if (!this.alarm.inEvent) this.eventBase = NaN;
     out.score = reported;
     out.multiBucketImpact = impact(single, Math.max(multi, varSurprise));
     if (raw > 0) out.kind = this.kindOf(z, single, multi, varSurprise, shifted);
     if (reported > 0) out.explanation = this.explain(out.kind, value, typical, z);
+  }
+
+  /** Surprise of |z| under the learned tail (min with the normal one), and learns from |z|. */
+  private tailSurprise(az: number, normal: number): number {
+    const d = TAIL_DECAY;
+    const p = (this.tailExc + TAIL_PRIOR_N * NORMAL_TAIL) / (this.tailN + TAIL_PRIOR_N);
+    let result = normal;
+    // only with evidence: enough exceedances, far more than a normal law gives
+    if (az > TAIL_Z && this.tailExc >= this.spec.tailMinExceedances && p > 5 * NORMAL_TAIL) {
+      const nu = (this.tailExc + TAIL_PRIOR_K) / (this.tailLog + TAIL_PRIOR_K / TAIL_PRIOR_NU);
+      const t = -Math.log(p) + nu * Math.log(az / TAIL_Z);
+      if (t < result) result = t;
+    }
+    // the noise's tail is learned outside events (an anomaly is not noise), its first bucket aside
+    if (this.alarm.inEvent) return result;
+    this.tailN = d * this.tailN + 1;
+    this.tailExc *= d;
+    this.tailLog *= d;
+    if (az > TAIL_Z) {
+      this.tailExc += 1;
+      this.tailLog += Math.log(Math.min(az, 1e6) / TAIL_Z);
+    }
+    return result;
   }
 
   private sideSurprise(z: number): number {
@@ -391,7 +478,8 @@ export class DefaultDetector implements Detector {
         const pred = L + h.trend[k];
         const r = y - pred;
         const ar = Math.abs(r);
-        h.err[k] = ds * h.err[k] + (1 - ds) * (ar < clip ? ar : clip);
+        // the slow tracker's spread (the multi-bucket statistic's unit) does not learn a deviation as it builds
+        if (k > 0 || !(this.building || this.alarm.inEvent) || !this.spec.holdSpread) h.err[k] = ds * h.err[k] + (1 - ds) * (ar < clip ? ar : clip);
         // the slowest tracker measures how much of the data the seasonal components explain
         if (k === 0) h.longErr = dl * h.longErr + (1 - dl) * (ar < clip ? ar : clip);
         if (k === best) {
@@ -403,7 +491,8 @@ export class DefaultDetector implements Detector {
         // must follow real changes at once (measured on NAB: clipping them costs ~8 points)
         const rc = k > 0 ? r : r > clip ? clip : r < -clip ? -clip : r;
         // during an anomalous event the slow tracker holds on to what normal looked like
-        const a = k === 0 && this.alarm.inEvent ? this.alphas[0] * 0.1 : this.alphas[k];
+        // (and while a sustained deviation builds, so a quiet day is not absorbed before its peak)
+        const a = k === 0 && (this.alarm.inEvent || this.building) ? this.alphas[0] * 0.1 : this.alphas[k];
         h.level[k] = pred + a * rc;
         h.trend[k] = 0.98 * h.trend[k] + a * 0.05 * rc;
       }
@@ -418,11 +507,19 @@ export class DefaultDetector implements Detector {
 
     // seasonal components learn against their own baselines
     for (let c = 0; c < this.seasons.length; c++) {
+      const season = this.seasons[c];
+      if (season.centredEvery > 0) {
+        // day-of-week effects: what the daily profile and its level leave
+        const base = this.seasons[0];
+        season.learnCentred(centre, x - base.at(centre) - base.baseline, base.cycles < 1 ? 0 : season.cycles < 2 ? Infinity : this.spec.seasonClipSigmas * sigmaA);
+        continue;
+      }
       let other = 0;
       for (let o = 0; o < c; o++) other += this.seasons[o].at(centre);
+      // the daily profile learns on what the centred weekly one leaves
+      for (let o = c + 1; o < this.seasons.length; o++) if (this.seasons[o].centredEvery > 0) other += this.seasons[o].at(centre);
       // the first cycles are averaged unclipped: the profile must find its shape before
       // anything can be called an outlier against it
-      const season = this.seasons[c];
       const moved = season.learn(centre, x - other, season.cycles < 3 ? Infinity : this.spec.seasonClipSigmas * sigmaA);
       if (moved !== 0) {
         // the profile gave `moved` to the level: whatever sits on top of it takes it over
@@ -524,6 +621,11 @@ export class DefaultDetector implements Detector {
         recMax: Number.isNaN(this.recMax) ? null : this.recMax,
         recMin: Number.isNaN(this.recMin) ? null : this.recMin,
         eventBase: Number.isNaN(this.eventBase) ? null : this.eventBase,
+        peakNats: this.peakNats,
+        tailN: this.tailN,
+        tailExc: this.tailExc,
+        tailLog: this.tailLog,
+        peakLow: this.peakLow,
         recent: Array.from(this.recent),
         recentPos: this.recentPos,
       },
@@ -564,6 +666,11 @@ export class DefaultDetector implements Detector {
     d.recMax = st.recMax === null || st.recMax === undefined ? NaN : st.recMax;
     d.recMin = st.recMin === null || st.recMin === undefined ? NaN : st.recMin;
     d.eventBase = st.eventBase === null || st.eventBase === undefined ? NaN : st.eventBase;
+    d.peakNats = st.peakNats;
+    d.tailN = st.tailN;
+    d.tailExc = st.tailExc;
+    d.tailLog = st.tailLog;
+    d.peakLow = st.peakLow;
     d.recent.set(st.recent);
     d.recentPos = st.recentPos;
     return d;

@@ -103,6 +103,38 @@ export class SeasonalProfile {
     return 0;
   }
 
+  /**
+   * Slots per sub-period (a day, in a weekly profile over a daily one) when the profile is kept
+   * centred per phase of that sub-period: for every time of day the values of the seven days sum to
+   * zero, so the profile holds only how each day differs from the average day and the daily profile
+   * under it holds the average day (a joint estimate of day-of-week effects). 0: not centred.
+   */
+  centredEvery = 0;
+
+  /**
+   * Learns `r`, what this (centred) profile should explain — the value less every other component
+   * and the shared level — without a baseline of its own. Every step keeps the profile centred.
+   */
+  learnCentred(centre: number, r: number, clip: number): void {
+    let target = r - this.at(centre);
+    if (target > clip) target = clip;
+    else if (target < -clip) target = -clip;
+    const cyc = Math.floor(this.updates / this.periodBuckets);
+    const g = Math.max(this.gamma, 1 / (cyc + 1));
+    const { i0, i1, w } = this;
+    this.addCentred(i0, g * (1 - w) * target);
+    this.addCentred(i1, g * w * target);
+    this.updates++;
+  }
+
+  private addCentred(i: number, d: number): void {
+    const m = this.centredEvery;
+    const v = this.values;
+    const share = d / (this.slots / m);
+    for (let j = i % m; j < this.slots; j += m) v[j] -= share;
+    v[i] += d;
+  }
+
   /** Moves the baseline after a detected level shift. */
   shift(delta: number): void {
     if (!Number.isNaN(this.baseline)) this.baseline += delta;
