@@ -194,6 +194,11 @@ describe.skipIf(!haveChromium)('web UI in Chromium (end to end)', () => {
     await expect(page.locator('.state.error').textContent()).resolves.toMatch(/no-such-job/);
     await page.goto(`${server.url}/app/#/nowhere`);
     await page.getByText('Page not found').waitFor();
+    // the jobs list with both jobs, for the README
+    await page.goto(`${server.url}/app/#/jobs`);
+    await page.locator('tr[data-job="latency"]').waitFor();
+    await page.locator('tr[data-job="latency"] .score').first().waitFor();
+    await shot('jobs');
     expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
   });
 });

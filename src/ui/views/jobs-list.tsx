@@ -143,6 +143,7 @@ export function JobsList() {
                       <Score score={max} />
                     </td>
                     <td class="row-actions">
+                      <div class="row-actions-inner">
                       <a class="btn small" href={href(['viewer', id])} title="Single Metric Viewer">
                         Viewer
                       </a>
@@ -169,6 +170,7 @@ export function JobsList() {
                       <button class="btn small danger" disabled={!!busy} onClick={() => confirm(`Delete job ${id} and its results?`) && act(id, 'Delete', () => deleteJob(id))}>
                         Delete
                       </button>
+                      </div>
                     </td>
                   </tr>
                 );
