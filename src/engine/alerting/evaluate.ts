@@ -219,6 +219,28 @@ function recover(ctx: Ctx, ep: OpenEpisode, d: Omit<Draft, 'phase' | 'severity' 
 
 const iso = (t: number): string => new Date(t).toISOString();
 
+/** "10m 1s", "2h 5m", "3d 4h": the two largest units, for people. */
+export function humanDuration(ms: number): string {
+  const units: [string, number][] = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ];
+  const parts: string[] = [];
+  let rest = Math.max(0, Math.floor(ms / 1000) * 1000);
+  for (const [u, size] of units) {
+    if (parts.length === 2) break;
+    const n = Math.floor(rest / size);
+    if (n > 0 || parts.length > 0) {
+      if (n > 0) parts.push(`${n}${u}`);
+      rest -= n * size;
+      if (parts.length > 0 && n === 0) break;
+    }
+  }
+  return parts.length ? parts.join(' ') : `${ms}ms`;
+}
+
 function num(v: number): string {
   if (!Number.isFinite(v)) return String(v);
   const a = Math.abs(v);
@@ -363,7 +385,7 @@ function evaluateNoData(ctx: Ctx, c: NoDataCondition): void {
       entity: {},
       is_interim: false,
       explanation: `data is arriving again for job ${ctx.job.job_id}: ${c.reference === 'record_time' ? 'newest record' : 'data received'} at ${iso(ref)}, after silence since ${iso(open.start)}`,
-      details: { last_data_before: iso(open.start), data_again_at: iso(ref), silence: formatDuration(Math.max(1, ref - open.start)) },
+      details: { last_data_before: iso(open.start), data_again_at: iso(ref), silence: humanDuration(ref - open.start) },
     });
     delete ctx.state.open[''];
   }
@@ -382,7 +404,7 @@ function evaluateNoData(ctx: Ctx, c: NoDataCondition): void {
     typical: null,
     entity: {},
     is_interim: false,
-    explanation: `job ${ctx.job.job_id} has received no data for ${formatDuration(Math.max(1000, Math.floor((ctx.now - ref) / 1000) * 1000))} (${Math.floor((ctx.now - ref) / span)} bucket spans of ${formatDuration(span)}); ${c.reference === 'record_time' ? 'newest record' : 'last data received'} at ${iso(ref)}`,
+    explanation: `job ${ctx.job.job_id} has received no data for ${humanDuration(ctx.now - ref)} (${Math.floor((ctx.now - ref) / span)} bucket spans of ${formatDuration(span)}); ${c.reference === 'record_time' ? 'newest record' : 'last data received'} at ${iso(ref)}`,
     details: { last_data_time: iso(ref), silence_ms: ctx.now - ref, bucket_span: formatDuration(span), buckets_without_data: Math.floor((ctx.now - ref) / span), threshold_buckets: c.buckets, reference: c.reference },
   });
   ctx.state.open[''] = { kind: 'no_data', start: ref, key: res.key, suppressed: res.suppressed };

@@ -3,8 +3,7 @@
  * e-mail (subject, text, headers). Every form carries the idempotency key and a link to the job's
  * viewer at the event's time.
  */
-import { formatDuration } from '../../core/time/duration.js';
-import type { AlertEvent } from './evaluate.js';
+import { humanDuration, type AlertEvent } from './evaluate.js';
 import type { AlertRule } from './rule.js';
 import { renderAlertRule } from './rule.js';
 
@@ -125,7 +124,7 @@ export function emailMessage(e: AlertEvent, o: LinkOptions & { domain?: string }
   if (e.score !== null) lines.push(`Score:     ${e.score}`);
   if (e.actual) lines.push(`Actual:    ${e.actual.join(', ')}`);
   if (e.typical) lines.push(`Typical:   ${e.typical.join(', ')}`);
-  if (typeof e.details.silence_ms === 'number') lines.push(`Silence:   ${formatDuration(Math.max(1000, Math.floor(e.details.silence_ms / 1000) * 1000))}`);
+  if (typeof e.details.silence_ms === 'number') lines.push(`Silence:   ${humanDuration(e.details.silence_ms)}`);
   if (link) lines.push('', `Open in Vigil: ${link}`);
   lines.push('', `Idempotency key: ${e.key}`);
   return {

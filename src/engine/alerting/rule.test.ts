@@ -168,3 +168,10 @@ describe('payloads', () => {
     expect(m.text).toContain('Open in Vigil: http://v/app/#/jobs/');
   });
 });
+
+describe('humanDuration', () => {
+  it('two largest units', async () => {
+    const { humanDuration } = await import('./evaluate.js');
+    expect([601_000, 600_000, 7_500_000, 90_061_000, 59_999, 500].map(humanDuration)).toEqual(['10m 1s', '10m', '2h 5m', '1d 1h', '59s', '500ms']);
+  });
+});
