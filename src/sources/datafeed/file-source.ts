@@ -162,11 +162,22 @@ export class DuckDbFileSource implements DatafeedSource {
   private shapeP: Promise<SqlSourceShape> | undefined;
   private readonly from: string;
 
+  /**
+   * @param table instead of files: a FROM item over tables of an existing DuckDB database (the
+   * embedded indices), with the connection to use.
+   */
   constructor(
     private readonly o: FileSourceOptions,
     dir: boolean,
+    table?: { from: string; connection: () => Promise<DuckDBConnection>; kind: string },
   ) {
     this.timeField = o.timeField ?? 'time';
+    if (table) {
+      this.kind = table.kind;
+      this.from = table.from;
+      this.conn = table.connection(); // its own connection, closed by close()
+      return;
+    }
     const fmt = o.format && o.format !== 'auto' ? o.format : /\.parquet$/i.test(o.path) || dir ? 'parquet' : /\.(nd)?jsonl?(\.gz)?$/i.test(o.path) ? 'ndjson' : /\.json(\.gz)?$/i.test(o.path) ? 'json' : 'csv';
     this.kind = fmt === 'parquet' ? 'parquet' : 'file';
     const path = dir ? join(o.path, '**', '*.parquet') : o.path;
