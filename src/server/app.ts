@@ -19,6 +19,7 @@ import { buildOpenApi, openApiPath } from './openapi.js';
 import { COMMON_QUERY, type HttpMethod, type RouteSpec } from './route-spec.js';
 import { mlRoutes } from './routes/ml.js';
 import { uiRoutes } from './ui/routes.js';
+import { datafeedRoutes } from './datafeeds/routes.js';
 import type { AlertService } from './alerting/alert-service.js';
 import { alertRoutes } from './alerting/routes.js';
 import { Type } from '@sinclair/typebox';
@@ -109,6 +110,7 @@ export function allRoutes(deps: AppDeps): RouteSpec[] {
     },
     ...mlRoutes(service, { version }),
     ...uiRoutes(deps), // the web UI (/app/) and its upload/preview extensions
+    ...datafeedRoutes(deps), // datafeeds (_ml/datafeeds) and the embedded store's indices (_bulk)
     ...alertRoutes(deps), // alert rules and history (/_vigil/alerts/…)
     ...(deps.extraRoutes ?? []),
   ];
