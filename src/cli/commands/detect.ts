@@ -16,7 +16,7 @@ import { SeriesDetection, type BucketResult } from '../../engine/series-detectio
 import { formatInputReport } from '../../sources/input-report.js';
 import { readSeries } from '../../sources/read-series.js';
 import type { SeriesBatch } from '../../sources/series-batch.js';
-import { EXIT_OK, type Command, type CommandIO } from '../command.js';
+import { EXIT_ERROR, EXIT_OK, type Command, type CommandIO } from '../command.js';
 import { Progress } from '../progress.js';
 import { ResultCollector } from '../detect/collect.js';
 import { formatCsv, formatJson, formatNdjson, formatTable, isoTime, num, type DetectSummary } from '../detect/format.js';
@@ -53,6 +53,9 @@ Output:
   --points                 one CSV row per input row: timestamp,value,anomaly_score (score in [0, 1]),
                            the layout benchmark harnesses such as NAB read
   --no-progress            no progress bar
+  --alert-webhook URL      POST one alert per anomalous event of severity major or above and one per
+                           missing-data run to URL (JSON, with idempotency keys); exit 1 if one
+                           cannot be delivered
   -h, --help
 
 Exit codes: 0 ok, 1 error, 2 usage.`;
@@ -76,6 +79,7 @@ interface Options {
   minScore: number;
   points: boolean;
   progress: boolean;
+  alertWebhook?: string;
 }
 
 function parseOptions(argv: string[]): { file: string; options: Options } | 'help' {
@@ -102,6 +106,7 @@ function parseOptions(argv: string[]): { file: string; options: Options } | 'hel
       'min-score': { type: 'string' },
       points: { type: 'boolean' },
       'no-progress': { type: 'boolean' },
+      'alert-webhook': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -141,6 +146,7 @@ function parseOptions(argv: string[]): { file: string; options: Options } | 'hel
       minScore,
       points: values.points ?? false,
       progress: !values['no-progress'],
+      alertWebhook: values['alert-webhook'],
     },
   };
 }
@@ -308,6 +314,12 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     }));
     await writeChart(options.chart, panels, { warn: (m: string) => io.stderr.write(`vigil detect: ${m}\n`) });
     io.stderr.write(`chart written to ${options.chart}\n`);
+  }
+  if (options.alertWebhook) {
+    const { sendOneShotAlerts, reportOneShot } = await import('../../server/alerting/one-shot.js');
+    const sent = await sendOneShotAlerts({ url: options.alertWebhook, file, spanMs, functionName: fn.name, field: report.valueField, partitionField: options.partitionField ?? null, anomalies: collector.anomalies, missingRuns: collector.missingRuns });
+    io.stderr.write(reportOneShot(sent, options.alertWebhook));
+    if (sent.failed.length > 0) return EXIT_ERROR;
   }
   return EXIT_OK;
 }
