@@ -1,0 +1,165 @@
+/**
+ * Backup and restore of a data directory, also while the server runs.
+ *
+ * What a consistent copy needs: the store (jobs, results, model snapshots) and the write-ahead-log
+ * segments that hold what each job accepted after its newest snapshot. The store copies itself
+ * inside its write queue (`backupTo`: DuckDB's COPY FROM DATABASE into a new file, no write can
+ * commit meanwhile) and, still inside it, the WAL segments are copied — so no snapshot can commit
+ * and rotate segments away between the two copies. WAL records appended after the store copy are
+ * in the backup's WAL and are replayed when the restored server re-opens the job (replays rewrite
+ * results by identity), so nothing acknowledged before the backup began is missing.
+ *
+ * Layout: `<backup>/manifest.json` (format, version, jobs, every file with size and SHA-256),
+ * `vigil.duckdb`, `wal/<job>/<segment>.wal`, `security/api_keys.json`, `node.json`. The backup is
+ * written to `<target>.partial-…` and renamed when complete, so a present target is whole.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { VigilError } from '../../core/errors.js';
+import type { JobRecord } from '../../store/store.js';
+
+export interface BackupableStore {
+  /** Copies the store into `path` (a new file) with writes held; runs `during` before releasing them. */
+  backupTo(path: string, during?: () => Promise<void>): Promise<void>;
+  listJobs(): Promise<JobRecord[]>;
+}
+
+export interface BackupFile {
+  path: string;
+  bytes: number;
+  sha256: string;
+}
+
+export interface BackupManifest {
+  format: 'vigil-backup';
+  version: 1;
+  created: string;
+  vigil_version?: string;
+  source_data_dir: string;
+  jobs: string[];
+  files: BackupFile[];
+}
+
+export interface BackupResult {
+  path: string;
+  manifest: BackupManifest;
+  bytes: number;
+  duration_ms: number;
+}
+
+function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+function walk(dir: string, out: string[] = []): string[] {
+  if (!existsSync(dir)) return out;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) walk(p, out);
+    else if (e.isFile()) out.push(p);
+  }
+  return out;
+}
+
+function copyInto(srcRoot: string, rel: string, dstRoot: string): void {
+  const dst = join(dstRoot, rel);
+  mkdirSync(dirname(dst), { recursive: true });
+  copyFileSync(join(srcRoot, rel), dst);
+}
+
+function isEmptyDir(p: string): boolean {
+  return !existsSync(p) || (statSync(p).isDirectory() && readdirSync(p).length === 0);
+}
+
+/** Writes a consistent backup of `dataDir` (whose store is `store`) into `target`. */
+export async function backupDataDir(o: { dataDir: string; target: string; store: BackupableStore; version?: string }): Promise<BackupResult> {
+  const t0 = Date.now();
+  const target = resolve(o.target);
+  const dataDir = resolve(o.dataDir);
+  if (target === dataDir || target.startsWith(dataDir + sep + 'wal') || target.startsWith(dataDir + sep + 'security')) {
+    throw new VigilError('INVALID_ARGUMENT', `backup target ${target} must not be the data directory or inside its wal/ or security/ folders`);
+  }
+  if (!isEmptyDir(target)) throw new VigilError('RESOURCE_EXISTS', `backup target ${target} already exists and is not empty; choose another name`);
+  const tmp = `${target}.partial-${randomBytes(4).toString('hex')}`;
+  mkdirSync(tmp, { recursive: true, mode: 0o700 });
+  try {
+    const jobs = (await o.store.listJobs()).map((j) => j.job_id);
+    const rels: string[] = [];
+    await o.store.backupTo(join(tmp, 'vigil.duckdb'), async () => {
+      // inside the store's write queue: no snapshot commits, so no WAL segment is rotated away
+      for (const f of walk(join(dataDir, 'wal'))) {
+        const rel = relative(dataDir, f);
+        copyInto(dataDir, rel, tmp);
+        rels.push(rel);
+      }
+    });
+    rels.unshift('vigil.duckdb');
+    for (const rel of [join('security', 'api_keys.json'), 'node.json']) {
+      if (existsSync(join(dataDir, rel))) {
+        copyInto(dataDir, rel, tmp);
+        rels.push(rel);
+      }
+    }
+    const files = rels.map((rel) => ({ path: rel.split(sep).join('/'), bytes: statSync(join(tmp, rel)).size, sha256: sha256(join(tmp, rel)) }));
+    const manifest: BackupManifest = {
+      format: 'vigil-backup',
+      version: 1,
+      created: new Date().toISOString(),
+      ...(o.version ? { vigil_version: o.version } : {}),
+      source_data_dir: dataDir,
+      jobs,
+      files,
+    };
+    writeFileSync(join(tmp, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n', { mode: 0o600 });
+    if (existsSync(target)) rmSync(target, { recursive: true });
+    mkdirSync(dirname(target), { recursive: true });
+    renameSync(tmp, target);
+    return { path: target, manifest, bytes: files.reduce((s, f) => s + f.bytes, 0), duration_ms: Date.now() - t0 };
+  } catch (err) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Reads and checks a backup's manifest and every file's checksum. */
+export function verifyBackup(backup: string): BackupManifest {
+  const file = join(backup, 'manifest.json');
+  if (!existsSync(file)) throw new VigilError('FILE_NOT_FOUND', `${backup} is not a Vigil backup (no manifest.json)`);
+  const m = JSON.parse(readFileSync(file, 'utf8')) as BackupManifest;
+  if (m.format !== 'vigil-backup' || m.version !== 1 || !Array.isArray(m.files)) throw new VigilError('PARSE_ERROR', `${file} is not a version 1 Vigil backup manifest`);
+  for (const f of m.files) {
+    const p = resolve(backup, f.path);
+    if (!p.startsWith(resolve(backup) + sep)) throw new VigilError('PARSE_ERROR', `${file}: file path ${f.path} leaves the backup`);
+    if (!existsSync(p)) throw new VigilError('FILE_NOT_FOUND', `backup file ${f.path} is missing`);
+    if (statSync(p).size !== f.bytes || sha256(p) !== f.sha256) throw new VigilError('PARSE_ERROR', `backup file ${f.path} does not match its checksum (damaged or changed)`);
+  }
+  return m;
+}
+
+/**
+ * Restores a backup into `dataDir`, which must be empty or absent (or, with `force`, a data
+ * directory no server is using: its store, WAL, keys and node id are replaced).
+ */
+export function restoreDataDir(o: { backup: string; dataDir: string; force?: boolean }): BackupManifest {
+  const backup = resolve(o.backup);
+  const dataDir = resolve(o.dataDir);
+  const m = verifyBackup(backup);
+  if (!isEmptyDir(dataDir)) {
+    if (!o.force) throw new VigilError('RESOURCE_EXISTS', `data directory ${dataDir} is not empty; restore into a new directory, or pass --force to replace its contents (stop the server first)`);
+    if (existsSync(join(dataDir, 'run', 'admin.sock'))) {
+      throw new VigilError('JOB_STATE_CONFLICT', `a server seems to be running on ${dataDir} (run/admin.sock exists); stop it before restoring over its data`);
+    }
+    for (const p of ['vigil.duckdb', 'vigil.duckdb.wal', 'wal', 'security', 'node.json']) rmSync(join(dataDir, p), { recursive: true, force: true });
+  }
+  mkdirSync(dataDir, { recursive: true });
+  for (const f of m.files) copyInto(backup, f.path.split('/').join(sep), dataDir);
+  return m;
+}
+
+/** A default backup name: `vigil-<UTC timestamp>`. */
+export function backupName(now = new Date()): string {
+  return `vigil-${now.toISOString().replace(/[:.]/g, '-').replace(/-\d{3}Z$/, 'Z')}`;
+}
+
+export const BACKUP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;

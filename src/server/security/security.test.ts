@@ -1,0 +1,188 @@
+/**
+ * Authentication and roles through HTTP, for every route the server registers: no credentials →
+ * 401 (security_exception, WWW-Authenticate), wrong credentials → 401, a role below the route's
+ * privilege → 403, enough → neither. Job-group scoping; the refusal to serve a public address
+ * without authentication.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allRoutes, registeredRoutes } from '../app.js';
+import { JSON9 } from '../test-kit/harness.js';
+import { authRequired, defaultOpsConfig } from './config.js';
+import { permissionMap } from './install.js';
+import { roleAllows, type Permission, type Role } from './roles.js';
+import { apiKeyHeader, basic, secureHarness, type SecureHarness } from './test-kit/secure-harness.js';
+
+let h: SecureHarness;
+beforeAll(async () => {
+  h = await secureHarness();
+});
+afterAll(async () => h?.close());
+
+const SAMPLE: Record<string, string> = { job_id: 'job-a', upload_id: 'u1', timestamp: '1704067200000', datafeed_id: 'df', index: 'idx', rule_id: 'r1', key: 'k1', '*': 'index.html' };
+
+function concrete(url: string): string {
+  return url.replace(/:([A-Za-z_]+)/g, (_, p: string) => SAMPLE[p] ?? 'x').replace('*', SAMPLE['*']);
+}
+
+function routeTable(): { method: string; url: string; perm: Permission }[] {
+  const perms = permissionMap(allRoutes({ service: h.service, ops: h.ops }));
+  return registeredRoutes(h.app).map((k) => {
+    const [method, url] = k.split(' ');
+    return { method, url, perm: perms.get(k) as Permission };
+  });
+}
+
+describe('every route declares a permission', () => {
+  it('the routes fastify registered each have one (declare `permission` in the RouteSpec or in security/permissions.ts)', () => {
+    const routes = registeredRoutes(h.app);
+    expect(routes.length).toBeGreaterThan(30);
+    const perms = permissionMap(allRoutes({ service: h.service, ops: h.ops }));
+    const missing = routes.filter((k) => !perms.has(k));
+    expect(missing, `routes without a permission: ${missing.join(', ')}`).toEqual([]);
+  });
+
+  it('the OpenAPI document lists no route without one', async () => {
+    const doc = (await h.app.inject({ method: 'GET', url: '/_vigil/openapi.json', headers: basic('vi') })).json();
+    const perms = permissionMap(allRoutes({ service: h.service, ops: h.ops }));
+    const declared = new Set([...perms.keys()].map((k) => k.replace(/:([A-Za-z_]+)/g, '{$1}')));
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
+      for (const m of Object.keys(ops)) expect(declared.has(`${m.toUpperCase()} ${path}`), `${m} ${path}`).toBe(true);
+    }
+  });
+});
+
+describe('authentication and roles on every route', () => {
+  it('no credentials, wrong credentials: 401 in Elastic’s shape, except public routes', async () => {
+    for (const r of routeTable()) {
+      const url = concrete(r.url);
+      const res = await h.app.inject({ method: r.method as 'GET', url, headers: JSON9 });
+      if (r.perm.privilege === 'public') {
+        expect(res.statusCode, `${r.method} ${r.url}`).not.toBe(401);
+        continue;
+      }
+      expect(res.statusCode, `${r.method} ${r.url}`).toBe(401);
+      const body = res.json();
+      expect(body.error.type).toBe('security_exception');
+      expect(body.error.reason).toContain('missing authentication credentials');
+      expect(body.status).toBe(401);
+      expect(res.headers['www-authenticate']).toBeDefined();
+      const bad = await h.app.inject({ method: r.method as 'GET', url, headers: { ...JSON9, ...basic('root', 'wrong password') } });
+      expect(bad.statusCode, `${r.method} ${r.url} with a wrong password`).toBe(401);
+      const badKey = await h.app.inject({ method: r.method as 'GET', url, headers: { ...JSON9, ...apiKeyHeader(Buffer.from('nokey:secret').toString('base64')) } });
+      expect(badKey.statusCode, `${r.method} ${r.url} with an unknown API key`).toBe(401);
+    }
+  });
+
+  it('each role gets 403 exactly where its privilege is too low', async () => {
+    const users: [string, Role][] = [
+      ['vi', 'viewer'],
+      ['ed', 'editor'],
+      ['root', 'admin'],
+    ];
+    for (const r of routeTable()) {
+      if (r.perm.privilege === 'public') continue;
+      for (const [user, role] of users) {
+        const res = await h.app.inject({ method: r.method as 'GET', url: concrete(r.url), headers: { ...JSON9, ...basic(user) } });
+        const allowed = roleAllows(role, r.perm.privilege);
+        if (allowed) expect([401, 403], `${user} (${role}) → ${r.method} ${r.url}: ${res.body.slice(0, 200)}`).not.toContain(res.statusCode);
+        else {
+          expect(res.statusCode, `${user} (${role}) → ${r.method} ${r.url}`).toBe(403);
+          expect(res.json().error.type).toBe('security_exception');
+          expect(res.json().error.reason).toMatch(/is unauthorized for user \[\w+\] with role/);
+        }
+      }
+    }
+  });
+
+  it('public routes answer without credentials', async () => {
+    for (const url of ['/_vigil/live', '/_vigil/ready', '/_vigil/health']) expect((await h.app.inject({ url })).statusCode, url).toBe(200);
+  });
+
+  it('unknown paths need credentials too (no probing of what exists)', async () => {
+    expect((await h.app.inject({ url: '/_no/such/path' })).statusCode).toBe(401);
+    expect((await h.app.inject({ url: '/_no/such/path', headers: basic('vi') })).statusCode).toBe(400);
+  });
+
+  it('malformed Authorization headers are 401, never 500', async () => {
+    for (const v of ['Basic', 'Basic !!!', 'ApiKey', 'ApiKey bm9jb2xvbg==', 'Bearer abc', 'Basic ' + 'A'.repeat(5000), 'Negotiate x y', '']) {
+      const res = await h.app.inject({ url: '/_ml/anomaly_detectors', headers: { authorization: v } });
+      expect(res.statusCode, v.slice(0, 30)).toBe(401);
+    }
+  });
+});
+
+describe('API keys through the HTTP API', () => {
+  it('create (shown once, stored hashed), authenticate, list, invalidate', async () => {
+    const created = (await h.app.inject({ method: 'POST', url: '/_security/api_key', headers: { ...JSON9, ...basic('ed') }, payload: { name: 'ingest', expiration: '1d' } })).json();
+    expect(created).toMatchObject({ name: 'ingest' });
+    expect(Buffer.from(created.encoded, 'base64').toString()).toBe(`${created.id}:${created.api_key}`);
+    const { readFileSync } = await import('node:fs');
+    const file = readFileSync(h.ops.apiKeys!.file, 'utf8');
+    expect(file).not.toContain(created.api_key);
+    const who = (await h.app.inject({ url: '/_security/_authenticate', headers: apiKeyHeader(created.encoded) })).json();
+    expect(who).toMatchObject({ username: 'ed', roles: ['editor'], authentication_type: 'api_key', api_key: { id: created.id, name: 'ingest' } });
+    const put = await h.app.inject({ method: 'PUT', url: '/_ml/anomaly_detectors/key-job', headers: { ...JSON9, ...apiKeyHeader(created.encoded) }, payload: { analysis_config: { bucket_span: '5m', detectors: [{ function: 'count' }] }, data_description: {} } });
+    expect(put.statusCode).toBe(200);
+    const listed = (await h.app.inject({ url: '/_security/api_key', headers: basic('ed') })).json();
+    expect(listed.api_keys.map((k: any) => k.id)).toContain(created.id);
+    expect(JSON.stringify(listed)).not.toContain('scrypt$');
+    // a viewer sees only its own keys; an admin all
+    expect((await h.app.inject({ url: '/_security/api_key', headers: basic('vi') })).json().api_keys.every((k: any) => k.username === 'vi')).toBe(true);
+    expect((await h.app.inject({ url: '/_security/api_key', headers: basic('root') })).json().api_keys.map((k: any) => k.id)).toContain(created.id);
+    // viewers cannot revoke others' keys (nothing of theirs matches)
+    const viDel = (await h.app.inject({ method: 'DELETE', url: '/_security/api_key', headers: { ...JSON9, ...basic('vi') }, payload: { ids: [created.id] } })).json();
+    expect(viDel.invalidated_api_keys).toEqual([]);
+    const del = (await h.app.inject({ method: 'DELETE', url: '/_security/api_key', headers: { ...JSON9, ...basic('ed') }, payload: { ids: [created.id] } })).json();
+    expect(del).toEqual({ invalidated_api_keys: [created.id], previously_invalidated_api_keys: [], error_count: 0 });
+    expect((await h.app.inject({ url: '/_security/_authenticate', headers: apiKeyHeader(created.encoded) })).statusCode).toBe(401);
+    await h.app.inject({ method: 'DELETE', url: '/_ml/anomaly_detectors/key-job', headers: basic('root') });
+  });
+
+  it('a key never exceeds its creator: role descriptors map to roles, capped by the creator’s', async () => {
+    const mk = async (user: string, role_descriptors: unknown) => (await h.app.inject({ method: 'POST', url: '/_security/api_key', headers: { ...JSON9, ...basic(user) }, payload: { name: 'k', role_descriptors } })).json();
+    const viewerKey = await mk('root', { r: { cluster: ['monitor_ml'] } });
+    expect((await h.app.inject({ url: '/_security/_authenticate', headers: apiKeyHeader(viewerKey.encoded) })).json().roles).toEqual(['viewer']);
+    const tried = await mk('ed', { r: { cluster: ['all'] } });
+    expect((await h.app.inject({ url: '/_security/_authenticate', headers: apiKeyHeader(tried.encoded) })).json().roles).toEqual(['editor']);
+    const scoped = await mk('root', { r: { cluster: ['manage_ml'], metadata: { vigil_job_groups: ['web'] } } });
+    expect((await h.app.inject({ url: '/_security/_authenticate', headers: apiKeyHeader(scoped.encoded) })).json()).toMatchObject({ roles: ['editor'], metadata: { vigil_job_groups: ['web'] } });
+    const escape = await h.app.inject({ method: 'POST', url: '/_security/api_key', headers: { ...JSON9, ...basic('webed') }, payload: { name: 'k', role_descriptors: { r: { cluster: ['manage_ml'], metadata: { vigil_job_groups: ['db'] } } } } });
+    expect(escape.statusCode).toBe(403);
+    expect((await h.app.inject({ method: 'POST', url: '/_security/api_key', headers: { ...JSON9, ...basic('ed') }, payload: { name: 'k', expiration: 'soon' } })).statusCode).toBe(400);
+  });
+});
+
+describe('job_groups scoping', () => {
+  const job = (groups: string[]) => ({ analysis_config: { bucket_span: '5m', detectors: [{ function: 'count' }] }, data_description: {}, groups });
+  it('a user limited to group web only creates, sees and changes web jobs', async () => {
+    const put = (id: string, groups: string[], user = 'webed') => h.app.inject({ method: 'PUT', url: `/_ml/anomaly_detectors/${id}`, headers: { ...JSON9, ...basic(user) }, payload: job(groups) });
+    expect((await put('w1', ['web'])).statusCode).toBe(200);
+    expect((await put('d1', ['db'])).statusCode).toBe(403);
+    expect((await put('d1', ['db'], 'ed')).statusCode).toBe(200);
+    const list = (await h.app.inject({ url: '/_ml/anomaly_detectors', headers: basic('webed') })).json();
+    expect(list.jobs.map((j: any) => j.job_id)).toEqual(['w1']);
+    expect(list.count).toBe(1);
+    expect((await h.app.inject({ url: '/_ml/anomaly_detectors/_all/_stats', headers: basic('webed') })).json().jobs.map((j: any) => j.job_id)).toEqual(['w1']);
+    expect((await h.app.inject({ url: '/_ml/anomaly_detectors/d1', headers: basic('webed') })).statusCode).toBe(403);
+    expect((await h.app.inject({ url: '/_ml/anomaly_detectors/d1/results/buckets', headers: basic('webed') })).statusCode).toBe(403);
+    expect((await h.app.inject({ url: '/_ml/anomaly_detectors/_all/results/overall_buckets', headers: basic('webed') })).statusCode).toBe(403);
+    expect((await h.app.inject({ url: '/_ml/anomaly_detectors/w1/results/buckets', headers: basic('webed') })).statusCode).toBe(200);
+    expect((await h.app.inject({ method: 'POST', url: '/_ml/anomaly_detectors/d1/_open', headers: basic('webed') })).statusCode).toBe(403);
+    expect((await h.app.inject({ method: 'DELETE', url: '/_ml/anomaly_detectors/d1', headers: basic('webed') })).statusCode).toBe(403);
+    const regroup = await h.app.inject({ method: 'POST', url: '/_ml/anomaly_detectors/w1/_update', headers: { ...JSON9, ...basic('webed') }, payload: { groups: ['db'] } });
+    expect(regroup.statusCode).toBe(403);
+    // datafeeds name their job in the body: not available to scoped principals
+    expect((await h.app.inject({ url: '/_ml/datafeeds', headers: basic('webed') })).statusCode).toBe(403);
+    for (const id of ['w1', 'd1']) await h.app.inject({ method: 'DELETE', url: `/_ml/anomaly_detectors/${id}`, headers: basic('root') });
+  });
+});
+
+describe('authentication is off only on loopback', () => {
+  const cfg = (host: string, enabled: 'auto' | boolean) => ({ host, security: { ...defaultOpsConfig().security, enabled } });
+  it('auto: off on loopback, on elsewhere; false on a public address is refused with a clear message', () => {
+    for (const host of ['127.0.0.1', '::1', 'localhost', '127.0.0.2']) expect(authRequired(cfg(host, 'auto')), host).toBe(false);
+    for (const host of ['0.0.0.0', '::', '192.168.1.10', 'vigil.example.com']) expect(authRequired(cfg(host, 'auto')), host).toBe(true);
+    expect(authRequired(cfg('127.0.0.1', true))).toBe(true);
+    expect(() => authRequired(cfg('0.0.0.0', false))).toThrow(/refusing to listen on 0\.0\.0\.0 with security\.enabled: false/);
+  });
+});
