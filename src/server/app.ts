@@ -19,6 +19,8 @@ import { buildOpenApi, openApiPath } from './openapi.js';
 import { COMMON_QUERY, type HttpMethod, type RouteSpec } from './route-spec.js';
 import { mlRoutes } from './routes/ml.js';
 import { uiRoutes } from './ui/routes.js';
+import { opsFastifyOptions, type Ops } from './ops/context.js';
+import { installOpsPlugin, opsRouteList } from './ops/plugin.js';
 import { datafeedRoutes } from './datafeeds/routes.js';
 import type { AlertService } from './alerting/alert-service.js';
 import { alertRoutes } from './alerting/routes.js';
@@ -35,6 +37,8 @@ export interface AppDeps {
   logger?: boolean | { level: string } | FastifyBaseLogger;
   /** Extra routes (tests). */
   extraRoutes?: RouteSpec[];
+  /** Security and operations (authentication, limits, TLS, metrics); absent: auth off, as on loopback. */
+  ops?: Ops;
   /** Alerting (rules, history) under /_vigil/alerts; without it those routes are absent. */
   alerts?: AlertService;
 }
@@ -110,6 +114,7 @@ export function allRoutes(deps: AppDeps): RouteSpec[] {
     },
     ...mlRoutes(service, { version }),
     ...uiRoutes(deps), // the web UI (/app/) and its upload/preview extensions
+    ...opsRouteList(deps), // _security API keys, /metrics, liveness/readiness, backup
     ...datafeedRoutes(deps), // datafeeds (_ml/datafeeds) and the embedded store's indices (_bulk)
     ...alertRoutes(deps), // alert rules and history (/_vigil/alerts/…)
     ...(deps.extraRoutes ?? []),
@@ -138,6 +143,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // one log line per request (onResponse below) instead of fastify's two
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: maxBody,
+    ...opsFastifyOptions(deps.ops), // request ids, https
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: false, allErrors: false, strict: false } },
   });
@@ -148,6 +154,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     for (const m of Array.isArray(opts.method) ? opts.method : [opts.method]) if (m !== 'HEAD') registered.push(`${m} ${opts.url}`);
   });
   app.decorate('vigilRegisteredRoutes', registered);
+  installOpsPlugin(app, deps, routes); // authentication, roles, limits, metrics (src/server/security, src/server/ops)
   const bodyNames = new Map<string, string | undefined>();
 
   // every body arrives as bytes; preValidation turns JSON bodies into objects (empty allowed)

@@ -6,6 +6,7 @@
  */
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Permission } from './security/roles.js';
 
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'HEAD';
 
@@ -29,6 +30,8 @@ export interface RouteSpec {
   rawBody?: { contentTypes: string[]; description: string };
   /** Response description for the OpenAPI document. */
   response?: { description: string; schema?: TSchema };
+  /** Who may call it (security/roles.ts); else the table in security/permissions.ts. Undeclared: admin only. */
+  permission?: Permission;
   handler: (req: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
 }
 
