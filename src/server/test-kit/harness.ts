@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { MemoryStore } from '../../store/memory-store.js';
 import type { Store } from '../../store/store.js';
+import { AlertService } from '../alerting/alert-service.js';
+import { jobServicePort } from '../alerting/jobs-port.js';
 import { buildApp, type AppDeps } from '../app.js';
 import type { EngineFactory } from '../jobs/engine-port.js';
 import { JobService, type JobServiceOptions } from '../jobs/job-service.js';
@@ -26,7 +28,9 @@ export async function harness(o: { store?: Store; engine?: EngineFactory; servic
   const store = o.store ?? new MemoryStore();
   let t = Date.UTC(2024, 0, 1);
   const service = new JobService({ store, engine: o.engine ?? fakeEngine, walDir, clock: () => (t += 1000), ...o.service });
-  const app = buildApp({ service, version: 'test', ...o.app });
+  // alerting without timers (its tests drive it), so the app serves and documents /_vigil/alerts
+  const alerts = o.app?.alerts ?? (await AlertService.open({ dir: join(walDir, 'alerts'), jobs: jobServicePort(service), timers: false }));
+  const app = buildApp({ service, version: 'test', alerts, ...o.app });
   await app.ready();
   return {
     app,
@@ -35,6 +39,7 @@ export async function harness(o: { store?: Store; engine?: EngineFactory; servic
     walDir,
     async close() {
       await app.close();
+      await alerts.close(100);
       await service.shutdown();
       await store.close();
       rmSync(walDir, { recursive: true, force: true });
