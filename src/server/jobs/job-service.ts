@@ -52,6 +52,8 @@ export interface JobServiceOptions {
   node?: NodeInfo;
   log?: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void; error(obj: object, msg?: string): void };
   maxOpenJobs?: number;
+  /** Limits checked before a job is created and before a `_data` batch is accepted (src/server/security/limits.ts JobGuard). */
+  guard?: JobGuard;
   /** Snapshot after this many WAL records since the last one (default 1000). */
   snapshotEveryOps?: number;
   /** Snapshot after this many WAL bytes since the last one (default 64 MiB). */
@@ -78,10 +80,20 @@ interface OpenJob {
   closing: boolean;
 }
 
+/** Checks of configured limits; each throws a VigilError naming the limit. */
+export interface JobGuard {
+  beforeCreate(existingJobs: number): void;
+  beforeData(job: { job_id: string; config: unknown; stats: () => Record<string, unknown> }, docs: Record<string, unknown>[]): void;
+  forget(jobId: string): void;
+}
+
 class Serial {
   tail: Promise<unknown> = Promise.resolve();
+  /** Operations queued or running (for the queue-length metric). */
+  pending = 0;
   run<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(fn, fn);
+    this.pending++;
+    const next = this.tail.then(fn, fn).finally(() => this.pending--);
     this.tail = next.catch(() => undefined);
     return next;
   }
@@ -112,6 +124,7 @@ export class JobService {
   private log: NonNullable<JobServiceOptions['log']>;
   private readonly opts: Required<Pick<JobServiceOptions, 'maxOpenJobs' | 'snapshotEveryOps' | 'snapshotEveryBytes' | 'snapshotIntervalMs' | 'snapshotsKept'>>;
   private readonly validateOptions: ValidateJobOptions;
+  private readonly guard: JobGuard | undefined;
   private readonly open = new Map<string, OpenJob>();
   private readonly queues = new Map<string, Serial>();
   /** Serialises job creation/deletion (id uniqueness against groups). */
@@ -135,6 +148,7 @@ export class JobService {
       snapshotsKept: o.snapshotsKept ?? 3,
     };
     this.validateOptions = o.validateOptions ?? {};
+    this.guard = o.guard;
   }
 
   /** Calls `fn` after a job's results were stored (alerting evaluates its rules then). */
@@ -241,6 +255,7 @@ export class JobService {
     const config = validateJobConfig(jobId, body, this.validateOptions);
     return this.catalog.run(async () => {
       const all = await this.store.listJobs();
+      this.guard?.beforeCreate(all.length);
       if (all.some((j) => j.job_id === jobId)) throw new VigilError('RESOURCE_EXISTS', `The job cannot be created with the Id '${jobId}'. The Id is already used.`);
       for (const j of all) {
         if (j.groups.includes(jobId)) throw new VigilError('RESOURCE_EXISTS', `job and group names must be unique but job [${jobId}] and group [${jobId}] have the same name`);
@@ -326,6 +341,7 @@ export class JobService {
       this.log.info({ job_id: jobId, force }, 'job deleted');
     });
     this.queues.delete(jobId);
+    this.guard?.forget(jobId);
   }
 
   private walPath(jobId: string): string {
@@ -470,6 +486,7 @@ export class JobService {
     return this.queue(jobId).run(async () => {
       const job = this.openJobOrConflict(jobId);
       const { docs } = parseDataBody(body);
+      this.guard?.beforeData({ job_id: jobId, config: job.config, stats: () => job.engine.modelSizeStats() }, docs);
       await job.wal?.append(WAL_DATA, body);
       job.opsSinceSnapshot++;
       await this.applyData(job, docs, body.length);
@@ -610,6 +627,13 @@ export class JobService {
         out.timing_stats = { job_id: rec.job_id, ...(rt.timing_stats ?? { bucket_count: 0, total_bucket_processing_time_ms: 0 }) };
         return out;
       });
+  }
+
+  /** Operations queued or running per job (the /metrics queue lengths). */
+  queueLengths(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [id, q] of this.queues) out[id] = q.pending;
+    return out;
   }
 
   /** Counts for `GET /_vigil/health`. */
