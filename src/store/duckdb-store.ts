@@ -122,6 +122,25 @@ export class DuckDbStore implements Store {
     return new DuckDbStore(instance, writer, reader, counter);
   }
 
+  /**
+   * A consistent copy for backups (src/server/ops/backup.ts): inside the write queue, so no write
+   * commits meanwhile, the database is copied into a new file at `path` (COPY FROM DATABASE); then
+   * `during` runs (the caller copies the WAL segments) before writes resume.
+   */
+  async backupTo(path: string, during?: () => Promise<void>): Promise<void> {
+    await this.writeQ.run(async () => {
+      const name = String((await this.writer.runAndReadAll('SELECT current_database()')).getRows()[0][0]);
+      const quoted = path.replace(/'/g, "''");
+      await this.writer.run(`ATTACH '${quoted}' AS vigil_backup`);
+      try {
+        await this.writer.run(`COPY FROM DATABASE "${name.replace(/"/g, '""')}" TO vigil_backup`);
+      } finally {
+        await this.writer.run('DETACH vigil_backup');
+      }
+      await during?.();
+    });
+  }
+
   async close(): Promise<void> {
     await this.writeQ.run(async () => {
       await this.writer.run('CHECKPOINT');
