@@ -7,8 +7,10 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { VigilError } from '../core/errors.js';
+import { applyOpsLimit, applyOpsSetting, defaultOpsConfig, defaultOpsLimits, OPS_ENV, type OpsConfig, type OpsLimits } from './security/config.js';
 
-export interface ServerConfig {
+/** `security`, `tls`, `backup` and the limits.* of OpsLimits: src/server/security/config.ts. */
+export interface ServerConfig extends OpsConfig {
   host: string;
   port: number;
   /** False when the port is the default: then the next free port up to 9210 is taken if 9200 is busy. */
@@ -16,7 +18,7 @@ export interface ServerConfig {
   data_dir: string;
   log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   cluster_name: string;
-  limits: {
+  limits: OpsLimits & {
     /** Largest request body, bytes (Elastic's http.max_content_length: 100mb). */
     max_body_bytes: number;
     max_open_jobs: number;
@@ -47,9 +49,10 @@ export function defaultConfig(cwd: string): ServerConfig {
     data_dir: resolve(cwd, '.vigil'),
     log_level: 'info',
     cluster_name: 'vigil',
-    limits: { max_body_bytes: 100 * 2 ** 20, max_open_jobs: 512 },
+    limits: { ...defaultOpsLimits(), max_body_bytes: 100 * 2 ** 20, max_open_jobs: 512 },
     snapshot: { every_ops: 1000, every_bytes: 64 * 2 ** 20, interval_ms: 3 * 3_600_000, keep: 3 },
     demo: false,
+    ...defaultOpsConfig(),
   };
 }
 
@@ -123,6 +126,7 @@ export function applySettings(cfg: ServerConfig, s: Record<string, unknown>, whe
           if (k === 'limits' && k2 === 'max_body_bytes') out.limits.max_body_bytes = parseBytes(key2, v2);
           else if (k === 'limits' && k2 === 'max_open_jobs') out.limits.max_open_jobs = positiveInt(key2, v2);
           else if (k === 'limits' && k2 === 'max_model_memory_limit') out.limits.max_model_memory_limit = String(v2);
+          else if (k === 'limits' && applyOpsLimit(out.limits, k2, v2, key2)) continue; // max_jobs, max_entities_per_job, rate_…
           else if (k === 'snapshot' && k2 === 'every_ops') out.snapshot.every_ops = positiveInt(key2, v2);
           else if (k === 'snapshot' && k2 === 'every_bytes') out.snapshot.every_bytes = parseBytes(key2, v2);
           else if (k === 'snapshot' && k2 === 'interval') out.snapshot.interval_ms = parseDuration(key2, v2);
@@ -131,8 +135,13 @@ export function applySettings(cfg: ServerConfig, s: Record<string, unknown>, whe
         }
         break;
       }
+      case 'security':
+      case 'tls':
+      case 'backup':
+        applyOpsSetting(out, k, v, key, cwd);
+        break;
       default:
-        throw new VigilError('USAGE', `configuration ${key}: unknown setting (known: host, port, data_dir, log_level, cluster_name, demo, limits.*, snapshot.*)`);
+        throw new VigilError('USAGE', `configuration ${key}: unknown setting (known: host, port, data_dir, log_level, cluster_name, demo, limits.*, snapshot.*, security.*, tls.*, backup.*)`);
     }
   }
   return out;
@@ -150,6 +159,7 @@ const ENV: Record<string, [string] | [string, string]> = {
   VIGIL_SNAPSHOT_EVERY_OPS: ['snapshot', 'every_ops'],
   VIGIL_SNAPSHOT_EVERY_BYTES: ['snapshot', 'every_bytes'],
   VIGIL_SNAPSHOT_INTERVAL: ['snapshot', 'interval'],
+  ...OPS_ENV,
 };
 
 /** The environment variables read (for --help and docs). */

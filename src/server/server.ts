@@ -13,6 +13,8 @@ import { VigilError } from '../core/errors.js';
 import { DuckDbStore } from '../store/duckdb-store.js';
 import type { Store } from '../store/store.js';
 import { buildApp } from './app.js';
+import { createOps } from './ops/context.js';
+import { loggerOptions } from './ops/logger.js';
 import type { AlertService } from './alerting/alert-service.js';
 import { startAlerting } from './alerting/setup.js';
 import { DEFAULT_PORT, type ServerConfig } from './config.js';
@@ -45,6 +47,7 @@ function nodeId(dataDir: string): string {
 }
 
 export async function startServer(cfg: ServerConfig, o: { engine?: EngineFactory; version?: string } = {}): Promise<RunningServer> {
+  const ops = createOps(cfg); // security and operations: refuses a public address without authentication, loads TLS
   mkdirSync(cfg.data_dir, { recursive: true });
   let store: DuckDbStore;
   try {
@@ -63,6 +66,7 @@ export async function startServer(cfg: ServerConfig, o: { engine?: EngineFactory
   };
   const service = new JobService({
     store,
+    guard: ops.jobGuard, // limits.max_jobs, limits.max_entities_per_job
     engine: o.engine ?? anomalyJobEngine,
     walDir: join(cfg.data_dir, 'wal'),
     node,
@@ -76,11 +80,12 @@ export async function startServer(cfg: ServerConfig, o: { engine?: EngineFactory
   const alerts = await startAlerting({ dataDir: cfg.data_dir, service }); // rules and alert history in <data_dir>/alerts
   const app = buildApp({
     service,
+    ops,
     alerts,
     version: o.version,
     clusterName: cfg.cluster_name,
     maxBodyBytes: cfg.limits.max_body_bytes,
-    logger: cfg.log_level === 'silent' ? false : { level: cfg.log_level },
+    logger: cfg.log_level === 'silent' ? false : loggerOptions(cfg.log_level), // JSON lines, secrets redacted
   });
   service.setLogger(app.log);
   alerts.setLogger(app.log);
@@ -108,7 +113,7 @@ export async function startServer(cfg: ServerConfig, o: { engine?: EngineFactory
   const address = app.server.address();
   const actual = typeof address === 'object' && address ? address.port : port;
   node.transport_address = `${cfg.host}:${actual}`;
-  const url = `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${actual}`;
+  const url = `${ops.tls ? 'https' : 'http'}://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${actual}`;
   alerts.setDefaultPublicUrl(url);
   app.log.info({ url, data_dir: cfg.data_dir, store: store.kind }, 'vigil listening');
   let closing: Promise<void> | undefined;
