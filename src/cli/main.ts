@@ -13,6 +13,9 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   forecast: () => import('./commands/forecast.js'),
   'eval-forecast': () => import('./commands/eval-forecast.js'),
   serve: () => import('./commands/serve.js'),
+  'api-key': () => import('./commands/api-key.js'),
+  backup: () => import('./commands/backup.js'),
+  restore: () => import('./commands/restore.js'),
   alerts: () => import('./commands/alerts.js'),
 };
 
