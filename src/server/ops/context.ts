@@ -68,7 +68,7 @@ export function createOps(cfg: OpsServerConfig): Ops {
 }
 
 /** A context for tests and for apps built without one: loopback defaults, overridable. */
-export function testOps(o: Partial<Ops> & { limits?: Partial<OpsLimits> } = {}): Ops {
+export function testOps(o: Partial<Omit<Ops, 'limits'>> & { limits?: Partial<OpsLimits> } = {}): Ops {
   const limits = { ...defaultOpsLimits(), ...o.limits };
   const d = defaultOpsConfig();
   return {
