@@ -15,6 +15,7 @@ import { formatDuration, parseDuration } from '../../core/time/duration.js';
 import { SeriesDetection, type BucketResult } from '../../engine/series-detection.js';
 import { formatInputReport } from '../../sources/input-report.js';
 import { readSeries } from '../../sources/read-series.js';
+import { openSourceReader, splitSourceArgs } from '../../sources/datafeed/cli-source.js';
 import type { SeriesBatch } from '../../sources/series-batch.js';
 import { EXIT_ERROR, EXIT_OK, type Command, type CommandIO } from '../command.js';
 import { Progress } from '../progress.js';
@@ -27,6 +28,10 @@ const USAGE = `Usage: vigil detect FILE|- [options]
 Finds anomalies in a time series file (CSV, NDJSON or a JSON array; gzip is detected).
 
 Input:
+  --source URL             read from a store instead of a file: postgres://… (--table T | --query SQL),
+                           prometheus+http://… (--selector S | --query PROMQL), elasticsearch+https://…
+                           (--index I [--query DSL]), a Parquet file, folder or glob; --start/--end;
+                           with --bucket-span the store does the bucketing (see README, Datafeeds)
   --time-field NAME        timestamp field (default: detected)
   --value-field NAME       value field (alias --field; default: detected; none for count functions)
   --time-format FMT        auto | iso8601 | epoch | epoch_ms | a pattern such as "yyyy-MM-dd HH:mm:ss"
@@ -152,7 +157,8 @@ function parseOptions(argv: string[]): { file: string; options: Options } | 'hel
 }
 
 async function run(argv: string[], io: CommandIO): Promise<number> {
-  const parsed = parseOptions(argv);
+  const { rest, source } = splitSourceArgs(argv); // --source URL and its options: src/sources/datafeed/cli-source.ts
+  const parsed = parseOptions(source ? [...rest, source.label] : rest);
   if (parsed === 'help') {
     io.stdout.write(USAGE + '\n');
     return EXIT_OK;
@@ -160,7 +166,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   const { file, options } = parsed;
   const started = performance.now();
   const fnGiven = options.function ? parseFunction(options.function) : null;
-  const reader = readSeries(file === '-' ? io.stdin : file, {
+  const reader = source ? openSourceReader(source, { ...options, bucketSpanMs: options.bucketSpanMs }) : readSeries(file === '-' ? io.stdin : file, {
     timeField: options.timeField,
     valueField: options.valueField,
     partitionField: options.partitionField,
