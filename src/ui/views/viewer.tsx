@@ -94,7 +94,7 @@ const matches = (r: { partition_field_value?: string; by_field_value?: string },
 
 /** Forecast documents from whichever forecast results route the server offers. */
 async function loadForecast(jobId: string, forecastId: string, entity: Entity, ops: Set<string>): Promise<ForecastDoc[]> {
-  const candidates = [...ops].filter((o) => /^(GET|POST) .*forecast/i.test(o) && !/_forecast$/.test(o) && !/\{forecast_id\}$/.test(o) && o.includes('{job_id}'));
+  const candidates = [...ops].filter((o) => /^(GET|POST) .*forecast/i.test(o) && !/\/_forecast$/.test(o) && !/\{forecast_id\}$/.test(o) && o.includes('{job_id}'));
   for (const op of candidates) {
     const [method, path] = op.split(' ');
     const url = path.replace('{job_id}', enc(jobId));
