@@ -38,6 +38,8 @@ export interface SearchSpace {
   units: number[];
   recurrentUnits: number[];
   layers: number[];
+  /** Stacked recurrent layers (each costs a full pass over the window on CPU). */
+  recurrentLayers: number[];
   learningRates: number[];
   batchSizes: number[];
   anchors: boolean[];
@@ -52,6 +54,7 @@ export const DEFAULT_SEARCH_SPACE: SearchSpace = {
   units: [16, 32, 64],
   recurrentUnits: [8, 16],
   layers: [1, 2],
+  recurrentLayers: [1],
   learningRates: [3e-4, 1e-3, 3e-3],
   batchSizes: [32, 64, 128],
   anchors: [true, false],
@@ -177,6 +180,7 @@ export function trainingSpec(s: Partial<TrainingSpec> & { type: ModelKind }): Tr
     units: list<number>(sp.units, 'space.units', d.space.units, posInt),
     recurrentUnits: list<number>(sp.recurrentUnits, 'space.recurrentUnits', d.space.recurrentUnits, posInt),
     layers: list<number>(sp.layers, 'space.layers', d.space.layers, (x) => posInt(x) && (x as number) <= 4),
+    recurrentLayers: list<number>(sp.recurrentLayers, 'space.recurrentLayers', d.space.recurrentLayers, (x) => posInt(x) && (x as number) <= 4),
     learningRates: list<number>(sp.learningRates, 'space.learningRates', d.space.learningRates, (x) => typeof x === 'number' && x > 0 && x < 1),
     batchSizes: list<number>(sp.batchSizes, 'space.batchSizes', d.space.batchSizes, posInt),
     anchors: list<boolean>(sp.anchors, 'space.anchors', d.space.anchors, (x) => typeof x === 'boolean'),

@@ -31,7 +31,7 @@ export function tinySpec(type: ModelKind, over: Partial<TrainingSpec> = {}): Par
     patience: 3,
     timeBudgetS: 0,
     defaults: { kind: 'dense', window: 12, units: 8, layers: 1, learningRate: 3e-3, batchSize: 32, anchor: true, seasonalLag: 0 },
-    space: { kinds: ['dense'], windows: [8, 12, 24], recurrentWindows: [8], units: [4, 8, 16], recurrentUnits: [4], layers: [1], learningRates: [1e-3, 3e-3, 1e-2], batchSizes: [32, 64], anchors: [true, false], seasonalLags: [24] },
+    space: { kinds: ['dense'], windows: [8, 12, 24], recurrentWindows: [8], units: [4, 8, 16], recurrentUnits: [4], layers: [1], recurrentLayers: [1], learningRates: [1e-3, 3e-3, 1e-2], batchSizes: [32, 64], anchors: [true, false], seasonalLags: [24] },
     ...over,
   };
 }

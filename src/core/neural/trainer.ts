@@ -12,6 +12,7 @@
  */
 import type { LayersModel } from '@tensorflow/tfjs';
 import { VigilError } from '../errors.js';
+import { CancelledError } from './cancelled.js';
 import { splitSeries, type Split, type TrainingSeries } from './data.js';
 import { evaluateDetection, evaluatePrediction, type DetectTestOutputs, type DetectTestReport, type PredictTestReport } from './evaluate-test.js';
 import { buildWindows, featureLayout, fitScaler, historyNeeded, interpolateGaps, type FeatureLayout, type WindowSet } from './features.js';
@@ -24,12 +25,7 @@ import { CALIBRATION_PROBS, TRAINED_MODEL_FORMAT, TRAINED_MODEL_VERSION, Trained
 
 const DAY = 86_400_000;
 
-export class CancelledError extends Error {
-  constructor(message = 'training was cancelled') {
-    super(message);
-    this.name = 'CancelledError';
-  }
-}
+export { CancelledError };
 
 export interface TrialRecord {
   /** 1-based. */
