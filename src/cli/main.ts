@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<{ default: Command }>> = {
   synth: () => import('./commands/synth.js'),
   forecast: () => import('./commands/forecast.js'),
   'eval-forecast': () => import('./commands/eval-forecast.js'),
+  train: () => import('./commands/train.js'),
   serve: () => import('./commands/serve.js'),
   'api-key': () => import('./commands/api-key.js'),
   backup: () => import('./commands/backup.js'),
