@@ -1,0 +1,188 @@
+import { beforeAll, describe, expect, test } from 'vitest';
+import { trainModel, type TrainResult } from '../../core/neural/trainer.js';
+import { HOUR, sineSeries, tinySpec } from '../../core/neural/test-kit.js';
+import type { TrainingSeries } from '../../core/neural/data.js';
+import { MemoryModelRepository, ModelManager, type Trainer } from './model-manager.js';
+import { SlotQueue } from './slot-queue.js';
+
+const series = sineSeries(900, 4, [850]);
+let detect: TrainResult;
+let predict: TrainResult;
+beforeAll(async () => {
+  detect = await trainModel(series, tinySpec('detect', { trials: 2 }));
+  predict = await trainModel(series, tinySpec('predict', { trials: 2, horizon: 4 }));
+}, 120_000);
+
+/** A trainer that waits until released, so tests control when runs end. */
+function gatedTrainer(): { trainer: Trainer; release: (n?: number) => void; started: () => number } {
+  const gates: Array<() => void> = [];
+  let started = 0;
+  const trainer: Trainer = async (_s, spec, o) => {
+    started++;
+    await new Promise<void>((resolve, reject) => {
+      gates.push(resolve);
+      o.signal?.addEventListener('abort', () => reject(new Error('aborted')));
+    });
+    return spec.type === 'detect' ? detect : predict;
+  };
+  return { trainer, release: (n = 1) => { for (let i = 0; i < n; i++) gates.shift()?.(); }, started: () => started };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('SlotQueue', () => {
+  test('runs at most `limit` and reports queue positions', async () => {
+    const q = new SlotQueue('x', 2);
+    const order: string[] = [];
+    for (const id of ['a', 'b', 'c', 'd']) void q.enter(id).then(() => order.push(id), () => order.push(`${id}:left`));
+    await tick();
+    expect(order).toEqual(['a', 'b']);
+    expect([q.position('a'), q.position('c'), q.position('d')]).toEqual([0, 1, 2]);
+    q.leave('d');
+    q.leave('a');
+    await tick();
+    expect(order).toEqual(['a', 'b', 'd:left', 'c']);
+    expect(q.stats()).toMatchObject({ running: 2, queued: 0 });
+  });
+});
+
+describe('ModelManager', () => {
+  test('training runs beyond maxTrainings wait in the queue and say so', async () => {
+    const g = gatedTrainer();
+    const mm = new ModelManager({ limits: { maxTrainings: 1 }, trainer: g.trainer });
+    for (const id of ['m1', 'm2', 'm3']) await mm.createModel({ model_id: id, type: 'detect' });
+    const r1 = await mm.train('m1', series);
+    const r2 = await mm.train('m2', series);
+    const r3 = await mm.train('m3', series);
+    await tick();
+    expect(g.started()).toBe(1);
+    expect(r1.state).toBe('running');
+    expect([r2.state, r2.queue_position]).toEqual(['queued', 1]);
+    expect([r3.state, r3.queue_position]).toEqual(['queued', 2]);
+    g.release();
+    await mm.waitForRun(r1.run_id);
+    await tick();
+    expect(r1.state).toBe('completed');
+    expect(r2.state).toBe('running');
+    expect([r3.state, r3.queue_position]).toEqual(['queued', 1]);
+    expect(g.started()).toBe(2);
+    // cancelling a queued run takes it out of the queue
+    mm.cancelRun(r3.run_id);
+    await mm.waitForRun(r3.run_id);
+    expect(r3.state).toBe('cancelled');
+    g.release();
+    await mm.waitForRun(r2.run_id);
+    expect(mm.getModel('m2').state).toBe('trained');
+    expect(mm.getModel('m3').state).toBe('created');
+  });
+
+  test('a real training is recorded (trials, epochs) and can be cancelled while running', async () => {
+    const mm = new ModelManager();
+    await mm.createModel({ model_id: 'real', type: 'predict', training: tinySpec('predict', { trials: 2, horizon: 4 }) });
+    const run = await mm.train('real', series);
+    const seen: string[] = [];
+    mm.getRun(run.run_id).subscribe((e) => seen.push(e.event.type));
+    const done = await mm.waitForRun(run.run_id);
+    expect(done.state).toBe('completed');
+    expect(done.trials.map((t) => t.status)).toEqual(['completed', 'completed']);
+    expect(done.trials.every((t) => t.valLoss !== null && t.epochs.length > 0)).toBe(true);
+    expect(done.epochs.length).toBeGreaterThan(0);
+    expect(done.best?.val_loss).toBe(done.report?.training.bestValLoss);
+    expect(seen).toContain('epoch');
+    // cancel during the search
+    const again = await mm.train('real', series, { training: { trials: 10 } });
+    const r = mm.getRun(again.run_id);
+    r.subscribe((e) => { if (e.event.type === 'trial') mm.cancelRun(again.run_id); });
+    const c = await mm.waitForRun(again.run_id);
+    expect(c.state).toBe('cancelled');
+    expect(c.trials.filter((t) => t.status === 'completed').length).toBeLessThan(10);
+    expect(mm.getModel('real').state).toBe('trained'); // keeps the previous network
+  }, 60_000);
+
+  test('live and historical activation give identical scores for the same data', async () => {
+    const g = gatedTrainer();
+    const mm = new ModelManager({ trainer: g.trainer });
+    await mm.createModel({ model_id: 'det', type: 'detect' });
+    const run = await mm.train('det', series);
+    g.release();
+    await mm.waitForRun(run.run_id);
+    const data = sineSeries(1300, 9, [1100, 1200], [1150, 1151]);
+    const from = data.start + 1000 * HOUR;
+    const hist = await mm.runHistorical('det', data, { from });
+    await mm.waitForActivation(hist.activation_id);
+    expect(hist.state).toBe('completed');
+    expect(hist.buckets).toBe(300);
+    // live: same history before `from`, then buckets pushed in uneven chunks
+    const before: TrainingSeries = { start: data.start, spanMs: data.spanMs, values: data.values.slice(0, 1000) };
+    const live = await mm.activateLive('det', { history: before });
+    await mm.waitForActivation(live.activation_id);
+    expect(live.state).toBe('active');
+    for (let i = 1000; i < 1300; ) {
+      const k = Math.min(1300, i + 1 + (i % 7));
+      const times = Array.from({ length: k - i }, (_, j) => data.start + (i + j) * HOUR);
+      mm.push(live.activation_id, times, data.values.subarray(i, k));
+      i = k;
+    }
+    const h = mm.results(hist.activation_id);
+    const l = mm.results(live.activation_id);
+    expect(l.plots).toHaveLength(300);
+    expect(l.plots).toEqual(h.plots);
+    expect(l.records).toEqual(h.records);
+    expect(h.records.length).toBeGreaterThan(0);
+    expect(h.records[0]).toMatchObject({ job_id: 'det', result_type: 'record', bucket_span: 3600 });
+  });
+
+  test('live activations beyond maxActivations are queued and refuse data until active', async () => {
+    const g = gatedTrainer();
+    const mm = new ModelManager({ limits: { maxActivations: 1, maxHistorical: 1 }, trainer: g.trainer });
+    await mm.createModel({ model_id: 'p', type: 'predict' });
+    const run = await mm.train('p', series);
+    g.release();
+    await mm.waitForRun(run.run_id);
+    const a = await mm.activateLive('p', { horizon: 3 });
+    const b = await mm.activateLive('p');
+    await tick();
+    expect(a.state).toBe('active');
+    expect([b.state, b.queue_position]).toEqual(['queued', 1]);
+    expect(() => mm.push(b.activation_id, [series.start + 900 * HOUR], [1])).toThrow(/queued/);
+    // predictions per day: forecasts made 3 buckets ahead, indexed by the day they forecast
+    const t0 = series.start + 900 * HOUR;
+    const out = mm.push(a.activation_id, Array.from({ length: 48 }, (_, i) => t0 + i * HOUR), Array.from({ length: 48 }, (_, i) => 100 + 20 * Math.sin((2 * Math.PI * (900 + i)) / 24)));
+    expect(out.forecasts).toHaveLength(48);
+    expect(out.forecasts[0].timestamp).toBe(t0 + 3 * HOUR);
+    const day = new Date(t0 + 30 * HOUR).toISOString().slice(0, 10);
+    const preds = mm.predictionsForDay(a.activation_id, day);
+    expect(preds.length).toBeGreaterThan(0);
+    expect(preds.every((p) => new Date(p.timestamp).toISOString().startsWith(day) && p.forecast_lower <= p.forecast_prediction && p.forecast_prediction <= p.forecast_upper)).toBe(true);
+    mm.deactivate(a.activation_id);
+    await mm.waitForActivation(b.activation_id);
+    expect(b.state).toBe('active');
+    // historical runs queue too
+    const h1 = await mm.runHistorical('p', series);
+    const h2 = await mm.runHistorical('p', series);
+    expect(h2.state).toBe('queued');
+    await mm.waitForActivation(h1.activation_id);
+    await mm.waitForActivation(h2.activation_id);
+    expect([h1.state, h2.state]).toEqual(['completed', 'completed']);
+  });
+
+  test('models and runs survive a restart through the repository', async () => {
+    const g = gatedTrainer();
+    const repo = new MemoryModelRepository();
+    const mm = new ModelManager({ repository: repo, trainer: g.trainer });
+    await mm.createModel({ model_id: 'keep', type: 'detect' });
+    const run = await mm.train('keep', series);
+    g.release();
+    await mm.waitForRun(run.run_id);
+    const mm2 = new ModelManager({ repository: repo });
+    await mm2.open();
+    expect(mm2.getModel('keep').state).toBe('trained');
+    expect(mm2.runsOf('keep')[0].state).toBe('completed');
+    const act = await mm2.activateLive('keep');
+    await mm2.waitForActivation(act.activation_id);
+    expect(act.state).toBe('active');
+    await expect(mm2.deleteModel('keep')).rejects.toThrow(/in progress/);
+    await mm2.deleteModel('keep', true);
+    expect(() => mm2.getModel('keep')).toThrow(/no model/);
+  });
+});
