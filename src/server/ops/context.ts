@@ -88,10 +88,9 @@ export function testOps(o: Partial<Omit<Ops, 'limits'>> & { limits?: Partial<Ops
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Fastify constructor options: request ids (a sane incoming X-Request-Id is kept) and https. */
+/** Fastify constructor options: request ids (a sane incoming X-Request-Id is kept; logged as `reqId`) and https. */
 export function opsFastifyOptions(ops: Ops | undefined): Partial<FastifyServerOptions> {
   const out: Partial<FastifyServerOptions> & { https?: { key: Buffer; cert: Buffer } } = {
-    requestIdLogLabel: 'request_id',
     genReqId: (req) => {
       const h = req.headers['x-request-id'];
       return typeof h === 'string' && REQUEST_ID.test(h) ? h : randomUUID();

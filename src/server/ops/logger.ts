@@ -1,6 +1,6 @@
 /**
  * Logger options for `vigil serve`: pino (fastify's logger) JSON lines with the request id
- * (`request_id`) on every line of a request, and secrets censored wherever they would appear —
+ * (`reqId`; an incoming X-Request-Id is kept) on every line of a request, and secrets censored wherever they would appear —
  * Authorization headers, passwords, password hashes, API keys.
  */
 export interface VigilLoggerOptions {

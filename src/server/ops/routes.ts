@@ -156,10 +156,22 @@ export function installOperations(app: FastifyInstance, service: JobService, ops
     if (ops.tls) stopTls = watchServerTls(app.server as unknown as import('node:https').Server, ops.tls.cfg, app.log);
     if (ops.adminSocket) admin = await listenAdminSocket(app, ops.adminSocket);
   });
+  // graceful shutdown: readiness turns 503, responses say `Connection: close`, and keep-alive
+  // connections are closed as soon as they are idle (else server.close() waits out their timeout)
+  let idle: NodeJS.Timeout | undefined;
+  app.addHook('onSend', async (_req, reply, payload) => {
+    if (ops.state.draining) reply.header('connection', 'close');
+    return payload;
+  });
   app.addHook('preClose', async () => {
     ops.state.draining = true;
+    const server = app.server as { closeIdleConnections?: () => void };
+    server.closeIdleConnections?.();
+    idle = setInterval(() => server.closeIdleConnections?.(), 50);
+    idle.unref();
   });
   app.addHook('onClose', async () => {
+    if (idle) clearInterval(idle);
     stopCollecting();
     stopTls?.();
     if (admin) {

@@ -49,6 +49,12 @@ export const ROUTE_PERMISSIONS: Record<string, Permission> = {
   [`POST ${D}/:job_id/results/model_plot`]: read('job_id'),
   [`GET ${D}/:job_id/model_snapshots`]: read('job_id'),
   [`POST ${D}/:job_id/model_snapshots`]: read('job_id'),
+  [`POST ${D}/:job_id/_forecast`]: write('job_id'),
+  [`DELETE ${D}/:job_id/_forecast`]: write('job_id'),
+  [`DELETE ${D}/:job_id/_forecast/:forecast_id`]: write('job_id'),
+  [`GET ${D}/:job_id/results/forecast`]: read('job_id'),
+  [`POST ${D}/:job_id/results/forecast`]: read('job_id'),
+  [`GET ${D}/:job_id/results/forecast_stats`]: read('job_id'),
   [`POST ${D}/_validate`]: write(),
   [`POST ${D}/_validate/detector`]: write(),
 
