@@ -26,7 +26,8 @@
 import { VigilError } from '../../core/errors.js';
 import type { ModelState } from '../../core/state.js';
 import { jobSettings, type DetectionRule, type JobConfig, type JobSettings } from './config.js';
-import { DetectorRunner, type DetectorRunnerState, type PendingRecord } from './detector-runner.js';
+import { eventsIn, sensitivityOf, timeShiftAt, withSensitivity, type AnnotationDoc, type JobControls, type JobEvent } from './controls.js';
+import { DetectorRunner, type BucketControl, type DetectorRunnerState, type ModelChange, type PendingRecord } from './detector-runner.js';
 import { countFields, fieldGetter, numberOf, termOf, type FieldGetter } from './field-access.js';
 import { invalid } from './job-error.js';
 import { ScoreNormaliser, roundScore, type NormaliserState } from './normaliser.js';
@@ -115,6 +116,8 @@ export interface AnomalyJobOptions {
   wallClock?: () => number;
   /** Filter items by filter_id, for custom rules with a scope (`*` wildcards at either end). */
   filters?: Record<string, readonly string[]>;
+  /** Scheduled events of the job's calendars (see {@link AnomalyJob.setControls}). */
+  events?: readonly JobEvent[];
 }
 
 export interface PostDataOptions {
@@ -192,7 +195,13 @@ export class AnomalyJob {
   private normaliser: ScoreNormaliser;
   private readonly now: () => number;
   private readonly wallClock: () => number;
-  private readonly filters: Record<string, readonly string[]>;
+  private filters: Record<string, readonly string[]>;
+  /** Scheduled events, by start time. */
+  private events: readonly JobEvent[] = [];
+  /** Custom rules per detector (`_update` may change them while the job is open). */
+  private rules: DetectionRule[][];
+  /** Surprise factor of custom_settings.vigil_sensitivity (1: as the models score). */
+  private sensitivity: number;
 
   private counts: DataCounts;
   /** Start of the earliest bucket that is not final (NaN before the first record). */
@@ -200,7 +209,7 @@ export class AnomalyJob {
   private latest = NaN;
   /** At least one bucket is final (records before nextBucket are then out of order). */
   private finalized = false;
-  private readonly events = new Map<number, number>();
+  private readonly eventCounts = new Map<number, number>();
   /** Event counts of recent non-empty buckets (sparse-bucket test). */
   private recentCounts: number[] = [];
   private kept: Kept[] = [];
@@ -230,6 +239,9 @@ export class AnomalyJob {
     this.now = options.now ?? (() => performance.now());
     this.wallClock = options.wallClock ?? (() => Date.now());
     this.filters = options.filters ?? {};
+    this.events = [...(options.events ?? [])].sort((a, b) => a.start_time - b.start_time);
+    this.rules = config.analysis_config.detectors.map((d) => d.custom_rules);
+    this.sensitivity = sensitivityOf(config.custom_settings);
     this.readTime = makeTimeReader(config.data_description);
     this.timeGet = fieldGetter(config.data_description.time_field);
     const a = config.analysis_config;
@@ -310,7 +322,7 @@ export class AnomalyJob {
         const w = numberOf(this.summaryGet(doc));
         if (Number.isFinite(w) && w >= 0) weight = w;
       }
-      this.events.set(bucket, (this.events.get(bucket) ?? 0) + weight);
+      this.eventCounts.set(bucket, (this.eventCounts.get(bucket) ?? 0) + weight);
       const influencers: (string | null)[] = new Array(nInf);
       for (let i = 0; i < nInf; i++) influencers[i] = termOf(inf[i](doc));
       const slot = (((bucket / span) % this.ringSize) + this.ringSize) % this.ringSize;
@@ -358,11 +370,15 @@ export class AnomalyJob {
     let refused = 0;
     const records: PendingRecord[] = [];
     const plots: ModelPlotDoc[] = [];
-    for (const r of this.runners) {
+    const events = eventsIn(this.events, bucket, bucket + this.span);
+    const skipResults = events.some((e) => e.skip_result !== false);
+    for (let i = 0; i < this.runners.length; i++) {
+      const r = this.runners[i];
       refused += r.refusedInBucket;
-      const out = r.finishBucket(bucket, slot, false, pruneBefore);
-      for (const rec of out.records) if (!this.skippedByRule(r.config.custom_rules, rec)) records.push(rec);
+      const out = r.finishBucket(bucket, slot, false, pruneBefore, this.bucketControl(i, bucket, events));
+      for (const rec of out.records) if (!skipResults && !this.skippedByRule(this.rules[i], rec)) records.push(this.sensitive(rec));
       for (const p of out.plots) plots.push(p);
+      for (const c of out.changes) this.annotate(i, bucket, c);
     }
     let rawMax = 0;
     for (const r of records) if (r.raw > rawMax) rawMax = r.raw;
@@ -370,14 +386,14 @@ export class AnomalyJob {
     for (const r of this.runners) series += r.seriesCount();
     this.normaliser.observeBucket(rawMax, series);
     this.lastBucketRaw = rawMax;
-    const events = this.events.get(bucket) ?? 0;
-    this.events.delete(bucket);
-    this.emitBucket(bucket, records, plots, events, false, t0);
+    const eventCount = this.eventCounts.get(bucket) ?? 0;
+    this.eventCounts.delete(bucket);
+    this.emitBucket(bucket, records, plots, eventCount, false, t0, events);
     // counts
     const c = this.counts;
     c.bucket_count++;
     c.latest_bucket_timestamp = bucket;
-    if (events === 0) {
+    if (eventCount === 0) {
       c.empty_bucket_count++;
       c.latest_empty_bucket_timestamp = bucket;
     } else {
@@ -386,12 +402,12 @@ export class AnomalyJob {
         let mean = 0;
         for (const x of rc) mean += x;
         mean /= rc.length;
-        if (events < 0.1 * mean) {
+        if (eventCount < 0.1 * mean) {
           c.sparse_bucket_count++;
           c.latest_sparse_bucket_timestamp = bucket;
         }
       }
-      rc.push(events);
+      rc.push(eventCount);
       if (rc.length > 30) rc.shift();
     }
     // memory
@@ -405,7 +421,88 @@ export class AnomalyJob {
     this.recordTiming(ms, bucket);
   }
 
-  private emitBucket(bucket: number, records: PendingRecord[], plots: ModelPlotDoc[], events: number, interim: boolean, t0: number): void {
+  /** What detector `i` is told about a bucket: the clock shift, event-wide and rule-based model-update skips. */
+  private bucketControl(i: number, bucket: number, events: JobEvent[]): BucketControl {
+    const modelRules = this.rules[i].filter((r) => r.actions.includes('skip_model_update'));
+    const r = this.runners[i];
+    return {
+      shiftMs: this.events.length ? timeShiftAt(this.events, bucket) : 0,
+      skipModelUpdate: events.some((e) => e.skip_model_update !== false),
+      skipUpdate:
+        modelRules.length === 0
+          ? null
+          : (fields, actual, typical) => {
+              const doc = {
+                timestamp: bucket,
+                actual: [actual],
+                typical: [typical],
+                partition_field_name: r.config.partition_field_name,
+                partition_field_value: fields.partition ?? undefined,
+                by_field_name: r.config.by_field_name,
+                by_field_value: fields.by ?? undefined,
+                over_field_name: r.config.over_field_name,
+                over_field_value: fields.over ?? undefined,
+              } as unknown as RecordDoc;
+              return modelRules.some((rule) => this.ruleApplies(rule, doc));
+            },
+    };
+  }
+
+  /** A record's raw score under the job's sensitivity. */
+  private sensitive(rec: PendingRecord): PendingRecord {
+    if (this.sensitivity !== 1) rec.raw = withSensitivity(rec.raw, this.sensitivity);
+    return rec;
+  }
+
+  /** A model change as an Elastic model_change annotation (handed out with the results). */
+  private annotate(detector: number, bucket: number, c: ModelChange): void {
+    const d = this.config.analysis_config.detectors[detector];
+    const now = this.wallClock();
+    const doc: AnnotationDoc = {
+      job_id: this.config.job_id,
+      type: 'annotation',
+      event: 'model_change',
+      annotation: c.text,
+      timestamp: bucket,
+      end_timestamp: bucket + this.span,
+      detector_index: detector,
+      create_time: now,
+      create_username: '_xpack',
+      modified_time: now,
+      modified_username: '_xpack',
+      result_type: 'annotation',
+    };
+    if (d.partition_field_name !== undefined && c.partition !== null) {
+      doc.partition_field_name = d.partition_field_name;
+      doc.partition_field_value = c.partition;
+    }
+    if (d.by_field_name !== undefined && c.by !== null) {
+      doc.by_field_name = d.by_field_name;
+      doc.by_field_value = c.by;
+    }
+    (this.pending.annotations ??= []).push(doc);
+  }
+
+  /**
+   * Filters and scheduled events (the server's calendars and filters), in force from the next
+   * bucket processed on. Deterministic: the same controls at the same point of the input give the
+   * same results, so the server logs changes with the data it replays.
+   */
+  setControls(controls: Partial<JobControls>): void {
+    if (controls.filters) this.filters = { ...controls.filters };
+    if (controls.events) this.events = [...controls.events].sort((a, b) => a.start_time - b.start_time);
+  }
+
+  /**
+   * Takes the settings `_update` may change while the job is open: detectors' custom_rules and
+   * custom_settings.vigil_sensitivity (from the next bucket on; models are not retrained).
+   */
+  updateConfig(config: JobConfig): void {
+    this.rules = config.analysis_config.detectors.map((d, i) => d.custom_rules ?? this.rules[i] ?? []);
+    this.sensitivity = sensitivityOf(config.custom_settings);
+  }
+
+  private emitBucket(bucket: number, records: PendingRecord[], plots: ModelPlotDoc[], events: number, interim: boolean, t0: number, scheduled: JobEvent[] = []): void {
     const n = this.normaliser;
     const jobId = this.config.job_id;
     const spanS = this.span / 1000;
@@ -506,6 +603,7 @@ export class AnomalyJob {
       processing_time_ms: Math.round(Math.max(0, this.now() - t0)),
       bucket_influencers: bucketInfluencers,
     };
+    if (scheduled.length > 0) doc.scheduled_events = scheduled.map((e) => e.description);
     out.buckets.push(doc);
     if (!interim && bucketScore > 0) {
       this.kept.push({
@@ -611,7 +709,7 @@ export class AnomalyJob {
     const bucket = Math.floor(time / this.span) * this.span;
     if (!Number.isNaN(this.nextBucket) && bucket <= this.nextBucket) return;
     for (const r of this.runners) r.discardBefore(bucket);
-    for (const b of [...this.events.keys()]) if (b < bucket) this.events.delete(b);
+    for (const b of [...this.eventCounts.keys()]) if (b < bucket) this.eventCounts.delete(b);
     this.nextBucket = bucket;
     this.finalized = true;
     if (!(time <= this.latest)) this.latest = time;
@@ -639,12 +737,15 @@ export class AnomalyJob {
       const slot = this.slotOf(b);
       const records: PendingRecord[] = [];
       const plots: ModelPlotDoc[] = [];
-      for (const r of this.runners) {
-        const out = r.finishBucket(b, slot, true, -Infinity);
-        for (const rec of out.records) if (!this.skippedByRule(r.config.custom_rules, rec)) records.push(rec);
+      const events = eventsIn(this.events, b, b + this.span);
+      const skipResults = events.some((e) => e.skip_result !== false);
+      for (let i = 0; i < this.runners.length; i++) {
+        const r = this.runners[i];
+        const out = r.finishBucket(b, slot, true, -Infinity, this.bucketControl(i, b, events));
+        for (const rec of out.records) if (!skipResults && !this.skippedByRule(this.rules[i], rec)) records.push(this.sensitive(rec));
         for (const p of out.plots) plots.push(p);
       }
-      this.emitBucket(b, records, plots, this.events.get(b) ?? 0, true, t0);
+      this.emitBucket(b, records, plots, this.eventCounts.get(b) ?? 0, true, t0, events);
     }
   }
 
@@ -817,7 +918,7 @@ export class AnomalyJob {
         nextBucket: Number.isNaN(this.nextBucket) ? null : this.nextBucket,
         latest: Number.isNaN(this.latest) ? null : this.latest,
         finalized: this.finalized,
-        events: [...this.events],
+        events: [...this.eventCounts],
         recentCounts: [...this.recentCounts],
         normaliser: this.normaliser.toState(),
         runners: this.runners.map((r) => r.toState()),
@@ -855,7 +956,7 @@ export class AnomalyJob {
     job.nextBucket = b.nextBucket ?? NaN;
     job.latest = b.latest ?? NaN;
     job.finalized = b.finalized;
-    for (const [k, v] of b.events) job.events.set(k, v);
+    for (const [k, v] of b.events) job.eventCounts.set(k, v);
     job.recentCounts = [...b.recentCounts];
     job.normaliser = ScoreNormaliser.fromState(b.normaliser, job.normaliser.windowBuckets);
     b.runners.forEach((rs, i) => job.runners[i].restoreState(rs));
@@ -871,7 +972,7 @@ export class AnomalyJob {
 }
 
 function emptyResults(): JobResults {
-  return { clearInterim: false, buckets: [], records: [], influencers: [], modelPlots: [] };
+  return { clearInterim: false, buckets: [], records: [], influencers: [], modelPlots: [], annotations: [] };
 }
 
 function emptyCounts(jobId: string): DataCounts {

@@ -8,6 +8,7 @@
  * ms, memory limit in bytes…) come from {@link jobSettings}.
  */
 import { makeTimestampParser } from '../../core/time/parse-timestamp.js';
+import { validateSensitivity } from './controls.js';
 import { validateDatafeedConfig, type DatafeedConfig } from './datafeed-config.js';
 import { lookupFunction, type FunctionInfo } from './functions.js';
 import { ID_LENGTH_LIMIT, invalidGroupMessage, invalidIdMessage, isValidId } from './ids.js';
@@ -447,6 +448,7 @@ export function validateJobConfig(jobId: string, body: unknown, options: Validat
   const modelSnapshotRetentionDays = r.long('model_snapshot_retention_days');
   const dailyRetention = r.long('daily_model_snapshot_retention_after_days');
   const customSettings = r.object('custom_settings');
+  validateSensitivity(customSettings?.vigil_sensitivity);
   const resultsIndexName = r.string('results_index_name');
   const allowLazyOpen = r.bool('allow_lazy_open') ?? false;
   const groups = r.stringArray('groups') ?? [];
@@ -919,7 +921,10 @@ export function updateJobConfig(config: JobConfig, update: unknown, options: Upd
   if (r.raw('custom_settings') !== undefined) {
     const cs = r.object('custom_settings');
     if (cs === undefined) delete next.custom_settings;
-    else next.custom_settings = structuredClone(cs);
+    else {
+      validateSensitivity(cs.vigil_sensitivity);
+      next.custom_settings = structuredClone(cs);
+    }
   }
   const lazy = r.bool('allow_lazy_open');
   if (lazy !== undefined) next.allow_lazy_open = lazy;

@@ -55,7 +55,33 @@ export interface PendingRecord {
 export interface BucketOutput {
   records: PendingRecord[];
   plots: ModelPlotDoc[];
+  /** Model changes seen in this (final) bucket: the source of model-change annotations. */
+  changes: ModelChange[];
 }
+
+/** A change of an entity's model, observed from the default detector's outputs. */
+export interface ModelChange {
+  kind: 'seasonality_added' | 'seasonality_removed' | 'level_shift';
+  text: string;
+  partition: string | null;
+  by: string | null;
+}
+
+/**
+ * What the job tells a detector about one bucket beyond its data: the model's clock (bucket
+ * time plus the force_time_shift of scheduled events so far), whether a scheduled event stops the
+ * models learning it, and the detector's skip_model_update rules.
+ */
+export interface BucketControl {
+  /** Milliseconds added to the time the models see (clock changes). */
+  shiftMs: number;
+  /** A scheduled event with skip_model_update covers the bucket: no model learns from it. */
+  skipModelUpdate: boolean;
+  /** skip_model_update custom rules: true when this entity's bucket must not be learned. */
+  skipUpdate: ((fields: { partition: string | null; by: string | null; over: string | null }, actual: number, typical: number) => boolean) | null;
+}
+
+const NO_CONTROL: BucketControl = { shiftMs: 0, skipModelUpdate: false, skipUpdate: null };
 
 /** One record as the job hands it to every detector. */
 export interface RecordInput {
@@ -75,6 +101,8 @@ interface SeriesEntity {
   partition: string | null;
   by: string | null;
   models: SeriesModel[];
+  /** Seasonal periods (ms) each default-detector model used after the last final bucket (model-change annotations). */
+  periods?: (number[] | null)[];
   slots: (SlotAcc | undefined)[];
   lastSeen: number;
   /** Bucket of the entity's first record: earlier buckets are not its to learn. */
@@ -103,6 +131,8 @@ export interface DetectorRunnerState {
   groups?: { p: string | null; b: string | null; m: ModelState; o: [number, [string, SlotAccState][]][]; l: number }[];
   over?: [string, number][];
   freq?: [string, number, number][];
+  /** Seasonal periods each entity's models used (model-change annotations), by entity key. */
+  periods?: Record<string, (number[] | null)[]>;
 }
 
 const FUNCTION_DESCRIPTIONS: Record<string, string> = {
@@ -387,11 +417,11 @@ export class DetectorRunner {
    * Final: every model learns it and stale entities are pruned. Interim: models are copied, only
    * entities with data in the bucket are scored, nothing is learned or cleared.
    */
-  finishBucket(bucket: number, slot: number, interim: boolean, pruneBefore: number): BucketOutput {
-    const out: BucketOutput = { records: [], plots: [] };
-    if (this.shape === 'series') this.finishSeries(bucket, slot, interim, pruneBefore, out);
-    else if (this.shape === 'population') this.finishPopulation(bucket, interim, pruneBefore, out);
-    else this.finishRare(bucket, interim, pruneBefore, out);
+  finishBucket(bucket: number, slot: number, interim: boolean, pruneBefore: number, control: BucketControl = NO_CONTROL): BucketOutput {
+    const out: BucketOutput = { records: [], plots: [], changes: [] };
+    if (this.shape === 'series') this.finishSeries(bucket, slot, interim, pruneBefore, out, control);
+    else if (this.shape === 'population') this.finishPopulation(bucket, interim, pruneBefore, out, control);
+    else this.finishRare(bucket, interim, pruneBefore, out, control);
     if (this.excludeBy || this.excludeOver) out.records = out.records.filter((r) => this.keepUnlessFrequent(r.doc, bucket));
     if (!interim) {
       this.refusedInBucket = 0;
@@ -435,8 +465,9 @@ export class DetectorRunner {
     for (const [k, f] of this.frequency) if (f[1] < before) this.frequency.delete(k);
   }
 
-  private finishSeries(bucket: number, slot: number, interim: boolean, pruneBefore: number, out: BucketOutput): void {
+  private finishSeries(bucket: number, slot: number, interim: boolean, pruneBefore: number, out: BucketOutput, ctl: BucketControl): void {
     const o = this.out;
+    const modelTime = bucket + ctl.shiftMs;
     for (const [key, e] of this.entities) {
       if (!interim && e.lastSeen < pruneBefore) {
         this.entities.delete(key);
@@ -447,12 +478,14 @@ export class DetectorRunner {
       if ((interim && !acc) || bucket < e.born) continue;
       const models = interim ? e.models.map((m) => DetectorRunner.copy(m)) : e.models;
       let best: { raw: number; doc: Partial<RecordDoc>; probability: number } | null = null;
+      const fields = { partition: e.partition, by: e.by, over: null };
       if (this.info.family === 'time') {
-        const times = acc?.points ?? [];
+        const times = shiftTimes(acc?.points ?? [], ctl.shiftMs);
         const m = models[0] as TimeModel;
         const ts = newTimeScore();
         m.score(times, ts);
-        if (!interim) m.learn(times);
+        const skip = ctl.skipModelUpdate || (ctl.skipUpdate !== null && ctl.skipUpdate(fields, ts.actualSeconds, ts.typicalSeconds));
+        if (!interim && !skip) m.learn(times);
         if (ts.score > 0) {
           best = {
             raw: ts.score,
@@ -465,7 +498,7 @@ export class DetectorRunner {
         const m = models[0] as GeoModel;
         const gs = newGeoScore();
         m.score(pts, gs);
-        if (!interim) m.learn(pts);
+        if (!interim && !ctl.skipModelUpdate && !(ctl.skipUpdate !== null && ctl.skipUpdate(fields, NaN, NaN))) m.learn(pts);
         if (gs.score > 0) {
           best = {
             raw: gs.score,
@@ -482,8 +515,15 @@ export class DetectorRunner {
         for (let f = 0; f < this.features.length; f++) {
           const feature = this.features[f];
           const value = featureValue(acc, feature.fn, this.info.family);
-          const d = models[f] as Detector;
-          d.update(bucket, value, o);
+          let d = models[f] as Detector;
+          // a bucket the model must not learn: score a copy, keep the model as it was
+          const guard = !interim && (ctl.skipModelUpdate || ctl.skipUpdate !== null);
+          const before = guard ? DetectorRunner.copy(d) : null;
+          d.update(modelTime, value, o);
+          if (before && (ctl.skipModelUpdate || ctl.skipUpdate!(fields, value, o.typical))) {
+            models[f] = before;
+            d = before;
+          } else if (!interim) this.observeChange(e, f, d, o, out);
           if (this.env.modelPlot.enabled && !Number.isNaN(o.typical) && this.plotAllowed(e.partition, e.by)) {
             out.plots.push(this.plotDoc(bucket, e.partition, e.by, null, feature.description, o, value, interim));
           }
@@ -514,7 +554,29 @@ export class DetectorRunner {
     }
   }
 
-  private finishPopulation(bucket: number, interim: boolean, pruneBefore: number, out: BucketOutput): void {
+  /** Model changes of a default-detector model after it learned a final bucket. */
+  private observeChange(e: SeriesEntity, f: number, d: Detector, o: DetectorOutput, out: BucketOutput): void {
+    const periodsOf = (d as Detector & { activePeriods?: () => number[] }).activePeriods;
+    if (typeof periodsOf !== 'function') return;
+    const now = periodsOf.call(d);
+    if (!e.periods) e.periods = [];
+    const was = e.periods[f];
+    if (was !== undefined && was !== null) {
+      for (const p of now) if (!was.includes(p)) out.changes.push({ kind: 'seasonality_added', text: `Detected a new seasonal component: ${periodName(p)}`, partition: e.partition, by: e.by });
+      for (const p of was) if (!now.includes(p)) out.changes.push({ kind: 'seasonality_removed', text: `Seasonal component no longer used: ${periodName(p)}`, partition: e.partition, by: e.by });
+    }
+    e.periods[f] = now;
+    if (o.kind === 'level_shift_up' || o.kind === 'level_shift_down') {
+      out.changes.push({
+        kind: 'level_shift',
+        text: `Detected a level shift ${o.kind === 'level_shift_up' ? 'up' : 'down'} (typical was ${roundTo(o.typical, 4)})`,
+        partition: e.partition,
+        by: e.by,
+      });
+    }
+  }
+
+  private finishPopulation(bucket: number, interim: boolean, pruneBefore: number, out: BucketOutput, ctl: BucketControl): void {
     // causes per over member, across the (partition, by) groups
     const byMember = new Map<string, { partition: string | null; causes: { cause: AnomalyCause; raw: number }[]; accs: SlotAcc[] }>();
     for (const [key, g] of this.groups) {
@@ -526,9 +588,11 @@ export class DetectorRunner {
       if (interim && !members) continue;
       const model = interim ? DetectorRunner.copy(g.model) : g.model;
       const values: number[] = [];
+      const notLearned = new Set<string>();
       if (members) {
         for (const [member, acc] of members) {
-          const scored = this.scoreMember(model, acc, values);
+          const scored = this.scoreMember(model, acc, values, ctl.shiftMs);
+          if (ctl.skipUpdate !== null && ctl.skipUpdate({ partition: g.partition, by: g.by, over: member }, scored.actual[0], scored.typical[0])) notLearned.add(member);
           if (this.env.modelPlot.enabled && scored.plot && this.plotAllowed(g.partition, g.by)) {
             out.plots.push(this.plotDoc(bucket, g.partition, g.by, member, this.functionDescription, scored.plot, scored.actual[0], interim));
           }
@@ -564,7 +628,7 @@ export class DetectorRunner {
         }
       }
       if (!interim) {
-        this.learnGroup(g, members);
+        if (!ctl.skipModelUpdate) this.learnGroup(g, members && notLearned.size ? new Map([...members].filter(([k]) => !notLearned.has(k))) : members, ctl.shiftMs);
         g.open.delete(bucket);
       }
     }
@@ -597,10 +661,11 @@ export class DetectorRunner {
     model: Group['model'],
     acc: SlotAcc,
     values: number[],
+    shiftMs = 0,
   ): { raw: number; probability: number; actual: number[]; typical: number[]; geo?: { actual_point: string; typical_point: string }; plot?: DetectorOutput } {
     if (model instanceof TimeModel) {
       const ts = newTimeScore();
-      model.score(acc.points ?? [], ts);
+      model.score(shiftTimes(acc.points ?? [], shiftMs), ts);
       return { raw: ts.score, probability: ts.probability, actual: [ts.actualSeconds], typical: [ts.typicalSeconds] };
     }
     if (model instanceof GeoModel) {
@@ -624,7 +689,7 @@ export class DetectorRunner {
     return { raw: ps.score, probability: ps.probability, actual: [x], typical: [ps.typical], plot };
   }
 
-  private learnGroup(g: Group, members: Map<string, SlotAcc> | undefined): void {
+  private learnGroup(g: Group, members: Map<string, SlotAcc> | undefined, shiftMs = 0): void {
     const model = g.model;
     if (model instanceof PopulationModel) {
       const feature = this.features[this.features.length === 3 ? 1 : 0];
@@ -634,7 +699,7 @@ export class DetectorRunner {
     } else if (model instanceof TimeModel || model instanceof GeoModel) {
       const pts: number[] = [];
       if (members) for (const acc of members.values()) if (acc.points) pts.push(...acc.points);
-      model.learn(pts);
+      model.learn(model instanceof TimeModel ? shiftTimes(pts, shiftMs) : pts);
     }
   }
 
@@ -642,7 +707,8 @@ export class DetectorRunner {
     for (const [k, last] of this.overSeen) if (last < pruneBefore) this.overSeen.delete(k);
   }
 
-  private finishRare(bucket: number, interim: boolean, pruneBefore: number, out: BucketOutput): void {
+  private finishRare(bucket: number, interim: boolean, pruneBefore: number, out: BucketOutput, ctl: BucketControl): void {
+    const learn = !interim && !ctl.skipModelUpdate;
     const population = this.overGet !== null;
     for (const [key, g] of this.groups) {
       if (!interim && g.lastSeen < pruneBefore && g.open.size === 0) {
@@ -651,7 +717,7 @@ export class DetectorRunner {
       }
       const members = g.open.get(bucket);
       if (!members) {
-        if (!interim) (g.model as RareModel).learn([]);
+        if (learn) (g.model as RareModel).learn([]);
         continue;
       }
       const model = interim ? DetectorRunner.copy(g.model as RareModel) : (g.model as RareModel);
@@ -674,7 +740,7 @@ export class DetectorRunner {
           };
           out.records.push({ doc, raw: rs.score, influences: this.influencesOf(acc, g.partition, value, null) });
         }
-        if (!interim) model.learn([...members.keys()].map((v) => [v, 1] as [string, number]));
+        if (learn) model.learn([...members.keys()].map((v) => [v, 1] as [string, number]));
       } else {
         const users = new Map<string, number>();
         for (const [member, acc] of members) {
@@ -725,7 +791,7 @@ export class DetectorRunner {
           };
           out.records.push({ doc, raw, influences: this.influencesOf(acc, g.partition, null, member) });
         }
-        if (!interim) model.learn(users);
+        if (learn) model.learn(users);
       }
       if (!interim) g.open.delete(bucket);
     }
@@ -920,6 +986,7 @@ export class DetectorRunner {
     }
     if (this.overSeen.size) s.over = [...this.overSeen];
     if (this.frequency.size) s.freq = [...this.frequency].map(([k, f]) => [k, f[0], f[1]]);
+    for (const [key, e] of this.entities) if (e.periods) (s.periods ??= {})[key] = e.periods.map((p) => p ?? null);
     return s;
   }
 
@@ -952,6 +1019,10 @@ export class DetectorRunner {
     }
     for (const [k, v] of s.over ?? []) this.overSeen.set(k, v);
     for (const [k, w, b] of s.freq ?? []) this.frequency.set(k, [w, b]);
+    for (const [key, periods] of Object.entries(s.periods ?? {})) {
+      const e = this.entities.get(key);
+      if (e) e.periods = periods.map((p) => (p ? [...p] : null));
+    }
   }
 }
 
@@ -983,6 +1054,20 @@ function featureValue(acc: SlotAcc | undefined, fn: FunctionSpec, family: string
       return acc.mean();
   }
   return NaN;
+}
+
+function shiftTimes(times: number[], shiftMs: number): number[] {
+  return shiftMs === 0 || times.length === 0 ? times : times.map((t) => t + shiftMs);
+}
+
+function periodName(ms: number): string {
+  if (ms === 86_400_000) return 'daily';
+  if (ms === 7 * 86_400_000) return 'weekly';
+  return ms % 86_400_000 === 0 ? `${ms / 86_400_000}d` : ms % 3_600_000 === 0 ? `${ms / 3_600_000}h` : `${ms / 60_000}m`;
+}
+
+function roundTo(x: number, digits: number): number {
+  return Number.isFinite(x) ? Number(x.toPrecision(digits)) : x;
 }
 
 function slotBytes(s: SlotAcc): number {

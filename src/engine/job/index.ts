@@ -22,3 +22,5 @@ export {
   type TimingStats,
 } from './anomaly-job.js';
 export * from './results.js';
+export * from './controls.js';
+export { estimateModelMemory, type EstimateRequest } from './estimate-memory.js';

@@ -3,6 +3,7 @@
  * `influencers` and the model plot return), their stable ids, and the score updates that
  * renormalisation produces for stored results.
  */
+import type { AnnotationDoc } from './controls.js';
 
 export interface Influence {
   influencer_field_name: string;
@@ -99,6 +100,8 @@ export interface BucketDoc {
   is_interim: boolean;
   processing_time_ms: number;
   bucket_influencers: BucketInfluencerDoc[];
+  /** Descriptions of the scheduled events in force during the bucket (Elastic's field). */
+  scheduled_events?: string[];
 }
 
 export interface InfluencerDoc {
@@ -147,6 +150,8 @@ export interface JobResults {
   records: RecordDoc[];
   influencers: InfluencerDoc[];
   modelPlots: ModelPlotDoc[];
+  /** Model-change annotations (Elastic's `event: model_change`), stored by the server. */
+  annotations?: AnnotationDoc[];
 }
 
 /** A changed score for a stored result (renormalisation). Apply by `id`. */
