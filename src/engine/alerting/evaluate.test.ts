@@ -161,7 +161,7 @@ describe('no_data rules', () => {
     expect(all).toHaveLength(1);
     expect(all[0]).toMatchObject({ kind: 'no_data', phase: 'fired', event_time: last, severity: 'critical' });
     expect(all[0].detected_at).toBe(last + 2 * SPAN); // exactly when the silence reached 2 bucket spans
-    expect(all[0].explanation).toContain('has received no data for 10m');
+    expect(all[0].explanation).toContain('has received no data for 10m (2 bucket spans of 5m)');
     // data again
     const back = last + 61 * M;
     for (let now = back; now < back + 10 * M; now += M) all.push(...h.step(job({ latest_record_timestamp: back }), [], now));
@@ -304,5 +304,13 @@ describe('resultsWindow', () => {
     expect(resultsWindow(validateAlertRule('a', { jobs: ['web'], condition: { type: 'anomaly', result_type: 'bucket' } }), j, T0)).toEqual({ types: ['bucket', 'record'], start: T0 - 4 * SPAN });
     expect(resultsWindow(validateAlertRule('a', { jobs: ['web'], condition: { type: 'no_data' } }), j, T0)).toBeNull();
     expect(resultsWindow(validateAlertRule('a', { jobs: ['web'], condition: { type: 'volume' } }), j, T0)?.types).toEqual(['bucket', 'record', 'model_plot']);
+  });
+});
+
+describe('explanations', () => {
+  it('one bucket span is singular', () => {
+    const r = validateAlertRule('q', { jobs: ['web'], condition: { type: 'no_data', buckets: 1 } });
+    const ev = new Harness(r).step(job({ latest_record_timestamp: T0, bucket_span_ms: 60_000 }), [], T0 + 60_500);
+    expect(ev[0].explanation).toBe('job web has received no data for 1m (1 bucket span of 1m); newest record at 2024-01-01T00:00:00.000Z');
   });
 });

@@ -218,6 +218,7 @@ function recover(ctx: Ctx, ep: OpenEpisode, d: Omit<Draft, 'phase' | 'severity' 
 }
 
 const iso = (t: number): string => new Date(t).toISOString();
+const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 /** "10m 1s", "2h 5m", "3d 4h": the two largest units, for people. */
 export function humanDuration(ms: number): string {
@@ -404,7 +405,7 @@ function evaluateNoData(ctx: Ctx, c: NoDataCondition): void {
     typical: null,
     entity: {},
     is_interim: false,
-    explanation: `job ${ctx.job.job_id} has received no data for ${humanDuration(ctx.now - ref)} (${Math.floor((ctx.now - ref) / span)} bucket spans of ${formatDuration(span)}); ${c.reference === 'record_time' ? 'newest record' : 'last data received'} at ${iso(ref)}`,
+    explanation: `job ${ctx.job.job_id} has received no data for ${humanDuration(ctx.now - ref)} (${plural(Math.floor((ctx.now - ref) / span), 'bucket span')} of ${formatDuration(span)}); ${c.reference === 'record_time' ? 'newest record' : 'last data received'} at ${iso(ref)}`,
     details: { last_data_time: iso(ref), silence_ms: ctx.now - ref, bucket_span: formatDuration(span), buckets_without_data: Math.floor((ctx.now - ref) / span), threshold_buckets: c.buckets, reference: c.reference },
   });
   ctx.state.open[''] = { kind: 'no_data', start: ref, key: res.key, suppressed: res.suppressed };
