@@ -324,6 +324,44 @@ export class DuckDbStore implements Store {
     return rows.length ? (rows[0][0] as string) : undefined;
   }
 
+  async updateSnapshot(meta: ModelSnapshotRecord): Promise<boolean> {
+    return this.transaction(async () => {
+      const r = await this.writer.runAndReadAll(`SELECT count(*) FROM snapshots WHERE job_id = $1 AND snapshot_id = $2`, [meta.job_id, meta.snapshot_id]);
+      if (Number(r.getRows()[0][0]) === 0) return false;
+      await this.writer.run(`UPDATE snapshots SET retain = $3, meta = $4 WHERE job_id = $1 AND snapshot_id = $2`, [meta.job_id, meta.snapshot_id, meta.retain, JSON.stringify(meta)]);
+      return true;
+    });
+  }
+
+  async deleteSnapshot(jobId: string, snapshotId: string): Promise<boolean> {
+    return this.transaction(async () => {
+      const r = await this.writer.runAndReadAll(`SELECT count(*) FROM snapshots WHERE job_id = $1 AND snapshot_id = $2`, [jobId, snapshotId]);
+      if (Number(r.getRows()[0][0]) === 0) return false;
+      await this.writer.run(`DELETE FROM snapshots WHERE job_id = $1 AND snapshot_id = $2`, [jobId, snapshotId]);
+      return true;
+    });
+  }
+
+  async deleteResults(jobId: string, range: { start?: number; end?: number }): Promise<number> {
+    const where = ['job_id = $1'];
+    const params: Value[] = [jobId];
+    if (range.start !== undefined) {
+      params.push(Math.round(range.start));
+      where.push(`ts >= $${params.length}`);
+    }
+    if (range.end !== undefined) {
+      params.push(Math.round(range.end));
+      where.push(`ts < $${params.length}`);
+    }
+    const n = await this.transaction(async () => {
+      const r = await this.writer.runAndReadAll(`SELECT count(*) FROM results WHERE ${where.join(' AND ')}`, params);
+      await this.writer.run(`DELETE FROM results WHERE ${where.join(' AND ')}`, params);
+      return Number(r.getRows()[0][0]);
+    });
+    this.maxTs.delete(jobId);
+    return n;
+  }
+
   async pruneSnapshots(jobId: string, keep: number): Promise<void> {
     await this.writeQ.run(() =>
       this.writer.run(

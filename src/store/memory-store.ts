@@ -132,6 +132,30 @@ export class MemoryStore implements Store {
   async getSnapshotState(jobId: string, snapshotId: string): Promise<string | undefined> {
     return this.snapshots.get(jobId)?.find((s) => s.meta.snapshot_id === snapshotId)?.state;
   }
+  async updateSnapshot(meta: ModelSnapshotRecord): Promise<boolean> {
+    const s = this.snapshots.get(meta.job_id)?.find((x) => x.meta.snapshot_id === meta.snapshot_id);
+    if (!s) return false;
+    s.meta = clone(meta);
+    return true;
+  }
+  async deleteResults(jobId: string, range: { start?: number; end?: number }): Promise<number> {
+    const m = this.results.get(jobId);
+    if (!m) return 0;
+    let n = 0;
+    for (const [id, d] of m) {
+      if ((range.start === undefined || d.timestamp >= range.start) && (range.end === undefined || d.timestamp < range.end)) {
+        m.delete(id);
+        n++;
+      }
+    }
+    return n;
+  }
+  async deleteSnapshot(jobId: string, snapshotId: string): Promise<boolean> {
+    const list = this.snapshots.get(jobId) ?? [];
+    const rest = list.filter((s) => s.meta.snapshot_id !== snapshotId);
+    this.snapshots.set(jobId, rest);
+    return rest.length < list.length;
+  }
   async pruneSnapshots(jobId: string, keep: number): Promise<void> {
     const newest = (await this.listSnapshots(jobId)).slice(0, keep).map((s) => s.snapshot_id);
     const list = this.snapshots.get(jobId) ?? [];

@@ -164,6 +164,15 @@ export interface Store {
   /** Newest snapshot first. */
   listSnapshots(jobId: string): Promise<ModelSnapshotRecord[]>;
   getSnapshotState(jobId: string, snapshotId: string): Promise<string | undefined>;
+  /** Replaces a stored snapshot's metadata (description, retain); false when there is no such snapshot. */
+  updateSnapshot(meta: ModelSnapshotRecord): Promise<boolean>;
+  /** Deletes one snapshot; false when there was none. */
+  deleteSnapshot(jobId: string, snapshotId: string): Promise<boolean>;
+  /**
+   * Deletes a job's results (every type) with timestamps in [start, end) — either bound may be
+   * left out; returns how many were deleted (reset, revert, results retention).
+   */
+  deleteResults(jobId: string, range: { start?: number; end?: number }): Promise<number>;
   /** Deletes all but the newest `keep` snapshots (and any retained ones). */
   pruneSnapshots(jobId: string, keep: number): Promise<void>;
 }

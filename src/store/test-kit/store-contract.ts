@@ -159,6 +159,30 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       expect(await s.bucketScores({ jobIds: ['a', 'b'], excludeInterim: true })).toHaveLength(2);
     });
 
+    it('updates and deletes single snapshots, and deletes results by time range', async () => {
+      const s = await open();
+      await s.putSnapshot(snapshot('j', 's1', 1), 'one');
+      await s.putSnapshot(snapshot('j', 's2', 2), 'two');
+      expect(await s.updateSnapshot({ ...snapshot('j', 's1', 1), description: 'kept', retain: true })).toBe(true);
+      expect(await s.updateSnapshot(snapshot('j', 'nope', 9))).toBe(false);
+      const s1 = (await s.listSnapshots('j')).find((x) => x.snapshot_id === 's1');
+      expect(s1).toMatchObject({ description: 'kept', retain: true });
+      expect(await s.getSnapshotState('j', 's1')).toBe('one');
+      expect(await s.deleteSnapshot('j', 's2')).toBe(true);
+      expect(await s.deleteSnapshot('j', 's2')).toBe(false);
+      expect((await s.listSnapshots('j')).map((x) => x.snapshot_id)).toEqual(['s1']);
+
+      await s.writeResults('j', [bucket('j', 0, 1), bucket('j', 1, 2), bucket('j', 2, 3), record('j', 2, 'a', 50)]);
+      expect(await s.deleteResults('j', { start: T0 + 2 * SPAN * 1000 })).toBe(2);
+      expect((await s.queryResults({ jobIds: ['j'], resultType: 'bucket' })).docs.map((d) => d.anomaly_score)).toEqual([1, 2]);
+      expect(await s.deleteResults('j', { end: T0 + SPAN * 1000 })).toBe(1);
+      expect((await s.queryResults({ jobIds: ['j'], resultType: 'bucket' })).docs.map((d) => d.anomaly_score)).toEqual([2]);
+      // a result written again after a deletion is stored again (the newest-timestamp cache follows)
+      await s.writeResults('j', [bucket('j', 2, 7)]);
+      expect((await s.queryResults({ jobIds: ['j'], resultType: 'bucket' })).docs.map((d) => d.anomaly_score)).toEqual([2, 7]);
+      expect(await s.deleteResults('j', {})).toBe(2);
+    });
+
     it('keeps snapshots newest first, returns their state and prunes old ones', async () => {
       const s = await open();
       await s.putSnapshot(snapshot('j', 's1', 1), 'one');
