@@ -904,6 +904,25 @@ export class AnomalyJob {
     return out;
   }
 
+  /**
+   * The kept bucket values of every series entity (per detector, partition and by value; oldest
+   * first, NaN for an empty bucket), the input of `_forecast` (src/engine/forecast). Population,
+   * rare, time and lat_long detectors keep none. See bucket-history.ts for the bound.
+   */
+  forecastHistories(): { detector_index: number; partition_field_value?: string; by_field_value?: string; time: Float64Array; value: Float64Array }[] {
+    const out: ReturnType<AnomalyJob['forecastHistories']> = [];
+    this.runners.forEach((r, i) => {
+      const detector_index = r.config.detector_index ?? i;
+      for (const h of r.histories()) {
+        const doc: (typeof out)[number] = { detector_index, time: h.time, value: h.value };
+        if (h.partition !== null) doc.partition_field_value = h.partition;
+        if (h.by !== null) doc.by_field_value = h.by;
+        out.push(doc);
+      }
+    });
+    return out;
+  }
+
   // ------------------------------------------------------------------------------------------
   // state
 

@@ -26,6 +26,7 @@ import { createDetector, restoreDetector } from '../../core/detect/registry.js';
 import { TimeModel, newTimeScore, timeModelSpec } from '../../core/detect/time-of-day/time-model.js';
 import '../../core/detect/default/default-detector.js';
 import type { ModelState } from '../../core/state.js';
+import { BucketHistory, historyCapacity, type BucketHistoryState } from './bucket-history.js';
 import type { DetectorConfig } from './config.js';
 import { fieldGetter, numberOf, termOf, type FieldGetter } from './field-access.js';
 import { lookupFunction, type FunctionInfo } from './functions.js';
@@ -108,6 +109,8 @@ interface SeriesEntity {
   /** Bucket of the entity's first record: earlier buckets are not its to learn. */
   born: number;
   run: number;
+  /** Final bucket values for `_forecast` (bucket-history.ts); absent for time and lat_long. */
+  hist?: BucketHistory;
 }
 
 interface Group {
@@ -127,7 +130,7 @@ interface Feature {
 }
 
 export interface DetectorRunnerState {
-  entities?: { p: string | null; b: string | null; m: ModelState[]; s: (SlotAccState | null)[]; l: number; f: number; r: number }[];
+  entities?: { p: string | null; b: string | null; m: ModelState[]; s: (SlotAccState | null)[]; l: number; f: number; r: number; h?: BucketHistoryState }[];
   groups?: { p: string | null; b: string | null; m: ModelState; o: [number, [string, SlotAccState][]][]; l: number }[];
   over?: [string, number][];
   freq?: [string, number, number][];
@@ -172,6 +175,9 @@ export class DetectorRunner {
   private readonly frequency = new Map<string, [number, number]>();
   private readonly freqDecay = Math.exp(-Math.LN2 / 200);
   private readonly out: DetectorOutput = newOutput();
+  /** The feature whose bucket values are kept for forecasts (mean for `metric`); -1: none. */
+  private readonly historyFeature: number;
+  private readonly historyCap: number;
 
   constructor(
     readonly config: DetectorConfig,
@@ -203,6 +209,15 @@ export class DetectorRunner {
       const fn = { ...parseFunction(info.side === 'both' ? 'sum' : `${info.side}_sum`), isCount: false, emptyIsZero: true };
       this.features.push({ description: 'info_content', fn });
     }
+    this.historyFeature = this.shape !== 'series' || this.features.length === 0 || info.family === 'info_content' ? -1 : this.features.length === 3 ? 1 : 0;
+    this.historyCap = historyCapacity(env.bucketSpanMs);
+  }
+
+  /** Each series entity's kept bucket values (oldest first), for `_forecast`. */
+  histories(): { partition: string | null; by: string | null; time: Float64Array; value: Float64Array }[] {
+    const out: { partition: string | null; by: string | null; time: Float64Array; value: Float64Array }[] = [];
+    for (const e of this.entities.values()) if (e.hist) out.push({ partition: e.partition, by: e.by, ...e.hist.series(this.env.bucketSpanMs) });
+    return out;
   }
 
   /** The function description Elastic reports for this detector (`count` for `low_count`…). */
@@ -524,6 +539,7 @@ export class DetectorRunner {
             models[f] = before;
             d = before;
           } else if (!interim) this.observeChange(e, f, d, o, out);
+          if (!interim && f === this.historyFeature) (e.hist ??= new BucketHistory(this.historyCap)).push(bucket, value, this.env.bucketSpanMs);
           if (this.env.modelPlot.enabled && !Number.isNaN(o.typical) && this.plotAllowed(e.partition, e.by)) {
             out.plots.push(this.plotDoc(bucket, e.partition, e.by, null, feature.description, o, value, interim));
           }
@@ -939,6 +955,7 @@ export class DetectorRunner {
       bytes += 160 + 2 * key.length;
       for (const m of e.models) bytes += m.memoryBytes();
       for (const s of e.slots) if (s) bytes += slotBytes(s);
+      if (e.hist) bytes += e.hist.bytes();
     }
     for (const [key, g] of this.groups) {
       bytes += 200 + 2 * key.length + g.model.memoryBytes();
@@ -954,6 +971,7 @@ export class DetectorRunner {
     if (this.shape === 'series') {
       let b = 300;
       for (const m of this.newSeriesModels()) b += m.memoryBytes();
+      if (this.historyFeature >= 0) b += new BucketHistory(this.historyCap).bytes();
       return b;
     }
     return 200;
@@ -973,6 +991,7 @@ export class DetectorRunner {
         l: e.lastSeen,
         f: e.born,
         r: e.run,
+        ...(e.hist ? { h: e.hist.toState() } : {}),
       }));
     }
     if (this.groups.size) {
@@ -1005,6 +1024,7 @@ export class DetectorRunner {
         lastSeen: e.l,
         born: e.f,
         run: e.r,
+        ...(e.h ? { hist: BucketHistory.fromState(e.h, this.historyCap) } : {}),
       });
     }
     for (const g of s.groups ?? []) {
