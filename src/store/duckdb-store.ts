@@ -21,6 +21,8 @@ import { dirname } from 'node:path';
 import { resultId } from './result-id.js';
 import {
   type BucketScore,
+  type ForecastQuery,
+  type ForecastStatsDoc,
   type JobRecord,
   type ModelSnapshotRecord,
   type ResultDoc,
@@ -45,6 +47,11 @@ const SCHEMA = [
   `CREATE TABLE IF NOT EXISTS snapshots (
      job_id VARCHAR NOT NULL, snapshot_id VARCHAR NOT NULL, wal_seq BIGINT NOT NULL, ts BIGINT NOT NULL,
      retain BOOLEAN NOT NULL, meta VARCHAR NOT NULL, state VARCHAR NOT NULL)`,
+  // forecasts (_forecast): apart from results, whose newest-timestamp fast path future buckets would defeat
+  `CREATE TABLE IF NOT EXISTS forecast_stats (job_id VARCHAR NOT NULL, forecast_id VARCHAR NOT NULL, doc VARCHAR NOT NULL)`,
+  `CREATE TABLE IF NOT EXISTS forecasts (
+     job_id VARCHAR NOT NULL, forecast_id VARCHAR NOT NULL, ts BIGINT NOT NULL, detector_index INTEGER,
+     partition_value VARCHAR, by_value VARCHAR, doc VARCHAR NOT NULL)`,
   `CREATE TEMP TABLE IF NOT EXISTS replace_ids (id VARCHAR)`,
 ];
 
@@ -198,6 +205,8 @@ export class DuckDbStore implements Store {
     await this.transaction(async () => {
       await this.writer.run(`DELETE FROM results WHERE job_id = $1`, [jobId]);
       await this.writer.run(`DELETE FROM snapshots WHERE job_id = $1`, [jobId]);
+      await this.writer.run(`DELETE FROM forecasts WHERE job_id = $1`, [jobId]);
+      await this.writer.run(`DELETE FROM forecast_stats WHERE job_id = $1`, [jobId]);
       await this.writer.run(`DELETE FROM jobs WHERE job_id = $1`, [jobId]);
     });
     this.maxTs.delete(jobId);
@@ -370,6 +379,74 @@ export class DuckDbStore implements Store {
         [jobId],
       ),
     );
+  }
+
+  async putForecast(jobId: string, stats: ForecastStatsDoc, docs: ResultDoc[]): Promise<void> {
+    await this.transaction(async () => {
+      await this.writer.run(`DELETE FROM forecasts WHERE job_id = $1 AND forecast_id = $2`, [jobId, stats.forecast_id]);
+      await this.writer.run(`DELETE FROM forecast_stats WHERE job_id = $1 AND forecast_id = $2`, [jobId, stats.forecast_id]);
+      await this.writer.run(`INSERT INTO forecast_stats VALUES ($1, $2, $3)`, [jobId, stats.forecast_id, JSON.stringify(stats)]);
+      if (docs.length === 0) return;
+      const app = await this.writer.createAppender('forecasts');
+      for (const d of docs) {
+        app.appendVarchar(jobId);
+        app.appendVarchar(stats.forecast_id);
+        app.appendBigInt(BigInt(Math.round(d.timestamp)));
+        const di = num(d.detector_index);
+        if (di === null) app.appendNull();
+        else app.appendInteger(di);
+        for (const key of ['partition_field_value', 'by_field_value']) {
+          const v = text(d[key]);
+          if (v === null) app.appendNull();
+          else app.appendVarchar(v);
+        }
+        app.appendVarchar(JSON.stringify(d));
+        app.endRow();
+      }
+      app.flushSync();
+      app.closeSync();
+    });
+  }
+
+  async listForecasts(jobIds: string[]): Promise<ForecastStatsDoc[]> {
+    if (jobIds.length === 0) return [];
+    const rows = await this.all(`SELECT doc FROM forecast_stats WHERE job_id IN (${jobIds.map((_, i) => `$${i + 1}`).join(', ')})`, jobIds);
+    const docs = rows.map((r) => JSON.parse(r[0] as string) as ForecastStatsDoc);
+    const created = (d: ForecastStatsDoc): number => Number(d.forecast_create_timestamp ?? 0);
+    return docs.sort((a, b) => created(a) - created(b) || (a.forecast_id < b.forecast_id ? -1 : a.forecast_id > b.forecast_id ? 1 : 0));
+  }
+
+  async queryForecast(q: ForecastQuery): Promise<ResultPage> {
+    const params: Value[] = [q.jobId, q.forecastId];
+    const parts = ['job_id = $1', 'forecast_id = $2'];
+    const add = (sql: string, v: Value): void => {
+      params.push(v);
+      parts.push(`${sql} $${params.length}`);
+    };
+    if (q.start !== undefined) add('ts >=', Math.ceil(q.start));
+    if (q.end !== undefined) add('ts <', Math.ceil(q.end));
+    if (q.detectorIndex !== undefined) add('detector_index =', q.detectorIndex);
+    if (q.partitionFieldValue !== undefined) add('partition_value =', q.partitionFieldValue);
+    if (q.byFieldValue !== undefined) add('by_value =', q.byFieldValue);
+    const where = parts.join(' AND ');
+    const size = Math.floor(q.size ?? 100);
+    const from = Math.floor(q.from ?? 0);
+    const [page, count] = await Promise.all([
+      this.all(`SELECT doc FROM forecasts WHERE ${where} ORDER BY ts, detector_index, coalesce(partition_value, ''), coalesce(by_value, '') LIMIT ${size} OFFSET ${from}`, params),
+      this.countQ.run(async () => (await this.counter.runAndReadAll(`SELECT count(*) FROM forecasts WHERE ${where}`, params)).getRows() as unknown[][]),
+    ]);
+    return { count: Number(count[0][0]), docs: page.map((r) => JSON.parse(r[0] as string) as ResultDoc) };
+  }
+
+  async deleteForecasts(jobId: string, forecastIds: string[]): Promise<number> {
+    if (forecastIds.length === 0) return 0;
+    return this.transaction(async () => {
+      const list = forecastIds.map((_, i) => `$${i + 2}`).join(', ');
+      const r = await this.writer.runAndReadAll(`SELECT count(*) FROM forecast_stats WHERE job_id = $1 AND forecast_id IN (${list})`, [jobId, ...forecastIds]);
+      await this.writer.run(`DELETE FROM forecasts WHERE job_id = $1 AND forecast_id IN (${list})`, [jobId, ...forecastIds]);
+      await this.writer.run(`DELETE FROM forecast_stats WHERE job_id = $1 AND forecast_id IN (${list})`, [jobId, ...forecastIds]);
+      return Number(r.getRows()[0][0]);
+    });
   }
 }
 

@@ -6,6 +6,8 @@ import { resultId } from './result-id.js';
 import {
   scoreField,
   type BucketScore,
+  type ForecastQuery,
+  type ForecastStatsDoc,
   type JobRecord,
   type ModelSnapshotRecord,
   type ResultDoc,
@@ -60,6 +62,8 @@ export class MemoryStore implements Store {
   private jobs = new Map<string, JobRecord>();
   private results = new Map<string, Map<string, ResultDoc>>();
   private snapshots = new Map<string, { meta: ModelSnapshotRecord; state: string }[]>();
+  /** Forecasts per job, by forecast id, in insertion order. */
+  private forecasts = new Map<string, Map<string, { stats: ForecastStatsDoc; docs: ResultDoc[] }>>();
 
   async close(): Promise<void> {}
 
@@ -82,6 +86,7 @@ export class MemoryStore implements Store {
     this.jobs.delete(jobId);
     this.results.delete(jobId);
     this.snapshots.delete(jobId);
+    this.forecasts.delete(jobId);
   }
 
   async writeResults(jobId: string, docs: ResultDoc[], opts: WriteOptions = {}): Promise<void> {
@@ -160,5 +165,44 @@ export class MemoryStore implements Store {
     const newest = (await this.listSnapshots(jobId)).slice(0, keep).map((s) => s.snapshot_id);
     const list = this.snapshots.get(jobId) ?? [];
     this.snapshots.set(jobId, list.filter((s) => s.meta.retain || newest.includes(s.meta.snapshot_id)));
+  }
+
+  async putForecast(jobId: string, stats: ForecastStatsDoc, docs: ResultDoc[]): Promise<void> {
+    let m = this.forecasts.get(jobId);
+    if (!m) this.forecasts.set(jobId, (m = new Map()));
+    m.delete(stats.forecast_id);
+    m.set(stats.forecast_id, { stats: clone(stats), docs: docs.map(clone) });
+  }
+  async listForecasts(jobIds: string[]): Promise<ForecastStatsDoc[]> {
+    const created = (d: ForecastStatsDoc): number => Number(d.forecast_create_timestamp ?? 0);
+    return jobIds
+      .flatMap((id) => [...(this.forecasts.get(id)?.values() ?? [])].map((f) => clone(f.stats)))
+      .sort((a, b) => created(a) - created(b) || compareValues(a.forecast_id, b.forecast_id));
+  }
+  async queryForecast(q: ForecastQuery): Promise<ResultPage> {
+    const f = this.forecasts.get(q.jobId)?.get(q.forecastId);
+    const all = (f?.docs ?? []).filter(
+      (d) =>
+        (q.start === undefined || d.timestamp >= q.start) &&
+        (q.end === undefined || d.timestamp < q.end) &&
+        (q.detectorIndex === undefined || d.detector_index === q.detectorIndex) &&
+        (q.partitionFieldValue === undefined || d.partition_field_value === q.partitionFieldValue) &&
+        (q.byFieldValue === undefined || d.by_field_value === q.byFieldValue),
+    );
+    all.sort(
+      (a, b) =>
+        compareValues(a.timestamp, b.timestamp) ||
+        compareValues(a.detector_index, b.detector_index) ||
+        compareValues(a.partition_field_value ?? '', b.partition_field_value ?? '') ||
+        compareValues(a.by_field_value ?? '', b.by_field_value ?? ''),
+    );
+    const from = q.from ?? 0;
+    return { count: all.length, docs: all.slice(from, from + (q.size ?? 100)).map(clone) };
+  }
+  async deleteForecasts(jobId: string, forecastIds: string[]): Promise<number> {
+    const m = this.forecasts.get(jobId);
+    let n = 0;
+    for (const id of forecastIds) if (m?.delete(id)) n++;
+    return n;
   }
 }

@@ -27,8 +27,8 @@ export interface JobRecord {
 }
 
 export interface JobRuntime {
-  /** `opened` survives restarts: the server re-opens such jobs when it starts. */
-  state: 'opened' | 'closed' | 'failed';
+  /** `opened` survives restarts: the server re-opens such jobs when it starts; `opening`: opened lazily, waiting for capacity. */
+  state: 'opened' | 'closed' | 'failed' | 'opening';
   /** Epoch ms of the last open. */
   open_time?: number;
   data_counts?: Record<string, unknown>;
@@ -132,6 +132,24 @@ export interface ModelSnapshotRecord {
   extra?: Record<string, unknown>;
 }
 
+/** A forecast's `model_forecast_request_stats` document (Elastic's shape; the forecast_id is its key within the job). */
+export type ForecastStatsDoc = Record<string, unknown> & { job_id: string; forecast_id: string };
+
+/** Which `model_forecast` documents of one forecast to read (sorted by timestamp, then entity). */
+export interface ForecastQuery {
+  jobId: string;
+  forecastId: string;
+  /** Epoch ms, inclusive. */
+  start?: number;
+  /** Epoch ms, exclusive. */
+  end?: number;
+  detectorIndex?: number;
+  partitionFieldValue?: string;
+  byFieldValue?: string;
+  from?: number;
+  size?: number;
+}
+
 export interface Store {
   /** Short name for logs and `GET /` ("duckdb", "memory"). */
   readonly kind: string;
@@ -175,6 +193,18 @@ export interface Store {
   deleteResults(jobId: string, range: { start?: number; end?: number }): Promise<number>;
   /** Deletes all but the newest `keep` snapshots (and any retained ones). */
   pruneSnapshots(jobId: string, keep: number): Promise<void>;
+
+  /**
+   * Stores a forecast (`_forecast`): its request-stats document and its `model_forecast`
+   * documents, replacing a stored forecast with the same id. Kept apart from the results (their
+   * timestamps lie in the future) and deleted with the job.
+   */
+  putForecast(jobId: string, stats: ForecastStatsDoc, docs: ResultDoc[]): Promise<void>;
+  /** The request-stats documents of the jobs' forecasts, oldest first. */
+  listForecasts(jobIds: string[]): Promise<ForecastStatsDoc[]>;
+  queryForecast(q: ForecastQuery): Promise<ResultPage>;
+  /** Deletes these forecasts of a job (stats and documents); returns how many were stored. */
+  deleteForecasts(jobId: string, forecastIds: string[]): Promise<number>;
 }
 
 /** Which score column a result type filters on. */

@@ -195,5 +195,42 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       expect((await s.listSnapshots('j')).map((x) => x.snapshot_id)).toEqual(['s3', 's2']);
       expect(await s.getSnapshotState('j', 's1')).toBeUndefined();
     });
+
+    it('keeps forecasts apart from results: put, list, page by entity, replace, delete, delete with the job', async () => {
+      const s = await open();
+      await s.createJob(job('j'));
+      const stats = (id: string, created: number) => ({ job_id: 'j', result_type: 'model_forecast_request_stats', forecast_id: id, forecast_create_timestamp: created });
+      const doc = (id: string, i: number, host: string): ResultDoc => ({
+        job_id: 'j',
+        result_type: 'model_forecast',
+        forecast_id: id,
+        timestamp: T0 + i * SPAN * 1000,
+        bucket_span: SPAN,
+        detector_index: 0,
+        partition_field_name: 'host',
+        partition_field_value: host,
+        forecast_prediction: i,
+        forecast_lower: i - 1,
+        forecast_upper: i + 1,
+      });
+      await s.putForecast('j', stats('f2', 2), [doc('f2', 1, 'b'), doc('f2', 0, 'b'), doc('f2', 0, 'a')]);
+      await s.putForecast('j', stats('f1', 1), [doc('f1', 0, 'a')]);
+      expect((await s.listForecasts(['j'])).map((d) => d.forecast_id)).toEqual(['f1', 'f2']);
+      const all = await s.queryForecast({ jobId: 'j', forecastId: 'f2' });
+      expect(all.count).toBe(3);
+      expect(all.docs.map((d) => `${d.timestamp - T0}:${d.partition_field_value}`)).toEqual(['0:a', '0:b', `${SPAN * 1000}:b`]);
+      const b = await s.queryForecast({ jobId: 'j', forecastId: 'f2', partitionFieldValue: 'b', from: 1, size: 1 });
+      expect([b.count, b.docs[0].forecast_prediction]).toEqual([2, 1]);
+      expect((await s.queryForecast({ jobId: 'j', forecastId: 'f2', start: T0 + 1 })).count).toBe(1);
+      expect((await s.queryResults({ jobIds: ['j'], resultType: 'bucket' })).count).toBe(0);
+      await s.putForecast('j', stats('f2', 2), [doc('f2', 5, 'c')]);
+      expect((await s.queryForecast({ jobId: 'j', forecastId: 'f2' })).docs.map((d) => d.partition_field_value)).toEqual(['c']);
+      expect(await s.deleteForecasts('j', ['f1', 'nope'])).toBe(1);
+      expect((await s.listForecasts(['j'])).map((d) => d.forecast_id)).toEqual(['f2']);
+      expect((await s.queryForecast({ jobId: 'j', forecastId: 'f1' })).count).toBe(0);
+      await s.deleteJob('j');
+      expect(await s.listForecasts(['j'])).toEqual([]);
+      expect((await s.queryForecast({ jobId: 'j', forecastId: 'f2' })).count).toBe(0);
+    });
   });
 }
