@@ -108,7 +108,7 @@ describe('fuzz (hostile requests to every route)', () => {
       n++;
       codes.set(res.statusCode, (codes.get(res.statusCode) ?? 0) + 1);
       if (res.statusCode >= 500) failures.push(`${method} ${url.slice(0, 100)} [${String(payload ?? '').slice(0, 40)}] → ${res.statusCode} ${res.body.slice(0, 200)}`);
-      else if (res.statusCode >= 400 && res.headers['content-type']?.includes('json')) {
+      else if (res.statusCode >= 400 && String(res.headers['content-type'] ?? '').includes('json')) {
         const b = res.json();
         if (!(b.error && (typeof b.error === 'string' || typeof b.error.type === 'string'))) failures.push(`${method} ${url.slice(0, 80)} → ${res.statusCode} without an Elastic error body`);
       }
