@@ -17,6 +17,7 @@ import { filterPath } from './filter-path.js';
 import type { JobService } from './jobs/job-service.js';
 import { buildOpenApi, openApiPath } from './openapi.js';
 import { COMMON_QUERY, type HttpMethod, type RouteSpec } from './route-spec.js';
+import { forecastRoutes } from './forecast/routes.js';
 import { mlRoutes } from './routes/ml.js';
 import { uiRoutes } from './ui/routes.js';
 import { opsFastifyOptions, type Ops } from './ops/context.js';
@@ -113,6 +114,7 @@ export function allRoutes(deps: AppDeps): RouteSpec[] {
       }),
     },
     ...mlRoutes(service, { version }),
+    ...forecastRoutes(service), // _forecast, its deletion and Vigil's forecast results (src/server/forecast)
     ...uiRoutes(deps), // the web UI (/app/) and its upload/preview extensions
     ...opsRouteList(deps), // _security API keys, /metrics, liveness/readiness, backup
     ...datafeedRoutes(deps), // datafeeds (_ml/datafeeds) and the embedded store's indices (_bulk)

@@ -48,6 +48,8 @@ export interface EngineJob {
   timingStats(): Record<string, unknown>;
   /** Versioned, JSON-serialisable state. */
   toState(): unknown;
+  /** Each modelled series' kept bucket values, the input of `_forecast` (absent: the job cannot forecast). */
+  forecastHistories?(): { detector_index: number; partition_field_value?: string; by_field_value?: string; time: ArrayLike<number>; value: ArrayLike<number> }[];
 }
 
 export interface EngineOptions {

@@ -24,10 +24,12 @@ import {
   type JobConfig,
   type ValidateJobOptions,
 } from '../../engine/job/index.js';
+import { forecastsStats } from '../../engine/forecast/index.js';
 import type { JobRecord, ModelSnapshotRecord, ResultDoc, Store } from '../../store/store.js';
 import { JobWal } from '../../store/wal.js';
 import { emptyDataCounts, renderDataCounts, type DataCounts } from './data-counts.js';
 import type { EngineFactory, EngineJob, FlushOptions, ScoreUpdate } from './engine-port.js';
+import { liveForecasts } from '../forecast/expiry.js';
 import { expandJobIds } from './id-expression.js';
 import { parseDataBody } from './parse-data.js';
 
@@ -149,6 +151,11 @@ export class JobService {
     };
     this.validateOptions = o.validateOptions ?? {};
     this.guard = o.guard;
+  }
+
+  /** The service's clock, epoch ms (forecast create and expiry times). */
+  now(): number {
+    return this.clock();
   }
 
   /** Calls `fn` after a job's results were stored (alerting evaluates its rules then). */
@@ -541,6 +548,23 @@ export class JobService {
     });
   }
 
+  /**
+   * Runs `fn` on an open job's configuration and engine inside the job's queue, between two
+   * posts, never during one (`_forecast` reads the engine's bucket histories so; src/server/forecast).
+   * A closed job: 409, Elastic's "Cannot perform requested action because job [id] is not open".
+   */
+  async withOpenJob<T>(jobId: string, fn: (job: { config: JobConfig; engine: EngineJob }) => Promise<T>): Promise<T> {
+    this.checkRunning();
+    if (!this.open.has(jobId)) {
+      await this.requireJob(jobId);
+      this.openJobOrConflict(jobId);
+    }
+    return this.queue(jobId).run(async () => {
+      const job = this.openJobOrConflict(jobId);
+      return fn({ config: job.config, engine: job.engine });
+    });
+  }
+
   // ------------------------------------------------------------------------------------------
   // snapshots
 
@@ -605,6 +629,7 @@ export class JobService {
     const all = await this.store.listJobs();
     const ids = new Set(expandJobIds(expr, all, allowNoMatch));
     const now = this.clock();
+    const forecasts = liveForecasts(await this.store.listForecasts([...ids]), now);
     return all
       .filter((j) => ids.has(j.job_id))
       .map((rec) => {
@@ -615,7 +640,7 @@ export class JobService {
           job_id: rec.job_id,
           data_counts: renderDataCounts(counts),
           model_size_stats: { job_id: rec.job_id, result_type: 'model_size_stats', ...(rt.model_size_stats ?? { model_bytes: 0, memory_status: 'ok' }) },
-          forecasts_stats: { total: 0, forecasted_jobs: 0 },
+          forecasts_stats: forecastsStats((forecasts.get(rec.job_id) ?? []) as unknown as Parameters<typeof forecastsStats>[0]),
           state: job ? 'opened' : rec.runtime.state,
         };
         if (rec.runtime.state === 'failed' && rec.runtime.failure_reason) out.assignment_explanation = rec.runtime.failure_reason;
