@@ -23,6 +23,8 @@ export interface DatafeedConfig {
   runtime_mappings?: JsonObject;
   indices_options?: JsonObject;
   max_empty_searches?: number;
+  /** Vigil extension: where the data lives when it is not the embedded store (see src/sources/datafeed). */
+  vigil_source?: JsonObject;
 }
 
 const FIELDS = [
@@ -43,6 +45,7 @@ const FIELDS = [
   'runtime_mappings',
   'indices_options',
   'max_empty_searches',
+  'vigil_source',
 ];
 
 /**
@@ -146,5 +149,8 @@ export function validateDatafeedConfig(body: unknown, jobId: string, bucketSpanM
       out.max_empty_searches = maxEmpty;
     }
   }
+  // checked in full when the datafeed is created from it (src/server/datafeeds)
+  const source = r.object('vigil_source');
+  if (source) out.vigil_source = source;
   return out;
 }
