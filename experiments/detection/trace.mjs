@@ -12,7 +12,7 @@ import { DefaultDetector } from '../../dist/src/core/detect/default/default-dete
 const [file, specText, fromText, toText] = process.argv.slice(2);
 const spec = specText ? JSON.parse(specText) : {};
 const t = parseNabCsv(readFileSync(file, 'utf8'));
-const rows = [];
+const rows = new Map(); // by bucket time (scorePoints adds missing buckets, so indices drift after a gap)
 const proto = DefaultDetector.prototype;
 const origUpdate = proto.update;
 proto.update = function (time, value, out) {
@@ -24,13 +24,13 @@ proto.update = function (time, value, out) {
   origUpdate.call(this, time, value, out);
   cal.calibrate = origCal;
   const sigma = (out.upper - out.typical) / 1.959963985;
-  rows.push({ vals: [out.typical, (value - out.typical) / sigma, this.mShort, Math.sqrt(this.m2), this.vShort, raw, calibrated, out.kind, this.active, this.alarm.inEvent ? 'E' : '-'] });
+  rows.set(time, { vals: [out.typical, (value - out.typical) / sigma, this.mShort, Math.sqrt(this.m2), this.vShort, raw, calibrated, out.kind, this.active, this.alarm.inEvent ? 'E' : '-'] });
 };
 const res = scorePoints(t.times, t.values, { detector: 'default', spec });
 const from = fromText ? Number(fromText) : 0;
 const to = toText ? Number(toText) : t.times.length;
 for (let i = from; i < to; i++) {
   if (!fromText && !(res.scores[i] > 0)) continue;
-  const d = rows[i] ?? {};
+  const d = rows.get(t.times[i]) ?? {};
   console.log([i, t.stamps[i], t.values[i], ...(d.vals ?? []).map((x) => (typeof x === 'number' ? x.toFixed(2) : x)), (res.scores[i] * 100).toFixed(1)].join('\t'));
 }

@@ -21,6 +21,8 @@ export class AlarmPolicy {
   constructor(
     private readonly quietBuckets = 3,
     private readonly escalation = 15,
+    /** Also report a bucket that reaches this multiple of the event's best (0: off), for events that start weak. */
+    private readonly escalationRatio = 0,
   ) {}
 
   /** Returns the score to report for a bucket whose calibrated score is `score`. */
@@ -34,7 +36,7 @@ export class AlarmPolicy {
         return score;
       }
       this.length++;
-      if (score >= this.eventMax + this.escalation) {
+      if (score >= this.eventMax + this.escalation || (this.escalationRatio > 0 && score >= this.eventMax * this.escalationRatio)) {
         this.eventMax = score;
         return score;
       }

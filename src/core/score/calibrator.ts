@@ -113,6 +113,16 @@ export class SurpriseCalibrator {
     this.observe(binOf(nats) + (low ? BINS : 0));
   }
 
+  /**
+   * Shrinks the weight of past surprises above `nats` by `factor` (total unchanged): when the model
+   * changes structure (a seasonal component is adopted), the misfits recorded under the old one —
+   * every weekend a "quiet day" before the weekly profile — no longer say what is common here.
+   */
+  discountAbove(nats: number, factor: number): void {
+    const from = binOf(nats);
+    for (const off of [0, BINS]) for (let i = from; i < BINS; i++) this.hist[off + i] *= factor;
+  }
+
   /** Upper edge of the highest bin (of one side) holding at least half an observation's weight. */
   private largestSeen(offset: number): number {
     const w = this.weight;

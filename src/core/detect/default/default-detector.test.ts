@@ -122,6 +122,19 @@ describe('default detector: scoring', () => {
     expect(rows.slice(24 * 8 + 6).every((r) => r.score < 25)).toBe(true);
   });
 
+  it('with gapPrior on, judges data returning after a long first gap once (kind missing), not a short one', () => {
+    const v = seasonal(24 * 56, H, 8, daily);
+    for (let i = 24 * 8; i < 24 * 8 + 6; i++) v[i] = NaN; // short, early: not an anomaly
+    for (let i = 24 * 50; i < 24 * 53; i++) v[i] = NaN; // three days after seven weeks of data: rare here
+    const rows = runSeries(v, H, new DefaultDetector({ bucketSpanMs: H }, { gapPrior: 1 }));
+    expect(rows.slice(24 * 8 + 6, 24 * 50).every((r) => r.score < 25)).toBe(true);
+    const back = rows[24 * 53];
+    expect(back.kind).toBe('missing');
+    expect(back.score).toBeGreaterThanOrEqual(25);
+    expect(back.explanation).toMatch(/gap/);
+    expect(rows.slice(24 * 53 + 1).filter((r) => r.score >= 25).length).toBe(0);
+  });
+
   it('handles a constant series without dividing by zero and flags a change in it', () => {
     const v = new Float64Array(500).fill(7);
     v[400] = 8;

@@ -35,7 +35,7 @@ import { SeasonalProfile } from './seasonal-profile.js';
 const DAY = 86_400_000;
 const WEEK = 7 * DAY;
 const TYPE = 'default';
-const VERSION = 3; // 2: sided, log-binned calibration history; record novelty; event base. 3: day-of-week effects (336 weekly slots), event peaks
+const VERSION = 4; // 2: sided, log-binned calibration history; record novelty; event base. 3: day-of-week effects (336 weekly slots), event peaks. 4: gap history
 /** Level tracker speeds: the slowest is set per series (about half a day with daily seasonality). */
 const FAST_ALPHAS = [0.12, 0.4] as const;
 const NT = FAST_ALPHAS.length + 1;
@@ -49,6 +49,8 @@ const TAIL_PRIOR_N = 1000;
 const TAIL_PRIOR_K = 10;
 const TAIL_PRIOR_NU = 16;
 const TAIL_DECAY = Math.exp(-Math.LN2 / 5000);
+/** Gap history: counts of past missing runs by length, in log2 classes (1, 2, 3–4, 5–8, … buckets). */
+const GAP_CLASSES = 16;
 
 export interface DefaultDetectorSpec {
   /** Learning rate of seasonal profiles once the first cycles are averaged. */
@@ -100,6 +102,17 @@ export interface DefaultDetectorSpec {
   tailMinExceedances: number;
   /** Weekly profile as day-of-week effects over the daily one, both learned jointly (backfitting). */
   jointWeekly: boolean;
+  /**
+   * Data returning after a gap: the gap itself is judged by how rare a run of missing buckets at
+   * least that long is in this series (rate of gaps per bucket seen × share of past gaps at least
+   * that long, with a prior P(length ≥ L) = L^−gapPrior), (0: gaps are never scored). One score per gap, on
+   * the first bucket with data again.
+   */
+  gapPrior: number;
+  /** Alarm policy: inside an event, also report a bucket at this multiple of the event's best so far (0: off). */
+  escalationRatio: number;
+  /** On adopting a richer seasonal hypothesis, past surprises above the first score anchor weigh this much (1: off). */
+  switchDiscount: number;
 }
 
 export const DEFAULT_SPEC: DefaultDetectorSpec = {
@@ -124,6 +137,9 @@ export const DEFAULT_SPEC: DefaultDetectorSpec = {
   historyPerEvent: false,
   tailModel: true,
   tailMinExceedances: 4,
+  gapPrior: 0,
+  escalationRatio: 0,
+  switchDiscount: 0.1,
 };
 
 interface Hypothesis {
@@ -175,6 +191,9 @@ export class DefaultDetector implements Detector {
   private tailExc = 0;
   private tailLog = 0;
   private peakLow = false;
+  /** Missing buckets in the current run, and past runs counted by length class. */
+  private gapRun = 0;
+  private readonly gaps = new Float64Array(GAP_CLASSES);
   private run = 0; // signed length of the current run of large residuals
   private readonly recent: Float64Array; // last residuals, for the size of a level shift
   private recentPos = 0;
@@ -216,7 +235,7 @@ export class DefaultDetector implements Detector {
     }
     this.slotScale = this.seasons.length > 0 ? new Float64Array(Math.min(this.seasons[0].slots, 96)).fill(1) : null;
     this.calibrator = new SurpriseCalibrator({ margin: this.spec.calibrationMargin });
-    this.alarm = new AlarmPolicy(this.spec.quietBuckets, this.spec.escalation);
+    this.alarm = new AlarmPolicy(this.spec.quietBuckets, this.spec.escalation, this.spec.escalationRatio);
     this.recent = new Float64Array(this.spec.shiftRun);
     this.decaySel = Math.exp(-Math.LN2 / Math.max(20, Math.min(this.spec.selectionHalfLife, 4 * (this.seasons[0]?.periodBuckets ?? 288))));
     const firstPeriod = this.seasons[0]?.periodBuckets ?? 0;
@@ -226,7 +245,7 @@ export class DefaultDetector implements Detector {
   }
 
   memoryBytes(): number {
-    let bytes = 400 + this.calibrator.hist.byteLength + this.recent.byteLength + (this.slotScale?.byteLength ?? 0);
+    let bytes = 400 + this.gaps.byteLength + this.calibrator.hist.byteLength + this.recent.byteLength + (this.slotScale?.byteLength ?? 0);
     for (const s of this.seasons) bytes += s.values.byteLength + 64;
     bytes += this.hyps.length * (NT * 3 * 8 + 64);
     return bytes;
@@ -278,9 +297,12 @@ export class DefaultDetector implements Detector {
 
     if (Number.isNaN(value)) {
       out.kind = 'missing';
+      this.gapRun++;
       this.alarm.apply(0);
       return;
     }
+    const gap = this.gapRun > 0 ? this.gapSurprise(this.gapRun) : 0;
+    this.gapRun = 0;
 
     // ---- score (before learning: causal) ----
     let single = 0;
@@ -352,7 +374,10 @@ export class DefaultDetector implements Detector {
     // the history counts events, not buckets: inside an event only its peak is recorded (when it
     // ends), so a long early-learning deviation or an outage does not make its size look common
     const once = this.spec.historyPerEvent && wasInEvent;
-    const calibrated = this.calibrator.calibrate(surprise, low, !once) + recordNats;
+    let calibrated = this.calibrator.calibrate(surprise, low, !once) + recordNats;
+    // the gap is its own statistic (already a rarity in this series): not read through the history
+    const gapWins = gap * this.spec.sensitivity > calibrated;
+    if (gapWins) calibrated = gap * this.spec.sensitivity;
     if (once && surprise > this.peakNats) {
       this.peakNats = surprise;
       this.peakLow = low;
@@ -368,8 +393,34 @@ export class DefaultDetector implements Detector {
     else if (!this.alarm.inEvent) this.eventBase = NaN;
     out.score = reported;
     out.multiBucketImpact = impact(single, Math.max(multi, varSurprise));
-    if (raw > 0) out.kind = this.kindOf(z, single, multi, varSurprise, shifted);
+    if (raw > 0) out.kind = gapWins ? 'missing' : this.kindOf(z, single, multi, varSurprise, shifted);
     if (reported > 0) out.explanation = this.explain(out.kind, value, typical, z);
+  }
+
+  /**
+   * Surprise (nats) of a run of `len` missing buckets that just ended, then records it: −ln of the
+   * rate of gaps per bucket seen times the share of gaps at least this long (a heavy-tailed prior). A series that
+   * often drops a few buckets is not surprised by another short gap; a first gap many hours long
+   * after weeks of data is rare. Only for two-sided detection (a gap is neither high nor low).
+   */
+  private gapSurprise(len: number): number {
+    const cls = Math.min(GAP_CLASSES - 1, len <= 1 ? 0 : Math.ceil(Math.log2(len)));
+    let result = 0;
+    const q = this.spec.gapPrior;
+    if (q > 0 && this.context.side === 'both' && this.n >= this.coldStartBuckets) {
+      // past runs whose class reaches len (a class holds lengths (2^(c−1), 2^c]): conservative
+      let seen = 0;
+      for (let c = cls; c < GAP_CLASSES; c++) seen += this.gaps[c];
+      const before = this.buckets - len;
+      let runs = 0;
+      for (let c = 0; c < GAP_CLASSES; c++) runs += this.gaps[c];
+      // how often a gap starts here, times how often a gap is at least this long: past gaps plus a
+      // heavy-tailed prior (one pseudo-gap, P(length ≥ L) = L^−q), so a series that often has gaps
+      // is not alarmed by a long one as much as a series that never had one
+      result = -Math.log((runs + 0.5) / (before + 1)) - Math.log((seen + len ** -q) / (runs + 1));
+    }
+    this.gaps[cls] += 1;
+    return result > 0 ? result : 0;
   }
 
   /** Surprise of |z| under the learned tail (min with the normal one), and learns from |z|. */
@@ -421,6 +472,8 @@ export class DefaultDetector implements Detector {
         return `variance increase: recent values scatter far more than usual; ${dev}`;
       case 'pattern':
         return `sustained deviation from the seasonal pattern: ${dev}`;
+      case 'missing':
+        return `data returned after a gap longer than this series usually has: ${dev}`;
       case 'spike':
         return `unusually high: ${dev}`;
       case 'dip':
@@ -584,6 +637,7 @@ export class DefaultDetector implements Detector {
       const h = this.hyps[next];
       // the new hypothesis' scale was learned on its own residuals all along
       if (Number.isNaN(h.scale)) h.scale = this.hyps[this.active].scale;
+      if (next > this.active && this.spec.switchDiscount < 1) this.calibrator.discountAbove(6.908, this.spec.switchDiscount);
       this.active = next;
     }
   }
@@ -626,6 +680,8 @@ export class DefaultDetector implements Detector {
         tailExc: this.tailExc,
         tailLog: this.tailLog,
         peakLow: this.peakLow,
+        gapRun: this.gapRun,
+        gaps: Array.from(this.gaps),
         recent: Array.from(this.recent),
         recentPos: this.recentPos,
       },
@@ -671,6 +727,8 @@ export class DefaultDetector implements Detector {
     d.tailExc = st.tailExc;
     d.tailLog = st.tailLog;
     d.peakLow = st.peakLow;
+    d.gapRun = st.gapRun;
+    d.gaps.set(st.gaps);
     d.recent.set(st.recent);
     d.recentPos = st.recentPos;
     return d;
