@@ -18,13 +18,17 @@ Elasticsearch clients and scripts work unchanged; results and models live in DIR
   --data-dir DIR     data directory: vigil.duckdb (jobs, results, snapshots) and wal/ (default ./.vigil)
   --config FILE      YAML file with any of: host, port, data_dir, log_level, cluster_name,
                      limits.{max_body_bytes,max_open_jobs,max_model_memory_limit},
-                     snapshot.{every_ops,every_bytes,interval,keep}
+                     snapshot.{every_ops,every_bytes,interval,keep}, security.{enabled,users,…},
+                     tls.{cert,key,reload_interval}, backup.dir, limits.{max_jobs,rate_per_second,…}
+                     (docs/production.md). Off loopback, authentication is required.
   --log-level LEVEL  fatal, error, warn, info (default), debug, trace or silent; logs are JSON lines
   --demo             create and feed the demo job 'web-requests' (examples/web-requests.csv)
 
 Environment: VIGIL_CONFIG, VIGIL_HOST, VIGIL_PORT, VIGIL_DATA_DIR, VIGIL_LOG_LEVEL, VIGIL_CLUSTER_NAME,
 VIGIL_MAX_BODY_BYTES, VIGIL_MAX_OPEN_JOBS, VIGIL_MAX_MODEL_MEMORY_LIMIT, VIGIL_SNAPSHOT_EVERY_OPS,
-VIGIL_SNAPSHOT_EVERY_BYTES, VIGIL_SNAPSHOT_INTERVAL. Flags override the environment, which
+VIGIL_SNAPSHOT_EVERY_BYTES, VIGIL_SNAPSHOT_INTERVAL, VIGIL_SECURITY_ENABLED, VIGIL_TLS_CERT,
+VIGIL_TLS_KEY, VIGIL_BACKUP_DIR, VIGIL_MAX_JOBS, VIGIL_RATE_PER_SECOND, … (docs/production.md).
+Flags override the environment, which
 overrides the file.`;
 
 function version(): string {
