@@ -97,7 +97,7 @@ export function forecastRoutes(service: JobService): RouteSpec[] {
         summary: suffix
           ? 'Delete forecasts of a job: an id, a comma list, wildcards or _all.'
           : 'Delete every forecast of a job.',
-        params: suffix ? Type.Object({ job_id: Type.String(), forecast_id: Type.String({ description: 'Forecast ids (comma list, wildcards) or _all.' }) }, { additionalProperties: false }) : JobParam,
+        params: suffix ? Type.Object({ job_id: Type.String({ description: 'Job id.' }), forecast_id: Type.String({ description: 'Forecast ids (comma list, wildcards) or _all.' }) }, { additionalProperties: false }) : JobParam,
         querystring: Q({
           allow_no_forecasts: QBool('With _all (or no id): answer acknowledged when the job has no forecasts (default true); else 404.'),
           timeout: Type.Optional(Type.String({ description: 'Accepted for compatibility (deletion is synchronous).' })),
