@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 
 declare global {
@@ -24,7 +24,7 @@ import { ensureDemoJob } from '../demo.js';
 import { startServer, type RunningServer } from '../server.js';
 import { latencyCsv } from './test-kit/latency-csv.js';
 import { forecastStandInRoutes } from './test-kit/forecast-stand-in.js';
-import { buildApp } from '../app.js';
+import { allRoutes, buildApp } from '../app.js';
 import { JobService } from '../jobs/job-service.js';
 import { anomalyJobEngine } from '../jobs/engine-adapter.js';
 import { MemoryStore } from '../../store/memory-store.js';
@@ -35,7 +35,7 @@ const ARTIFACTS = join(ROOT, 'test-artifacts', 'ui');
 const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`ui.e2e: skipped — ${CHROMIUM} is not installed (apt-get install chromium; CI's .ci/run installs it)`);
 
-describe.skipIf(!haveChromium)('web UI in Chromium (end to end)', () => {
+describe.skipIf(!haveChromium)('web UI in Chromium (end to end)', { timeout: 180_000 }, () => {
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
@@ -65,11 +65,17 @@ describe.skipIf(!haveChromium)('web UI in Chromium (end to end)', () => {
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.setDefaultTimeout(60_000); // a loaded two-core CI machine can be slow
     page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(`console: ${m.text()}`);
     });
   }, 120_000);
+
+  afterEach(async (ctx) => {
+    // what the page showed when a step failed, next to the other artefacts
+    if (ctx.task.result?.state === 'fail' && page) await page.screenshot({ path: join(ARTIFACTS, `failed-${ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`), fullPage: true }).catch(() => undefined);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -89,7 +95,7 @@ describe.skipIf(!haveChromium)('web UI in Chromium (end to end)', () => {
   it('creates a job through the wizard from a CSV file', async () => {
     await page.goto(`${server.url}/app/#/jobs/new`);
     await page.locator('[data-testid="file-input"]').setInputFiles(csvPath);
-    await page.getByText('1 · Data: latency.csv').waitFor({ timeout: 30_000 });
+    await page.getByText('1 · Data: latency.csv').waitFor();
     // the data visualizer: every field with its statistics
     const fields = page.locator('.fields-table tbody tr');
     await expect(fields.count()).resolves.toBe(4);
@@ -114,7 +120,7 @@ describe.skipIf(!haveChromium)('web UI in Chromium (end to end)', () => {
   });
 
   it('shows the new job’s anomalies in the Single Metric Viewer', async () => {
-    await page.locator('.main-chart canvas').waitFor({ timeout: 30_000 });
+    await page.locator('.main-chart canvas').waitFor();
     // a partitioned job opens on its most anomalous entity: the spike on web-2
     await page.waitForURL(/entity=web-2/);
     const rows = page.locator('.anomalies-table tbody tr');
@@ -161,11 +167,11 @@ describe.skipIf(!haveChromium)('web UI in Chromium (end to end)', () => {
   it('opens the Anomaly Explorer and shows a cell’s anomalies', async () => {
     // several jobs at once: an overall lane and one per job
     await page.goto(`${server.url}/app/#/explorer?jobs=latency,web-requests&view_by=host`);
-    await page.locator('.swimlane .cell.has').first().waitFor({ timeout: 30_000 });
+    await page.locator('.swimlane .cell.has').first().waitFor();
     await expect(page.locator('.lane-label').allTextContents()).resolves.toEqual(expect.arrayContaining(['Overall', 'latency job', 'web-requests job', expect.stringContaining('web-2')]));
     await shot('explorer-jobs');
     await page.goto(`${server.url}/app/#/explorer?jobs=latency&view_by=host`);
-    await page.locator('.swimlane .cell.has').first().waitFor({ timeout: 30_000 });
+    await page.locator('.swimlane .cell.has').first().waitFor();
     // click the worst cell of the web-2 lane
     const lane = page.locator('.lane', { has: page.locator('.lane-label', { hasText: 'web-2' }) }).first();
     const cells = lane.locator('.cell.has');
@@ -213,7 +219,7 @@ describe.skipIf(!haveChromium)('web UI in Chromium (end to end)', () => {
  * `model_forecast` documents): a stand-in (test-kit/forecast-stand-in.ts) until the jobs server has
  * its own; the UI finds the routes in the server's OpenAPI document either way.
  */
-describe.skipIf(!haveChromium)('web UI forecast view in Chromium (stand-in forecast routes)', () => {
+describe.skipIf(!haveChromium)('web UI forecast view in Chromium (the server’s forecast routes, or stand-ins until they exist)', { timeout: 180_000 }, () => {
   let browser: Browser;
   let page: Page;
   let close: () => Promise<void>;
@@ -224,7 +230,10 @@ describe.skipIf(!haveChromium)('web UI forecast view in Chromium (stand-in forec
     mkdirSync(ARTIFACTS, { recursive: true });
     const store = new MemoryStore();
     const service = new JobService({ store, engine: anomalyJobEngine });
-    const app = buildApp({ service, extraRoutes: forecastStandInRoutes(service) });
+    // only the routes the server does not have yet (the real forecast routes win once they exist)
+    const have = new Set(allRoutes({ service }).flatMap((r) => (Array.isArray(r.method) ? r.method : [r.method]).map((m) => `${m} ${r.url}`)));
+    const standIn = forecastStandInRoutes(service).filter((r) => !have.has(`${r.method} ${r.url}`));
+    const app = buildApp({ service, extraRoutes: standIn });
     await app.listen({ host: '127.0.0.1', port: 0 });
     const address = app.server.address();
     url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -240,7 +249,13 @@ describe.skipIf(!haveChromium)('web UI forecast view in Chromium (stand-in forec
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     });
     page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    page.setDefaultTimeout(60_000);
   }, 120_000);
+
+  afterEach(async (ctx) => {
+    // what the page showed when a step failed, next to the other artefacts
+    if (ctx.task.result?.state === 'fail' && page) await page.screenshot({ path: join(ARTIFACTS, `failed-${ctx.task.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`), fullPage: true }).catch(() => undefined);
+  });
 
   afterAll(async () => {
     await browser?.close();
@@ -249,16 +264,11 @@ describe.skipIf(!haveChromium)('web UI forecast view in Chromium (stand-in forec
 
   it('runs a forecast from the viewer and draws it with its widening band', async () => {
     await page.goto(`${url}/app/#/viewer/web-requests?from=${Date.UTC(2024, 0, 29)}`);
-    await page.locator('.main-chart canvas').waitFor({ timeout: 30_000 });
+    await page.locator('.main-chart canvas').waitFor();
     await page.locator('input[aria-label="forecast duration"]').fill('3d');
     await page.getByRole('button', { name: 'Run forecast' }).click();
     await page.waitForURL(/forecast=/, { timeout: 60_000 });
-    try {
-      await page.locator('.swatch.forecast').waitFor({ timeout: 60_000 });
-    } catch (e) {
-      await page.screenshot({ path: join(ARTIFACTS, 'forecast-failed.png'), fullPage: true });
-      throw e;
-    }
+    await page.locator('.swatch.forecast').waitFor();
     // the view keeps its start and now reaches to the forecast's end
     expect(page.url()).toContain(`from=${Date.UTC(2024, 0, 29)}`);
     expect(page.url()).not.toContain('to=');

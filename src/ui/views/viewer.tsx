@@ -94,6 +94,15 @@ const matches = (r: { partition_field_value?: string; by_field_value?: string },
 
 /** Forecast documents from whichever forecast results route the server offers. */
 async function loadForecast(jobId: string, forecastId: string, entity: Entity, ops: Set<string>): Promise<ForecastDoc[]> {
+  if (ops.has('vigil.get_forecast')) {
+    // Vigil's read route for stored forecasts, filtered to this series
+    const q = new URLSearchParams({ forecast_id: forecastId, detector_index: '0' });
+    if (entity.partition !== undefined) q.set('partition_field_value', entity.partition);
+    if (entity.by !== undefined) q.set('by_field_value', entity.by);
+    const res = await api<{ model_forecast: ForecastDoc[] }>('GET', `${D}/${enc(jobId)}/results/forecast?${q}`);
+    return res.model_forecast.filter((d) => matches(d, entity)).sort((a, b) => a.timestamp - b.timestamp);
+  }
+  // otherwise any forecast results route the server lists
   const candidates = [...ops].filter((o) => /^(GET|POST) .*forecast/i.test(o) && !/\/_forecast$/.test(o) && !/\{forecast_id\}$/.test(o) && o.includes('{job_id}'));
   for (const op of candidates) {
     const [method, path] = op.split(' ');

@@ -23,7 +23,7 @@ export function forecastStandInRoutes(service: JobService): RouteSpec[] {
       body: Type.Object({ duration: Type.Optional(Type.String()) }, { additionalProperties: true }),
       handler: async (req) => {
         const jobId = (req.params as { job_id: string }).job_id;
-        const job = (await service.getJobs(jobId, false))[0] as Parameters<typeof runJobForecast>[0]['job'];
+        const job = (await service.getJobs(jobId, false))[0] as unknown as Parameters<typeof runJobForecast>[0]['job'];
         const byEntity = new Map<string, { h: EntityHistory; time: number[]; value: number[] }>();
         let start: number | undefined;
         for (;;) {
