@@ -79,6 +79,31 @@ describe('validateAlertRule', () => {
   });
 });
 
+describe('redaction', () => {
+  it('hides header values, URL user info and query, and Slack webhook paths; a redacted body is refused back', () => {
+    const r = validateAlertRule('r', {
+      jobs: ['w'],
+      condition: { type: 'no_data' },
+      actions: [
+        { type: 'webhook', url: 'https://user:pw@hooks.example.com/in?token=abc', headers: { Authorization: 'Bearer s3cret' } },
+        { type: 'slack', url: 'https://hooks.slack.com/services/T000/B000/XXXX' },
+      ],
+    });
+    const shown = renderAlertRule(r, { redact: true });
+    expect(shown.actions).toEqual([
+      { type: 'webhook', url: 'https://hooks.example.com/in?<redacted>', headers: { Authorization: '<redacted>' } },
+      { type: 'slack', url: 'https://hooks.slack.com/services/<redacted>' },
+    ]);
+    expect(JSON.stringify(shown)).not.toMatch(/s3cret|XXXX|token|pw/);
+    expect(err(() => validateAlertRule('r', shown))).toContain('is <redacted>: give the real value');
+    expect(err(() => validateAlertRule('r', { ...shown, actions: [(shown.actions as unknown[])[1]] }))).toContain('holds <redacted>: give the real URL');
+    expect(renderAlertRule(r).actions).toEqual([
+      { type: 'webhook', url: 'https://user:pw@hooks.example.com/in?token=abc', headers: { Authorization: 'Bearer s3cret' } },
+      { type: 'slack', url: 'https://hooks.slack.com/services/T000/B000/XXXX' },
+    ]);
+  });
+});
+
 describe('ruleMatchesJob', () => {
   it('ids, groups, wildcards', () => {
     expect(ruleMatchesJob({ jobs: ['web'] }, 'web', [])).toBe(true);

@@ -153,6 +153,7 @@ function oneOf<T extends string>(v: unknown, where: string, values: readonly T[]
 
 function httpUrl(v: unknown, where: string): string {
   if (typeof v !== 'string') throw invalid(`[${where}] must be an http(s) URL`);
+  if (v.includes(REDACTED) || v.includes(encodeURIComponent(REDACTED))) throw invalid(`[${where}] holds ${REDACTED}: give the real URL (the API hides it when showing rules)`);
   let u: URL;
   try {
     u = new URL(v);
@@ -241,6 +242,7 @@ function validateAction(v: unknown, i: number): AlertAction {
         if (!isObj(v.headers)) throw invalid(`[${where}.headers] must be an object of header names to string values`);
         for (const [k, h] of Object.entries(v.headers)) {
           if (typeof h !== 'string' || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(k)) throw invalid(`[${where}.headers.${k}] must be a valid header name with a string value`);
+          if (h === REDACTED) throw invalid(`[${where}.headers.${k}] is ${REDACTED}: give the real value (the API hides it when showing rules)`);
           headers[k] = h;
         }
       }
@@ -290,8 +292,28 @@ export function validateAlertRule(ruleId: string, body: unknown): AlertRule {
   };
 }
 
-/** The rule as the API shows it (durations written back as text, so a GET body can be PUT again). */
-export function renderAlertRule(rule: AlertRule): Record<string, unknown> {
+/** What redaction puts in place of a secret; a rule holding it is refused (PUT the real value). */
+export const REDACTED = '<redacted>';
+
+/**
+ * Hides what can carry a secret: webhook header values, a URL's user info and query, and the path
+ * of a Slack-compatible webhook (its path is the token).
+ */
+export function redactUrl(url: string, slack: boolean): string {
+  try {
+    const u = new URL(url);
+    const path = slack ? `/${u.pathname.split('/').filter(Boolean)[0] ?? ''}/${REDACTED}` : u.pathname;
+    return `${u.protocol}//${u.host}${path}${u.search ? `?${REDACTED}` : ''}`;
+  } catch {
+    return REDACTED;
+  }
+}
+
+/**
+ * The rule as the API shows it (durations written back as text, so a GET body can be PUT again;
+ * with `redact`, secrets are replaced by `<redacted>` and such a body has to be given them back).
+ */
+export function renderAlertRule(rule: AlertRule, o: { redact?: boolean } = {}): Record<string, unknown> {
   const c = rule.condition;
   const cond: Record<string, unknown> = { ...c };
   for (const [k, out] of [
@@ -314,7 +336,13 @@ export function renderAlertRule(rule: AlertRule): Record<string, unknown> {
     condition: cond,
     ...(rule.suppress_ms > 0 ? { suppress_for: formatDuration(rule.suppress_ms) } : {}),
     notify_recovery: rule.notify_recovery,
-    actions: rule.actions.map((a) => (a.type === 'webhook' && Object.keys(a.headers).length === 0 ? { type: a.type, url: a.url } : a.type === 'email' && a.from === null ? { type: a.type, to: a.to } : a)),
+    actions: rule.actions.map((a) => {
+      if (a.type === 'email') return a.from === null ? { type: a.type, to: a.to } : a;
+      const url = o.redact ? redactUrl(a.url, a.type === 'slack') : a.url;
+      if (a.type === 'slack') return { type: a.type, url };
+      const headers = o.redact ? Object.fromEntries(Object.keys(a.headers).map((k) => [k, REDACTED])) : a.headers;
+      return Object.keys(headers).length === 0 ? { type: a.type, url } : { type: a.type, url, headers };
+    }),
   };
 }
 

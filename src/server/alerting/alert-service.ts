@@ -130,17 +130,17 @@ export class AlertService {
     await this.store.putRule(rule);
     this.log.info({ rule_id: ruleId, created }, 'alert rule stored');
     void this.evaluate({ ruleId }).catch((err) => this.log.error({ err: String(err) }, 'alerting: evaluation failed'));
-    return { created, rule: renderAlertRule(rule) };
+    return { created, rule: renderAlertRule(rule, { redact: true }) };
   }
 
   getRule(ruleId: string): Record<string, unknown> {
     const r = this.store.getRule(ruleId);
     if (!r) throw new VigilError('RESOURCE_NOT_FOUND', `No alert rule with id [${ruleId}]`);
-    return renderAlertRule(r);
+    return renderAlertRule(r, { redact: true });
   }
 
   listRules(): Record<string, unknown>[] {
-    return this.store.listRules().map(renderAlertRule);
+    return this.store.listRules().map((r) => renderAlertRule(r, { redact: true }));
   }
 
   async deleteRule(ruleId: string): Promise<void> {

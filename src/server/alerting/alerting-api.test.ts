@@ -79,6 +79,10 @@ describe('alerting API', () => {
     expect(put.json()).toMatchObject({ acknowledged: true, created: true, rule: { rule_id: 'web-down', condition: { type: 'no_data', buckets: 2, reference: 'record_time' } } });
     expect((await req('PUT', '/_vigil/alerts/rules/web-down', { ...body, description: 'again' })).json().created).toBe(false);
     expect((await req('GET', '/_vigil/alerts/rules/web-down')).json()).toMatchObject({ rule_id: 'web-down', description: 'again' });
+    // secrets in actions are not shown back
+    await req('PUT', '/_vigil/alerts/rules/secret', { jobs: ['web'], condition: { type: 'no_data' }, actions: [{ type: 'webhook', url: hook.url, headers: { authorization: 'Bearer s3cret' } }] });
+    expect(JSON.stringify((await req('GET', '/_vigil/alerts/rules/secret')).json())).not.toContain('s3cret');
+    await req('DELETE', '/_vigil/alerts/rules/secret');
     expect((await req('GET', '/_vigil/alerts/rules')).json()).toMatchObject({ count: 1, rules: [{ rule_id: 'web-down' }] });
     const bad = await req('PUT', '/_vigil/alerts/rules/x', { jobs: ['web'], condition: { type: 'no_data', bucketz: 1 } });
     expect(bad.statusCode).toBe(400);

@@ -7,7 +7,7 @@
  */
 import { createTransport, type Transporter } from 'nodemailer';
 import type { AlertAction, AlertEvent, AlertRule, LinkOptions } from '../../engine/alerting/index.js';
-import { emailMessage, slackBody, webhookBody } from '../../engine/alerting/index.js';
+import { emailMessage, redactUrl, slackBody, webhookBody } from '../../engine/alerting/index.js';
 
 export interface SmtpConfig {
   /** An SMTP URL (`smtp://user:pass@host:587`, `smtps://…:465`) or nodemailer transport options. */
@@ -42,6 +42,7 @@ export interface AttemptResult {
 /** Where an action delivers to, for the history (no credentials: the URL's user info and query are dropped). */
 export function actionTarget(a: AlertAction): string {
   if (a.type === 'email') return `mailto:${a.to.join(',')}`;
+  if (a.type === 'slack') return redactUrl(a.url, true);
   try {
     const u = new URL(a.url);
     return `${u.protocol}//${u.host}${u.pathname}`;
