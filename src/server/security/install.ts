@@ -51,6 +51,11 @@ export function permissionMap(routes: RouteSpec[]): Map<string, Permission> {
   return out;
 }
 
+/** The permission of every route of an app, as installOps resolved them (`METHOD url` → Permission). */
+export function routePermissions(app: FastifyInstance): Map<string, Permission> {
+  return (app as unknown as { vigilPermissions?: Map<string, Permission> }).vigilPermissions ?? new Map();
+}
+
 interface BasicCacheEntry {
   digest: string;
   principal: Principal;
@@ -58,6 +63,7 @@ interface BasicCacheEntry {
 
 export function installOps(app: FastifyInstance, deps: { service: JobService; ops?: Ops }, routes: RouteSpec[], ops: Ops): void {
   const perms = permissionMap(routes);
+  app.decorate('vigilPermissions', perms);
   const undeclared = routes.flatMap((r) => (Array.isArray(r.method) ? r.method : [r.method]).map((m) => `${m} ${r.url}`)).filter((k) => !perms.has(k));
   if (undeclared.length) app.log.warn({ routes: undeclared }, 'routes without a declared permission: only admin may call them');
   const m = ops.metrics;

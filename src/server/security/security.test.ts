@@ -5,10 +5,10 @@
  * without authentication.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allRoutes, registeredRoutes } from '../app.js';
+import { registeredRoutes } from '../app.js';
 import { JSON9 } from '../test-kit/harness.js';
 import { authRequired, defaultOpsConfig } from './config.js';
-import { permissionMap } from './install.js';
+import { routePermissions } from './install.js';
 import { roleAllows, type Permission, type Role } from './roles.js';
 import { apiKeyHeader, basic, secureHarness, type SecureHarness } from './test-kit/secure-harness.js';
 
@@ -25,10 +25,10 @@ function concrete(url: string): string {
 }
 
 function routeTable(): { method: string; url: string; perm: Permission }[] {
-  const perms = permissionMap(allRoutes({ service: h.service, ops: h.ops }));
+  const perms = routePermissions(h.app);
   return registeredRoutes(h.app).map((k) => {
     const [method, url] = k.split(' ');
-    return { method, url, perm: perms.get(k) as Permission };
+    return { method, url, perm: perms.get(k) ?? ({ privilege: 'admin' } as Permission) }; // undeclared: admin only, as at run time
   });
 }
 
@@ -36,14 +36,14 @@ describe('every route declares a permission', () => {
   it('the routes fastify registered each have one (declare `permission` in the RouteSpec or in security/permissions.ts)', () => {
     const routes = registeredRoutes(h.app);
     expect(routes.length).toBeGreaterThan(30);
-    const perms = permissionMap(allRoutes({ service: h.service, ops: h.ops }));
+    const perms = routePermissions(h.app);
     const missing = routes.filter((k) => !perms.has(k));
     expect(missing, `routes without a permission: ${missing.join(', ')}`).toEqual([]);
   });
 
   it('the OpenAPI document lists no route without one', async () => {
     const doc = (await h.app.inject({ method: 'GET', url: '/_vigil/openapi.json', headers: basic('vi') })).json();
-    const perms = permissionMap(allRoutes({ service: h.service, ops: h.ops }));
+    const perms = routePermissions(h.app);
     const declared = new Set([...perms.keys()].map((k) => k.replace(/:([A-Za-z_]+)/g, '{$1}')));
     for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, unknown>>)) {
       for (const m of Object.keys(ops)) expect(declared.has(`${m.toUpperCase()} ${path}`), `${m} ${path}`).toBe(true);
