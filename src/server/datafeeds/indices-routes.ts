@@ -264,6 +264,7 @@ export function parseBulk(body: Buffer, defaultIndex?: string): { index: string;
     } catch {
       throw new VigilError('PARSE_ERROR', `bulk: malformed action at line ${i + 1}`);
     }
+    if (action === null || typeof action !== 'object' || Array.isArray(action)) throw new VigilError('PARSE_ERROR', `bulk: the action at line ${i + 1} is not an object`);
     const [op] = Object.keys(action);
     const meta = action[op] ?? {};
     const index = meta._index ?? defaultIndex;
@@ -280,6 +281,7 @@ export function parseBulk(body: Buffer, defaultIndex?: string): { index: string;
     } catch {
       throw new VigilError('PARSE_ERROR', `bulk: malformed document at line ${i + 1}`);
     }
+    if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new VigilError('PARSE_ERROR', `bulk: the document at line ${i + 1} is not an object`);
     ops.push({ op, index, id: meta._id, doc });
   }
   return ops;
