@@ -12,6 +12,7 @@ import { useAsync } from '../lib/hooks.js';
 import { href, navigate, setParams } from '../lib/router.js';
 import { Histogram } from '../components/histogram.js';
 import { Empty, ErrorBox, Loading } from '../components/status.js';
+import { TextField } from '../components/text-field.js';
 import { UPlotChart, utc } from '../components/uplot-chart.js';
 
 const U = '/_vigil/ui/uploads';
@@ -456,7 +457,7 @@ function Configure({ uploadId, params }: { uploadId: string; params: URLSearchPa
           <label class="field">
             <span>Bucket span</span>
             <div class="row">
-              <input aria-label="bucket span" value={span} size={6} onChange={(e) => setParams({ span: (e.target as HTMLInputElement).value.trim() })} />
+              <TextField label="bucket span" value={span} size={6} onCommit={(v) => setParams({ span: v.trim() })} />
               {preview.data && preview.data.suggested_bucket_span !== span && (
                 <button class="btn small" onClick={() => setParams({ span: preview.data!.suggested_bucket_span })}>
                   Use suggested {preview.data.suggested_bucket_span}
@@ -491,12 +492,12 @@ function Configure({ uploadId, params }: { uploadId: string; params: URLSearchPa
         <div class="form-grid">
           <label class="field">
             <span>Job ID</span>
-            <input aria-label="job id" value={jobId} onChange={(e) => setParams({ id: (e.target as HTMLInputElement).value.trim() })} />
+            <TextField label="job id" value={jobId} onCommit={(v) => setParams({ id: v.trim() })} />
             <span class="hint">lowercase letters, digits, hyphens and underscores</span>
           </label>
           <label class="field wide">
             <span>Description</span>
-            <input aria-label="description" value={description} placeholder={config.description} onChange={(e) => setParams({ description: (e.target as HTMLInputElement).value })} />
+            <TextField label="description" value={description} placeholder={config.description} onCommit={(v) => setParams({ description: v })} />
           </label>
         </div>
         <div class={`validation ${validation?.ok ? 'ok' : validation ? 'bad' : ''}`} data-testid="validation">
