@@ -18,6 +18,7 @@ import type { JobService } from './jobs/job-service.js';
 import { buildOpenApi, openApiPath } from './openapi.js';
 import { COMMON_QUERY, type HttpMethod, type RouteSpec } from './route-spec.js';
 import { forecastRoutes } from './forecast/routes.js';
+import { controlRoutes } from './control/routes.js';
 import { mlRoutes } from './routes/ml.js';
 import { uiRoutes } from './ui/routes.js';
 import { opsFastifyOptions, type Ops } from './ops/context.js';
@@ -25,6 +26,7 @@ import { installOpsPlugin, opsRouteList } from './ops/plugin.js';
 import { datafeedRoutes } from './datafeeds/routes.js';
 import type { AlertService } from './alerting/alert-service.js';
 import { alertRoutes } from './alerting/routes.js';
+import { modelRoutes } from './models/routes.js';
 import { Type } from '@sinclair/typebox';
 
 export interface AppDeps {
@@ -114,11 +116,13 @@ export function allRoutes(deps: AppDeps): RouteSpec[] {
       }),
     },
     ...mlRoutes(service, { version }),
+    ...controlRoutes(deps), // filters, calendars, snapshots, reset, memory estimates, annotations (src/server/control)
     ...forecastRoutes(service), // _forecast, its deletion and Vigil's forecast results (src/server/forecast)
     ...uiRoutes(deps), // the web UI (/app/) and its upload/preview extensions
     ...opsRouteList(deps), // _security API keys, /metrics, liveness/readiness, backup
     ...datafeedRoutes(deps), // datafeeds (_ml/datafeeds) and the embedded store's indices (_bulk)
     ...alertRoutes(deps), // alert rules and history (/_vigil/alerts/…)
+    ...modelRoutes(deps), // trained models: create, train, runs, activate (/_vigil/models/…, src/server/models)
     ...(deps.extraRoutes ?? []),
   ];
   routes.push({
