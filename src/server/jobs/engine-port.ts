@@ -3,7 +3,7 @@
  * HTTP) and the pure job engine in src/engine/job. It mirrors the engine's AnomalyJob, so the
  * default factory (engine-adapter.ts) is a thin wrapper; tests may pass another factory.
  */
-import type { JobConfig } from '../../engine/job/index.js';
+import type { JobConfig, JobControls } from '../../engine/job/index.js';
 import type { ResultDoc } from '../../store/store.js';
 
 export interface FlushOptions {
@@ -26,6 +26,8 @@ export interface DrainedResults {
   records: ResultDoc[];
   influencers: ResultDoc[];
   modelPlots: ResultDoc[];
+  /** Model-change annotations (Elastic's annotation documents), when the engine makes them. */
+  annotations?: Record<string, unknown>[];
 }
 
 /** A renormalised score for a stored result, by id. */
@@ -48,6 +50,8 @@ export interface EngineJob {
   timingStats(): Record<string, unknown>;
   /** Versioned, JSON-serialisable state. */
   toState(): unknown;
+  /** Filters and scheduled events in force from the next bucket on (src/server/control). */
+  setControls?(controls: JobControls): void;
   /** Each modelled series' kept bucket values, the input of `_forecast` (absent: the job cannot forecast). */
   forecastHistories?(): { detector_index: number; partition_field_value?: string; by_field_value?: string; time: ArrayLike<number>; value: ArrayLike<number> }[];
 }

@@ -17,13 +17,16 @@
 import { join } from 'node:path';
 import { VigilError } from '../../core/errors.js';
 import {
+  jobSettings,
   toElasticJob,
   updateJobConfig,
   validateJobConfig,
   validateJobId,
   type JobConfig,
+  type JobControls,
   type ValidateJobOptions,
 } from '../../engine/job/index.js';
+import { snapshotsToDelete } from './retention.js';
 import { forecastsStats } from '../../engine/forecast/index.js';
 import type { JobRecord, ModelSnapshotRecord, ResultDoc, Store } from '../../store/store.js';
 import { JobWal } from '../../store/wal.js';
@@ -36,6 +39,22 @@ import { parseDataBody } from './parse-data.js';
 const WAL_DATA = 1;
 const WAL_FLUSH = 2;
 const WAL_CONFIG = 3;
+/** Filters and scheduled events the job was told (src/server/control), replayed in place. */
+const WAL_CONTROL = 4;
+/** Written after a revert so sequence numbers stay above every snapshot's (replay ignores it). */
+const WAL_MARK = 5;
+
+/** What src/server/control adds to the job life cycle (filters, calendars, annotations). */
+export interface JobHooks {
+  /** Filters and scheduled events in force for a job. */
+  controlsFor?(jobId: string, config: JobConfig): Promise<JobControls>;
+  /** Checks a configuration before it is stored (filters that custom rules refer to exist). */
+  checkConfig?(config: JobConfig): Promise<void>;
+  /** Model-change annotations the engine produced (stored by id: replays rewrite them). */
+  onAnnotations?(jobId: string, docs: Record<string, unknown>[]): Promise<void>;
+  /** A job was reset (annotations: model-change ones, and user ones when asked) or reverted (those after `after`). */
+  onWipe?(jobId: string, o: { after?: number; userAnnotations: boolean }): Promise<void>;
+}
 
 export interface NodeInfo {
   id: string;
@@ -80,6 +99,8 @@ interface OpenJob {
   lastSnapshotId: number;
   latestResultTime: number | undefined;
   closing: boolean;
+  /** JSON of the controls last given to the engine ('' before any). */
+  controls: string;
 }
 
 /** Checks of configured limits; each throws a VigilError naming the limit. */
@@ -134,6 +155,9 @@ export class JobService {
   private timer: NodeJS.Timeout | undefined;
   private stopping = false;
   private readonly resultsListeners: ((jobId: string) => void)[] = [];
+  private hooks: JobHooks = {};
+  /** Jobs opened lazily, waiting for capacity (allow_lazy_open), in arrival order. */
+  private readonly waiting: string[] = [];
 
   constructor(o: JobServiceOptions) {
     this.store = o.store;
@@ -163,6 +187,11 @@ export class JobService {
     this.resultsListeners.push(fn);
   }
 
+  /** Filters, calendars and annotations (src/server/control) join the life cycle here. */
+  setHooks(hooks: JobHooks): void {
+    this.hooks = hooks;
+  }
+
   /** Uses the app's logger (structured JSON logs). */
   setLogger(log: NonNullable<JobServiceOptions['log']>): void {
     this.log = log;
@@ -186,6 +215,7 @@ export class JobService {
     const reopened: string[] = [];
     const failed: string[] = [];
     for (const rec of await this.store.listJobs()) {
+      if (rec.runtime.state === 'opening') this.waiting.push(rec.job_id);
       if (rec.runtime.state !== 'opened') continue;
       try {
         await this.openJob(rec.job_id, { recovering: true });
@@ -197,6 +227,7 @@ export class JobService {
         await this.store.saveJob(rec);
       }
     }
+    await this.promoteWaiting();
     this.timer = setInterval(() => void this.periodicSnapshots(), 60_000);
     this.timer.unref();
     return { reopened, failed };
@@ -260,6 +291,7 @@ export class JobService {
     this.checkRunning();
     validateJobId(jobId);
     const config = validateJobConfig(jobId, body, this.validateOptions);
+    await this.hooks.checkConfig?.(config);
     return this.catalog.run(async () => {
       const all = await this.store.listJobs();
       this.guard?.beforeCreate(all.length);
@@ -305,6 +337,7 @@ export class JobService {
       const job = this.open.get(jobId);
       const modelBytes = job ? Number(job.engine.modelSizeStats().model_bytes ?? 0) : undefined;
       const next = updateJobConfig(rec.config as JobConfig, body, { isOpen: !!job, modelBytes, maxModelMemoryLimit: this.validateOptions.maxModelMemoryLimit });
+      await this.hooks.checkConfig?.(next);
       if (next.groups.includes(jobId) || (await this.store.listJobs()).some((j) => j.job_id !== jobId && next.groups.includes(j.job_id))) {
         const g = next.groups.find((x) => x === jobId) ?? next.groups[0];
         throw new VigilError('RESOURCE_EXISTS', `job and group names must be unique but job [${g}] and group [${g}] have the same name`);
@@ -336,6 +369,7 @@ export class JobService {
     }
     await this.queue(jobId).run(async () => {
       const job = this.open.get(jobId);
+      this.dropWaiting(jobId);
       if (job) {
         this.open.delete(jobId);
         await job.wal?.close();
@@ -349,6 +383,8 @@ export class JobService {
     });
     this.queues.delete(jobId);
     this.guard?.forget(jobId);
+    await this.hooks.onWipe?.(jobId, { userAnnotations: true });
+    await this.promoteWaiting();
   }
 
   private walPath(jobId: string): string {
@@ -362,18 +398,30 @@ export class JobService {
     return this.open.has(jobId);
   }
 
-  async openJob(jobId: string, o: { recovering?: boolean } = {}): Promise<{ opened: boolean; node: string }> {
+  async openJob(jobId: string, o: { recovering?: boolean; promoting?: boolean } = {}): Promise<{ opened: boolean; node: string }> {
     this.checkRunning();
     await this.requireJob(jobId);
     return this.queue(jobId).run(async () => {
       if (this.open.has(jobId)) return { opened: true, node: this.node.id };
+      if (this.waiting.includes(jobId) && !o.promoting) return { opened: true, node: '' };
       if (this.open.size >= this.opts.maxOpenJobs) {
+        const rec = await this.requireJob(jobId);
+        if ((rec.config as JobConfig).allow_lazy_open) {
+          // Elastic: a lazily opened job waits in `opening` until a node has room
+          if (!this.waiting.includes(jobId)) this.waiting.push(jobId);
+          rec.runtime = { ...rec.runtime, state: 'opening', failure_reason: undefined };
+          await this.store.saveJob(rec);
+          this.log.info({ job_id: jobId }, 'job waits for capacity (allow_lazy_open)');
+          return { opened: true, node: '' };
+        }
         throw new VigilError('CAPACITY', `Could not open job because no ML nodes with sufficient capacity were found (limits.max_open_jobs is ${this.opts.maxOpenJobs})`);
       }
+      this.dropWaiting(jobId);
       const rec = await this.requireJob(jobId);
       let config = rec.config as JobConfig;
       const snaps = await this.store.listSnapshots(jobId);
-      const latest = snaps[0];
+      // the job's active snapshot (a revert chooses an older one), else the newest
+      const latest = snaps.find((s) => s.snapshot_id === rec.runtime.model_snapshot_id) ?? snaps[0];
       let engine: EngineJob;
       let counts: DataCounts;
       if (latest) {
@@ -406,13 +454,18 @@ export class JobService {
         lastSnapshotId: latest ? Number.parseInt(latest.snapshot_id, 10) || 0 : 0,
         latestResultTime: latest?.latest_result_time_stamp,
         closing: false,
+        controls: '',
       };
+      // the controls in force when the snapshot was taken; the WAL holds later changes in place
+      const snapControls = latest?.extra?.controls as JobControls | undefined;
+      if (snapControls) this.applyControls(job, snapControls);
       const t0 = Date.now();
       for (const r of replay) {
         try {
           if (r.kind === WAL_DATA) await this.applyData(job, parseDataBody(r.payload).docs, r.payload.length);
           else if (r.kind === WAL_FLUSH) await this.applyFlush(job, JSON.parse(r.payload.toString('utf8')) as FlushOptions);
           else if (r.kind === WAL_CONFIG) this.applyConfig(job, JSON.parse(r.payload.toString('utf8')) as JobConfig);
+          else if (r.kind === WAL_CONTROL) this.applyControls(job, JSON.parse(r.payload.toString('utf8')) as JobControls);
         } catch (err) {
           // it failed the same way when it was first applied (the engine is deterministic)
           this.log.warn({ job_id: jobId, seq: r.seq, err: String(err) }, 'replayed WAL record failed');
@@ -421,6 +474,8 @@ export class JobService {
       if (replay.length > 0) this.log.info({ job_id: jobId, records: replay.length, ms: Date.now() - t0 }, 'replayed write-ahead log');
       // an update made while the job was closed comes after everything replayed
       if (JSON.stringify(job.config) !== JSON.stringify(rec.config)) this.applyConfig(job, rec.config as JobConfig);
+      // filters and calendars changed while the job was closed
+      await this.syncControls(job);
       rec.runtime = {
         ...rec.runtime,
         state: 'opened',
@@ -446,6 +501,11 @@ export class JobService {
 
   private async closeJob(jobId: string, force: boolean): Promise<void> {
     const rec = await this.requireJob(jobId);
+    if (this.dropWaiting(jobId) || rec.runtime.state === 'opening') {
+      rec.runtime = { ...rec.runtime, state: 'closed', finished_time: this.clock() };
+      await this.store.saveJob(rec);
+      return;
+    }
     if (!this.open.has(jobId) && rec.runtime.state !== 'failed') return;
     const run = async (): Promise<void> => {
       const job = this.open.get(jobId);
@@ -463,6 +523,65 @@ export class JobService {
     };
     // force does not wait for queued work of a stuck job; it still never interleaves with a write
     await this.queue(jobId).run(run);
+    await this.promoteWaiting();
+  }
+
+  private dropWaiting(jobId: string): boolean {
+    const i = this.waiting.indexOf(jobId);
+    if (i >= 0) this.waiting.splice(i, 1);
+    return i >= 0;
+  }
+
+  /** Opens waiting (lazily opened) jobs while there is capacity. */
+  private async promoteWaiting(): Promise<void> {
+    while (this.waiting.length > 0 && this.open.size < this.opts.maxOpenJobs && !this.stopping) {
+      const jobId = this.waiting[0];
+      try {
+        await this.openJob(jobId, { promoting: true });
+      } catch (err) {
+        this.dropWaiting(jobId);
+        this.log.error({ job_id: jobId, err: String(err) }, 'could not open a waiting job');
+      }
+    }
+  }
+
+  /** Jobs waiting for capacity (allow_lazy_open), in order. */
+  waitingJobs(): string[] {
+    return [...this.waiting];
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // controls (filters, scheduled events: src/server/control)
+
+  private applyControls(job: OpenJob, c: JobControls): void {
+    job.controls = JSON.stringify(c);
+    job.engine.setControls?.(c);
+  }
+
+  /** Gives an open job its current controls when they changed, logged in the WAL at this point of its input (call inside its queue). */
+  private async syncControls(job: OpenJob): Promise<void> {
+    if (!this.hooks.controlsFor) return;
+    const c = await this.hooks.controlsFor(job.record.job_id, job.config);
+    const text = JSON.stringify(c);
+    if (text === job.controls) return;
+    await job.wal?.append(WAL_CONTROL, Buffer.from(text));
+    job.opsSinceSnapshot++;
+    this.applyControls(job, c);
+  }
+
+  /** Filters or calendars changed: the open jobs among `jobIds` (all when omitted) take them from their next bucket on. */
+  async refreshControls(jobIds?: string[]): Promise<void> {
+    const ids = jobIds ?? [...this.open.keys()];
+    await Promise.all(
+      ids
+        .filter((id) => this.open.has(id))
+        .map((id) =>
+          this.queue(id).run(async () => {
+            const job = this.open.get(id);
+            if (job && !job.closing) await this.syncControls(job);
+          }),
+        ),
+    );
   }
 
   private runtimeOf(job: OpenJob): Partial<JobRecord['runtime']> {
@@ -525,6 +644,7 @@ export class JobService {
     if (docs.length > 0 || r.clearInterim) {
       await this.store.writeResults(job.record.job_id, docs, { deleteInterim: r.clearInterim, ids: docs.map((d) => this.engine.resultId(d)) });
     }
+    if (r.annotations && r.annotations.length > 0) await this.hooks.onAnnotations?.(job.record.job_id, r.annotations);
     const updates = job.engine.renormalise();
     if (updates.length > 0) await this.store.updateResults(job.record.job_id, updates.map(toResultUpdate));
     if (docs.length > 0 || updates.length > 0) for (const fn of this.resultsListeners) fn(job.record.job_id);
@@ -593,7 +713,7 @@ export class JobService {
       snapshot_doc_count: 1,
       wal_seq: job.wal?.lastSeq ?? 0,
       data_counts: job.counts,
-      extra: { config: job.config },
+      extra: { config: job.config, ...(job.controls ? { controls: JSON.parse(job.controls) as JobControls } : {}) },
     };
     await this.store.putSnapshot(meta, JSON.stringify(job.engine.toState()));
     job.lastSnapshotId = id;
@@ -602,8 +722,111 @@ export class JobService {
     job.record.runtime = { ...job.record.runtime, ...this.runtimeOf(job), model_snapshot_id: meta.snapshot_id };
     await this.store.saveJob(job.record);
     await job.wal?.rotate(meta.wal_seq);
-    await this.store.pruneSnapshots(job.record.job_id, this.opts.snapshotsKept);
+    await this.applyRetention(job.record.job_id, job.config, meta.snapshot_id, job.latestResultTime);
     return meta;
+  }
+
+  /**
+   * Elastic's retention after a snapshot: model snapshots by model_snapshot_retention_days and
+   * daily_model_snapshot_retention_after_days (never the active or a retained one, nor the newest
+   * `snapshotsKept`), results older than results_retention_days before the latest bucket.
+   */
+  private async applyRetention(jobId: string, config: JobConfig, activeId: string | undefined, latestResult: number | undefined): Promise<void> {
+    const snaps = await this.store.listSnapshots(jobId);
+    for (const id of snapshotsToDelete(snaps, config, activeId, this.opts.snapshotsKept)) await this.store.deleteSnapshot(jobId, id);
+    if (config.results_retention_days !== undefined && latestResult !== undefined) {
+      const n = await this.store.deleteResults(jobId, { end: latestResult - config.results_retention_days * 86_400_000 });
+      if (n > 0) this.log.info({ job_id: jobId, deleted: n }, 'results retention');
+    }
+  }
+
+  /** Runs the retention of a closed or open job now (the daily maintenance Elastic runs; tests). */
+  async runRetention(jobId: string): Promise<void> {
+    await this.queue(jobId).run(async () => {
+      const job = this.open.get(jobId);
+      const rec = await this.requireJob(jobId);
+      const latest = job?.latestResultTime ?? (await this.store.listSnapshots(jobId))[0]?.latest_result_time_stamp;
+      await this.applyRetention(jobId, (job?.config ?? rec.config) as JobConfig, rec.runtime.model_snapshot_id, latest);
+    });
+  }
+
+  /**
+   * Elastic's `_revert`: the closed job resumes from `snapshotId` when opened; its data counts go
+   * back to the snapshot's; with `deleteInterveningResults`, results (and model-change
+   * annotations) after the snapshot's latest result are deleted. Data accepted after the snapshot
+   * is dropped from the write-ahead log (it belongs to the abandoned model).
+   */
+  async revertSnapshot(jobId: string, snapshotId: string, deleteInterveningResults: boolean): Promise<ModelSnapshotRecord> {
+    this.checkRunning();
+    await this.requireJob(jobId);
+    return this.queue(jobId).run(async () => {
+      const rec = await this.requireJob(jobId);
+      if (this.open.has(jobId) || this.waiting.includes(jobId) || rec.runtime.state === 'opened' || rec.runtime.state === 'opening') {
+        throw new VigilError('JOB_STATE_CONFLICT', 'Can only revert to a model snapshot when the job is closed.');
+      }
+      const snaps = await this.store.listSnapshots(jobId);
+      const snap = snaps.find((s) => s.snapshot_id === snapshotId);
+      if (!snap) throw new VigilError('RESOURCE_NOT_FOUND', `No model snapshot with id [${snapshotId}] exists for job [${jobId}]`);
+      if (deleteInterveningResults) {
+        const after = snap.latest_result_time_stamp;
+        // results from the bucket after the snapshot's last one on
+        const bucketMs = jobSettingsSpan(rec.config as JobConfig);
+        await this.store.deleteResults(jobId, { start: after === undefined ? undefined : after + bucketMs });
+        await this.hooks.onWipe?.(jobId, { after: after === undefined ? -Infinity : after + bucketMs, userAnnotations: false });
+      }
+      if (this.walDir) {
+        const maxSeq = Math.max(0, ...snaps.map((s) => s.wal_seq));
+        const { wal } = await JobWal.open(this.walPath(jobId));
+        const top = Math.max(maxSeq, wal.lastSeq);
+        await wal.destroy();
+        // a fresh log whose numbers continue above every snapshot's, so the chosen one replays nothing
+        const fresh = await JobWal.open(this.walPath(jobId), top);
+        await fresh.wal.append(WAL_MARK, Buffer.from(JSON.stringify({ reverted_to: snapshotId })));
+        await fresh.wal.close();
+      }
+      rec.runtime = {
+        ...rec.runtime,
+        model_snapshot_id: snapshotId,
+        data_counts: { ...emptyDataCounts(jobId), ...snap.data_counts } as Record<string, unknown>,
+        model_size_stats: snap.model_size_stats,
+      };
+      await this.store.saveJob(rec);
+      this.log.info({ job_id: jobId, snapshot: snapshotId, delete_intervening_results: deleteInterveningResults }, 'job model snapshot reverted');
+      return snap;
+    });
+  }
+
+  /**
+   * Elastic's `_reset`: the closed job loses its model (snapshots, write-ahead log), results and
+   * model-change annotations (user annotations too with `deleteUserAnnotations`), and keeps its
+   * configuration: it starts over as if just created.
+   */
+  async resetJob(jobId: string, deleteUserAnnotations: boolean): Promise<void> {
+    this.checkRunning();
+    await this.requireJob(jobId);
+    await this.queue(jobId).run(async () => {
+      const rec = await this.requireJob(jobId);
+      if (this.open.has(jobId) || this.waiting.includes(jobId) || rec.runtime.state === 'opened' || rec.runtime.state === 'opening') {
+        throw new VigilError('JOB_STATE_CONFLICT', 'Can only reset a job when it is closed.');
+      }
+      for (const s of await this.store.listSnapshots(jobId)) await this.store.deleteSnapshot(jobId, s.snapshot_id);
+      await this.store.deleteResults(jobId, {});
+      if (this.walDir) {
+        const { wal } = await JobWal.open(this.walPath(jobId));
+        await wal.destroy();
+      }
+      await this.hooks.onWipe?.(jobId, { userAnnotations: deleteUserAnnotations });
+      rec.runtime = { state: 'closed', data_counts: emptyDataCounts(jobId), finished_time: rec.runtime.finished_time };
+      await this.store.saveJob(rec);
+      this.log.info({ job_id: jobId, delete_user_annotations: deleteUserAnnotations }, 'job reset');
+    });
+  }
+
+  /** The job's active model snapshot id (the one it resumes from). */
+  async activeSnapshotId(jobId: string): Promise<string | undefined> {
+    const job = this.open.get(jobId);
+    if (job) return job.record.runtime.model_snapshot_id;
+    return (await this.requireJob(jobId)).runtime.model_snapshot_id;
   }
 
   async modelSnapshots(jobId: string): Promise<Record<string, unknown>[]> {
@@ -644,6 +867,10 @@ export class JobService {
           state: job ? 'opened' : rec.runtime.state,
         };
         if (rec.runtime.state === 'failed' && rec.runtime.failure_reason) out.assignment_explanation = rec.runtime.failure_reason;
+        if (!job && this.waiting.includes(rec.job_id)) {
+          out.state = 'opening';
+          out.assignment_explanation = `Waiting for capacity: ${this.open.size} jobs are open (limits.max_open_jobs is ${this.opts.maxOpenJobs}); this job opens when another closes (allow_lazy_open)`;
+        }
         if (job) {
           out.node = { ...this.node };
           out.assignment_explanation = '';
@@ -665,6 +892,10 @@ export class JobService {
   summary(): { open_jobs: number; stopping: boolean } {
     return { open_jobs: this.open.size, stopping: this.stopping };
   }
+}
+
+function jobSettingsSpan(config: JobConfig): number {
+  return jobSettings(config).bucketSpanMs;
 }
 
 /** A renormalised score as a store update (bucket_influencers merged by field name). */
