@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { VigilError } from '../core/errors.js';
+import { ControlStore } from '../store/control-store.js';
 import { DuckDbStore } from '../store/duckdb-store.js';
 import type { Store } from '../store/store.js';
 import { buildApp } from './app.js';
@@ -17,6 +18,7 @@ import { createOps } from './ops/context.js';
 import { loggerOptions } from './ops/logger.js';
 import type { AlertService } from './alerting/alert-service.js';
 import { startAlerting } from './alerting/setup.js';
+import { attachControl } from './control/control-service.js';
 import { DEFAULT_PORT, type ServerConfig } from './config.js';
 import { anomalyJobEngine } from './jobs/engine-adapter.js';
 import type { EngineFactory } from './jobs/engine-port.js';
@@ -77,6 +79,7 @@ export async function startServer(cfg: ServerConfig, o: { engine?: EngineFactory
     snapshotsKept: cfg.snapshot.keep,
     validateOptions: cfg.limits.max_model_memory_limit ? { maxModelMemoryLimit: cfg.limits.max_model_memory_limit } : {},
   });
+  attachControl(service, ControlStore.open(join(cfg.data_dir, 'control'))); // filters, calendars, events, annotations in <data_dir>/control
   const alerts = await startAlerting({ dataDir: cfg.data_dir, service }); // rules and alert history in <data_dir>/alerts
   const app = buildApp({
     service,

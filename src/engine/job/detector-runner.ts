@@ -538,7 +538,7 @@ export class DetectorRunner {
           if (before && (ctl.skipModelUpdate || ctl.skipUpdate!(fields, value, o.typical))) {
             models[f] = before;
             d = before;
-          } else if (!interim) this.observeChange(e, f, d, o, out);
+          } else if (!interim) this.observeChange(e, f, d, o, value, out);
           if (!interim && f === this.historyFeature) (e.hist ??= new BucketHistory(this.historyCap)).push(bucket, value, this.env.bucketSpanMs);
           if (this.env.modelPlot.enabled && !Number.isNaN(o.typical) && this.plotAllowed(e.partition, e.by)) {
             out.plots.push(this.plotDoc(bucket, e.partition, e.by, null, feature.description, o, value, interim));
@@ -571,7 +571,7 @@ export class DetectorRunner {
   }
 
   /** Model changes of a default-detector model after it learned a final bucket. */
-  private observeChange(e: SeriesEntity, f: number, d: Detector, o: DetectorOutput, out: BucketOutput): void {
+  private observeChange(e: SeriesEntity, f: number, d: Detector, o: DetectorOutput, value: number, out: BucketOutput): void {
     const periodsOf = (d as Detector & { activePeriods?: () => number[] }).activePeriods;
     if (typeof periodsOf !== 'function') return;
     const now = periodsOf.call(d);
@@ -585,7 +585,7 @@ export class DetectorRunner {
     if (o.kind === 'level_shift_up' || o.kind === 'level_shift_down') {
       out.changes.push({
         kind: 'level_shift',
-        text: `Detected a level shift ${o.kind === 'level_shift_up' ? 'up' : 'down'} (typical was ${roundTo(o.typical, 4)})`,
+        text: `Detected a level shift: the series moved to ${roundTo(value, 4)} where the model expected ${roundTo(o.typical, 4)}`,
         partition: e.partition,
         by: e.by,
       });
