@@ -210,6 +210,12 @@ describe('acceptance: seeded ops scenario with daily + weekly seasonality and in
     }
   });
 
+  it('the quiet Wednesday reaches minor (a weekday as quiet as a Sunday is worth a look)', () => {
+    const e = s.events.find((x) => x.kind === 'weekday_like_sunday')!;
+    const best = Math.max(0, ...anomalies.filter((a) => a.time >= e.start && a.time < e.end).map((a) => a.score));
+    expect(best).toBeGreaterThanOrEqual(25);
+  });
+
   it('raises little else: at most 3 alerts of minor severity or above outside the events once learned', () => {
     const outside = anomalies.filter((a) => a.time >= learned && a.score >= 25 && !s.events.some((e) => a.time >= e.start - 2 * s.spanMs && a.time < e.end + 6 * H));
     expect(outside.length).toBeLessThanOrEqual(3);
