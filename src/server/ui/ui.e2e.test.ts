@@ -171,7 +171,8 @@ describe.skipIf(!haveChromium)('web UI in Chromium (end to end)', { timeout: 180
     await expect(page.locator('.lane-label').allTextContents()).resolves.toEqual(expect.arrayContaining(['Overall', 'latency job', 'web-requests job', expect.stringContaining('web-2')]));
     await shot('explorer-jobs');
     await page.goto(`${server.url}/app/#/explorer?jobs=latency&view_by=host`);
-    await page.locator('.swimlane .cell.has').first().waitFor();
+    await page.locator('.lanes-col[aria-busy="false"] .swimlane .cell.has').first().waitFor();
+    await page.getByText(/one cell = 6h/).waitFor();
     // click the worst cell of the web-2 lane
     const lane = page.locator('.lane', { has: page.locator('.lane-label', { hasText: 'web-2' }) }).first();
     const cells = lane.locator('.cell.has');

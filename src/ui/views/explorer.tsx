@@ -181,7 +181,7 @@ export function Explorer({ params }: { params: URLSearchParams }) {
               {Array.from({ length: lanes.columns }, (_, c) => {
                 const score = lane.cells.get(c);
                 const start = d.start + c * d.interval;
-                const selected = selection && selection.start === start && selection.lane?.key === lane.key;
+                const selected = selection && selection.lane?.key === lane.key && start < selection.end && start + d.interval > selection.start;
                 return (
                   <div
                     key={c}
@@ -189,7 +189,7 @@ export function Explorer({ params }: { params: URLSearchParams }) {
                     class={`cell ${score !== undefined && score >= 1 ? 'has' : ''} ${selected ? 'selected' : ''}`}
                     style={{ background: scoreColor(score) }}
                     title={`${fmtTime(start)} · ${lane.label}: ${score === undefined ? 'no anomaly' : `max score ${Math.round(score)} (${severityOf(score).label})`}`}
-                    onClick={() => setParams({ sel: selected ? undefined : `${start},${start + d.interval},${lane.key}` })}
+                    onClick={() => setParams({ sel: selected && selection.start === start ? undefined : `${start},${start + d.interval},${lane.key}` })}
                   />
                 );
               })}
@@ -294,7 +294,7 @@ export function Explorer({ params }: { params: URLSearchParams }) {
               </div>
             ))}
           </aside>}
-          <div class="lanes-col">
+          <div class={`lanes-col ${data.loading ? 'stale' : ''}`} aria-busy={data.loading ? 'true' : 'false'}>
             <div class="card">
               <div class="card-head">
                 <h2>Anomaly timeline</h2>

@@ -320,7 +320,7 @@ function JobViewer({ jobId, params }: { jobId: string; params: URLSearchParams }
       {forecastError && <ErrorBox title="Forecast failed" error={forecastError} />}
       {forecast.error && <ErrorBox title="Forecast" error={forecast.error} />}
 
-      <div class="card chart-card">
+      <div class={`card chart-card ${plot.loading && built ? 'stale' : ''}`} aria-busy={plot.loading ? 'true' : 'false'}>
         {plot.error && <ErrorBox title="Could not load the series" error={plot.error} retry={plot.reload} />}
         {!plot.error && (!plot.data || plot.loading) && !built && <Loading what="Loading the series" />}
         {built && built.series.time.length === 0 && (
