@@ -52,7 +52,8 @@ function renderSnapshot(s: Record<string, unknown>): Record<string, unknown> {
   return s;
 }
 
-async function snapshotsOf(service: JobService, jobId: string, expr: string | undefined, q: Record<string, unknown>): Promise<{ count: number; model_snapshots: Record<string, unknown>[] }> {
+/** Elastic's get model snapshots: ids or wildcards, start/end on the snapshot time, sort (default timestamp, ascending unless desc), paging. */
+export async function snapshotsOf(service: JobService, jobId: string, expr: string | undefined, q: Record<string, unknown>): Promise<{ count: number; model_snapshots: Record<string, unknown>[] }> {
   await requireJobId(service, jobId);
   let snaps = await service.modelSnapshots(jobId);
   if (expr !== undefined && expr !== '_all' && expr !== '*') {

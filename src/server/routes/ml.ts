@@ -17,6 +17,7 @@ import {
   mergeParams,
 } from '../jobs/results-query.js';
 import { parseTimeParam } from '../jobs/time-param.js';
+import { snapshotsOf } from '../control/routes.js';
 import { COMMON_QUERY, DateTimeSchema, JobIdParam, QBool, qbool, type RouteSpec } from '../route-spec.js';
 
 const D = '/_ml/anomaly_detectors';
@@ -407,14 +408,15 @@ export function mlRoutes(service: JobService, o: { version: string }): RouteSpec
       url: `${D}/:job_id/model_snapshots`,
       operationId: 'ml.get_model_snapshots',
       tag: 'elastic',
-      summary: 'Model snapshots of a job, newest first.',
+      summary: 'Model snapshots of a job; start/end on the snapshot time, sort (default timestamp) ascending unless desc, paging.',
       params: JobIdParam,
-      querystring: Q({ from: Type.Optional(Type.Integer()), size: Type.Optional(Type.Integer()), desc: QBool('Accepted; newest first.'), sort: Type.Optional(Type.String()), start: DateTimeSchema(''), end: DateTimeSchema('') }),
+      querystring: Q({ from: Type.Optional(Type.Integer()), size: Type.Optional(Type.Integer()), desc: QBool('Sort descending.'), sort: Type.Optional(Type.String()), start: DateTimeSchema(''), end: DateTimeSchema('') }),
       bodyName: 'get_model_snapshots',
       body: Body({ desc: Type.Optional(Type.Boolean()), sort: Type.Optional(Type.String()), page: Page, start: DateTimeSchema(''), end: DateTimeSchema('') }),
       handler: async (req) => {
-        const snaps = await service.modelSnapshots(params(req).job_id);
-        return { count: snaps.length, model_snapshots: snaps };
+        const b = body(req);
+        const page = (b.page as { from?: number; size?: number } | undefined) ?? {};
+        return snapshotsOf(service, params(req).job_id, undefined, { ...query(req), ...b, from: page.from ?? query(req).from, size: page.size ?? query(req).size });
       },
     },
     {
