@@ -47,8 +47,8 @@ function JobPicker() {
 }
 
 /** Entities of a partitioned job, from recent model-plot documents and the anomalies. */
-async function loadEntities(job: Job, records: RecordDoc[]): Promise<Entity[]> {
-  const d = job.analysis_config.detectors[0];
+async function loadEntities(job: Job, records: RecordDoc[], detector: number): Promise<Entity[]> {
+  const d = job.analysis_config.detectors[detector] ?? job.analysis_config.detectors[0];
   if (!d?.partition_field_name && !d?.by_field_name) return [{}];
   const plot = await getModelPlot(job.job_id, { desc: true, size: 5000, limit: 5000 });
   const seen = new Map<string, Entity>();
@@ -56,8 +56,8 @@ async function loadEntities(job: Job, records: RecordDoc[]): Promise<Entity[]> {
     const k = `${e.partition ?? ''}\u0001${e.by ?? ''}`;
     if (!seen.has(k)) seen.set(k, e);
   };
-  for (const r of records) add({ partition: r.partition_field_value, by: r.by_field_value });
-  for (const p of plot) add({ partition: p.partition_field_value, by: p.by_field_value });
+  for (const r of records) if (r.detector_index === detector) add({ partition: r.partition_field_value, by: r.by_field_value });
+  for (const p of plot) if ((p.detector_index ?? 0) === detector) add({ partition: p.partition_field_value, by: p.by_field_value });
   return [...seen.values()].sort((a, b) => `${a.partition ?? ''}${a.by ?? ''}`.localeCompare(`${b.partition ?? ''}${b.by ?? ''}`));
 }
 
@@ -93,10 +93,10 @@ const matches = (r: { partition_field_value?: string; by_field_value?: string },
   (e.partition === undefined || r.partition_field_value === e.partition) && (e.by === undefined || r.by_field_value === e.by);
 
 /** Forecast documents from whichever forecast results route the server offers. */
-async function loadForecast(jobId: string, forecastId: string, entity: Entity, ops: Set<string>): Promise<ForecastDoc[]> {
+async function loadForecast(jobId: string, forecastId: string, entity: Entity, ops: Set<string>, detector = 0): Promise<ForecastDoc[]> {
   if (ops.has('vigil.get_forecast')) {
     // Vigil's read route for stored forecasts, filtered to this series
-    const q = new URLSearchParams({ forecast_id: forecastId, detector_index: '0' });
+    const q = new URLSearchParams({ forecast_id: forecastId, detector_index: String(detector) });
     if (entity.partition !== undefined) q.set('partition_field_value', entity.partition);
     if (entity.by !== undefined) q.set('by_field_value', entity.by);
     const res = await api<{ model_forecast: ForecastDoc[] }>('GET', `${D}/${enc(jobId)}/results/forecast?${q}`);
@@ -132,33 +132,35 @@ function JobViewer({ jobId, params }: { jobId: string; params: URLSearchParams }
   const to = num(params.get('to'));
   const minSeverity = num(params.get('severity')) ?? 0;
   const forecastId = params.get('forecast') ?? undefined;
+  const detector = num(params.get('detector')) ?? 0;
 
   const base = useAsync(async () => {
     const [job, stats, records, ops] = await Promise.all([getJob(jobId), getStats(jobId), getRecords(jobId, { size: 5000, minScore: 0 }), serverOperations()]);
-    const entities = await loadEntities(job, records);
+    const entities = await loadEntities(job, records, detector);
     return { job, stats: stats[0], records, ops, entities };
-  }, [jobId]);
+  }, [jobId, detector]);
 
   // a partitioned job opens on its most anomalous entity
   useEffect(() => {
     const b = base.data;
     if (!b || entity.partition !== undefined || entity.by !== undefined || b.entities.length <= 1 || !b.entities[0].partition && !b.entities[0].by) return;
-    const top = b.records[0];
+    const top = b.records.find((r) => (r.detector_index ?? 0) === detector);
     const pick = top ? { partition: top.partition_field_value, by: top.by_field_value } : b.entities[0];
     setParams({ entity: pick.partition, by: pick.by });
   }, [base.data]);
 
   const job = base.data?.job;
-  const partitioned = !!job && (!!job.analysis_config.detectors[0]?.partition_field_name || !!job.analysis_config.detectors[0]?.by_field_name);
+  const det = job?.analysis_config.detectors[detector] ?? job?.analysis_config.detectors[0];
+  const partitioned = !!det && (!!det.partition_field_name || !!det.by_field_name);
   const waitingForEntity = partitioned && entity.partition === undefined && entity.by === undefined;
   const spanMs = job ? parseSpan(job.analysis_config.bucket_span) : 0;
 
   const plot = useAsync(async () => {
     if (!job || waitingForEntity) return undefined;
     const t0 = performance.now();
-    const docs = await getModelPlot(jobId, { partition: entity.partition, by: entity.by, detector: 0 });
+    const docs = await getModelPlot(jobId, { partition: entity.partition, by: entity.by, detector });
     return { docs, ms: performance.now() - t0 };
-  }, [job, entity.partition, entity.by, waitingForEntity]);
+  }, [job, entity.partition, entity.by, waitingForEntity, detector]);
 
   const annotations = useAsync(async (): Promise<Shade[]> => {
     const ops = base.data?.ops;
@@ -170,13 +172,16 @@ function JobViewer({ jobId, params }: { jobId: string; params: URLSearchParams }
 
   const forecast = useAsync(async (): Promise<ForecastData | undefined> => {
     if (!forecastId || !base.data) return undefined;
-    const docs = await loadForecast(jobId, forecastId, entity, base.data.ops);
+    const docs = await loadForecast(jobId, forecastId, entity, base.data.ops, detector);
     if (docs.length === 0) throw new Error(`forecast ${forecastId} has no results for this series (yet)`);
     return { time: docs.map((d) => d.timestamp), prediction: docs.map((d) => d.forecast_prediction), lower: docs.map((d) => d.forecast_lower), upper: docs.map((d) => d.forecast_upper) };
   }, [forecastId, base.data, entity.partition, entity.by]);
 
   const built = useMemo(() => (plot.data ? seriesOf(plot.data.docs, spanMs) : undefined), [plot.data, spanMs]);
-  const entityRecords = useMemo(() => (base.data ? base.data.records.filter((r) => matches(r, entity)) : []), [base.data, entity.partition, entity.by]);
+  const entityRecords = useMemo(
+    () => (base.data ? base.data.records.filter((r) => (r.detector_index ?? 0) === detector && matches(r, entity)) : []),
+    [base.data, entity.partition, entity.by, detector],
+  );
   const markers = useMemo<Marker[]>(
     () => entityRecords.filter((r) => r.record_score >= 1 && r.actual && r.actual.length > 0).map((r) => ({ time: r.timestamp, value: r.actual![0], score: r.record_score })),
     [entityRecords],
@@ -204,7 +209,7 @@ function JobViewer({ jobId, params }: { jobId: string; params: URLSearchParams }
       const res = await api<{ forecast_id: string }>('POST', `${D}/${enc(jobId)}/_forecast`, { duration });
       // results arrive as the forecast finishes: give it a moment before the first look
       for (let i = 0; i < 20; i++) {
-        const docs = await loadForecast(jobId, res.forecast_id, entity, base.data!.ops);
+        const docs = await loadForecast(jobId, res.forecast_id, entity, base.data!.ops, detector);
         if (docs.length > 0) break;
         await new Promise((r) => setTimeout(r, 300));
       }
@@ -220,7 +225,7 @@ function JobViewer({ jobId, params }: { jobId: string; params: URLSearchParams }
   if (base.error) return <ErrorBox title={`Could not load job ${jobId}`} error={base.error} retry={base.reload} />;
   if (!base.data) return <Loading what={`Loading ${jobId}`} />;
   const { stats, entities } = base.data;
-  const d = job!.analysis_config.detectors[0];
+  const d = det!;
   const visible = entityRecords
     .filter((r) => r.record_score >= minSeverity && (range.from === undefined || r.timestamp >= range.from) && (range.to === undefined || r.timestamp <= range.to))
     .sort((a, b) => b.record_score - a.record_score);
@@ -253,6 +258,18 @@ function JobViewer({ jobId, params }: { jobId: string; params: URLSearchParams }
       </div>
 
       <div class="toolbar">
+        {job!.analysis_config.detectors.length > 1 && (
+          <label class="field inline">
+            <span>Detector</span>
+            <select aria-label="detector" value={String(detector)} onChange={(e) => setParams({ detector: (e.target as HTMLSelectElement).value, entity: undefined, by: undefined, forecast: undefined })}>
+              {job!.analysis_config.detectors.map((x, i) => (
+                <option key={i} value={String(i)}>
+                  {x.detector_description ?? `${x.function}(${x.field_name ?? ''})`}
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         {partitioned && (
           <label class="field inline">
             <span>{[d.partition_field_name, d.by_field_name].filter(Boolean).join(' / ')}</span>
