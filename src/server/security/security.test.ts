@@ -9,12 +9,15 @@ import { registeredRoutes } from '../app.js';
 import { JSON9 } from '../test-kit/harness.js';
 import { authRequired, defaultOpsConfig } from './config.js';
 import { routePermissions } from './install.js';
+import { RateLimiter } from './limits.js';
 import { roleAllows, type Permission, type Role } from './roles.js';
 import { apiKeyHeader, basic, secureHarness, type SecureHarness } from './test-kit/secure-harness.js';
 
 let h: SecureHarness;
 beforeAll(async () => {
-  h = await secureHarness();
+  // walking every route three times without valid credentials (hundreds of routes now) outruns
+  // the per-address limit on unauthenticated requests; that limit is not what these tests check
+  h = await secureHarness({ ops: { unauthenticatedRate: new RateLimiter(0, 0) } });
 });
 afterAll(async () => h?.close());
 
