@@ -220,6 +220,8 @@ export class AnomalyJob {
   private pending: JobResults = emptyResults();
   /** Interim results were handed out by a drain and not yet cleared. */
   private interimOut = false;
+  /** Whether `pending` may hold interim results (set when any are emitted): spares dropPendingInterim a scan per final bucket. */
+  private pendingInterim = false;
   private lastBucketRaw = 0;
 
   /**
@@ -605,6 +607,7 @@ export class AnomalyJob {
     };
     if (scheduled.length > 0) doc.scheduled_events = scheduled.map((e) => e.description);
     out.buckets.push(doc);
+    if (interim) this.pendingInterim = true;
     if (!interim && bucketScore > 0) {
       this.kept.push({
         id: resultId(doc),
@@ -660,6 +663,8 @@ export class AnomalyJob {
   }
 
   private dropPendingInterim(): void {
+    if (!this.pendingInterim) return;
+    this.pendingInterim = false;
     const p = this.pending;
     if (p.buckets.some((b) => b.is_interim)) {
       p.buckets = p.buckets.filter((b) => !b.is_interim);
@@ -759,6 +764,7 @@ export class AnomalyJob {
   drainResults(): JobResults {
     const out = this.pending;
     this.pending = emptyResults();
+    this.pendingInterim = false;
     if (out.buckets.some((b) => b.is_interim)) this.interimOut = true;
     else if (out.clearInterim) this.interimOut = false;
     return out;
@@ -984,6 +990,7 @@ export class AnomalyJob {
     job.estimatedExtra = b.estimatedExtra;
     job.timing = { ...b.timing, min: b.timing.min < 0 ? Infinity : b.timing.min, hourStart: b.timing.hourStart < 0 ? NaN : b.timing.hourStart };
     job.pending = structuredClone(b.pending);
+    job.pendingInterim = job.pending.buckets.some((d) => d.is_interim);
     job.interimOut = b.interimOut;
     job.lastBucketRaw = b.lastBucketRaw;
     return job;
