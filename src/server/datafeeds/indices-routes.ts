@@ -252,6 +252,19 @@ export class EmbeddedIndices {
 }
 
 /** Parses an Elasticsearch bulk body (NDJSON action/source pairs). */
+/** Deepest nesting a stored document may have; deeper ones are refused as bad input (iterative check). */
+const MAX_DEPTH = 64;
+
+function checkDepth(doc: unknown, where: string): void {
+  const stack: [unknown, number][] = [[doc, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d > MAX_DEPTH) throw new VigilError('PARSE_ERROR', `${where}: document nested deeper than ${MAX_DEPTH} levels`);
+    for (const c of Array.isArray(v) ? v : Object.values(v as Record<string, unknown>)) stack.push([c, d + 1]);
+  }
+}
+
 export function parseBulk(body: Buffer, defaultIndex?: string): { index: string; id?: string; doc?: Record<string, unknown>; op: 'index' | 'create' | 'delete' }[] {
   const lines = body.toString('utf8').split('\n');
   const ops: { index: string; id?: string; doc?: Record<string, unknown>; op: 'index' | 'create' | 'delete' }[] = [];
@@ -282,6 +295,7 @@ export function parseBulk(body: Buffer, defaultIndex?: string): { index: string;
       throw new VigilError('PARSE_ERROR', `bulk: malformed document at line ${i + 1}`);
     }
     if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new VigilError('PARSE_ERROR', `bulk: the document at line ${i + 1} is not an object`);
+    checkDepth(doc, `bulk: line ${i + 1}`);
     ops.push({ op, index, id: meta._id, doc });
   }
   return ops;
@@ -292,16 +306,33 @@ export function parseUpload(body: Buffer, contentType: string | undefined): Reco
   const text = body.toString('utf8').replace(/^\uFEFF/, '');
   const first = text.trimStart()[0];
   if (/json/.test(contentType ?? '') || first === '{' || first === '[') {
-    if (first === '[') return JSON.parse(text) as Record<string, unknown>[];
+    if (first === '[') {
+      let arr: unknown;
+      try {
+        arr = JSON.parse(text);
+      } catch (err) {
+        // malformed, or nested deeper than the parser's stack allows: bad input, not a server error
+        throw new VigilError('PARSE_ERROR', `upload: malformed JSON array (${(err as Error).message})`);
+      }
+      if (!Array.isArray(arr) || arr.some((d) => d === null || typeof d !== 'object' || Array.isArray(d))) {
+        throw new VigilError('PARSE_ERROR', 'upload: a JSON array upload must hold objects (documents)');
+      }
+      arr.forEach((d, i) => checkDepth(d, `upload: element ${i}`));
+      return arr as Record<string, unknown>[];
+    }
     return text
       .split('\n')
       .filter((l) => l.trim())
       .map((l, i) => {
+        let d: unknown;
         try {
-          return JSON.parse(l) as Record<string, unknown>;
+          d = JSON.parse(l);
         } catch {
           throw new VigilError('PARSE_ERROR', `upload: malformed JSON at line ${i + 1}`);
         }
+        if (d === null || typeof d !== 'object' || Array.isArray(d)) throw new VigilError('PARSE_ERROR', `upload: line ${i + 1} is not a JSON object`);
+        checkDepth(d, `upload: line ${i + 1}`);
+        return d as Record<string, unknown>;
       });
   }
   const rows = text.split(/\r?\n/).filter((l) => l.trim() !== '');
@@ -368,6 +399,7 @@ export function indicesRoutes(get: () => EmbeddedIndices): RouteSpec[] {
       bodyName: 'index',
       body: Type.Object({}, { additionalProperties: true }),
       handler: async (req, reply) => {
+        checkDepth(req.body, 'document');
         const [item] = await get().write([{ op: 'index', index: (req.params as { index: string }).index, doc: req.body as Record<string, unknown> }]);
         reply.status(201);
         return (item as { index: unknown }).index;
