@@ -4,7 +4,7 @@
  * widening band; plus an overview strip below to pick the time range (drag), with drag-to-zoom and
  * double-click-to-reset on the main chart. uPlot draws 100 000+ points in a few milliseconds.
  */
-import { useMemo, useRef } from 'preact/hooks';
+import { useEffect, useMemo, useRef } from 'preact/hooks';
 import type uPlot from 'uplot';
 import { fmtNum, fmtTime, severityOf } from '../lib/format.js';
 import { UPlotChart, utc } from './uplot-chart.js';
@@ -46,6 +46,9 @@ export interface SeriesChartProps {
   onRange: (from: number | undefined, to: number | undefined) => void;
   height?: number;
   onMarker?: (m: Marker) => void;
+  /** What a drag on the chart does: zoom (default) or select a range (annotations). */
+  dragMode?: 'zoom' | 'select';
+  onSelectRange?: (from: number, to: number) => void;
 }
 
 const ACTUAL = '#1f5fa8';
@@ -103,6 +106,8 @@ function shadesPlugin(get: () => { missing: Shade[]; annotations: Shade[] }): uP
         }
         ctx.fillStyle = 'rgba(130, 90, 200, 0.14)';
         ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
+        ctx.textAlign = 'left'; // uPlot leaves its axis settings on the context
+        ctx.textBaseline = 'top';
         for (const a of annotations) {
           const x0 = u.valToPos(a.start, 'x', true);
           const x1 = u.valToPos(a.end, 'x', true);
@@ -111,7 +116,7 @@ function shadesPlugin(get: () => { missing: Shade[]; annotations: Shade[] }): uP
           ctx.fillRect(x0, top, Math.max(2, x1 - x0), height);
           if (a.label) {
             ctx.fillStyle = '#5b3a9e';
-            ctx.fillText(a.label, x0 + 3 * devicePixelRatio, top + 12 * devicePixelRatio);
+            ctx.fillText(a.label, Math.max(left, x0) + 4 * devicePixelRatio, top + 4 * devicePixelRatio);
           }
         }
         ctx.restore();
@@ -197,7 +202,7 @@ export function SeriesChart(p: SeriesChartProps) {
       height,
       ms: 1,
       tzDate: utc,
-      cursor: { drag: { x: true, y: false, setScale: true }, points: { size: 6 } },
+      cursor: { drag: { x: true, y: false, setScale: false }, points: { size: 6 } },
       legend: { show: true, live: true },
       scales: { x: { time: true } },
       axes: [
@@ -220,6 +225,17 @@ export function SeriesChart(p: SeriesChartProps) {
       bands: [{ series: [3, 2], fill: BAND }, ...(hasForecast ? [{ series: [6, 5] as [number, number], fill: FORECAST_BAND }] : [])],
       plugins: [shadesPlugin(() => latest.current), markersPlugin(() => markersRef.current)],
       hooks: {
+        // a drag zooms, or selects a range to annotate
+        setSelect: [
+          (u) => {
+            if (u.select.width < 3) return;
+            const from = u.posToVal(u.select.left, 'x');
+            const to = u.posToVal(u.select.left + u.select.width, 'x');
+            u.setSelect({ left: 0, width: 0, top: 0, height: 0 }, false);
+            if (latest.current.dragMode === 'select') latest.current.onSelectRange?.(Math.round(from), Math.round(to));
+            else u.setScale('x', { min: from, max: to });
+          },
+        ],
         setScale: [
           (u, key) => {
             if (key !== 'x' || !armed.current) return;
@@ -282,6 +298,11 @@ export function SeriesChart(p: SeriesChartProps) {
 
   // keep the charts on the range the URL asks for
   queueMicrotask(applyRange);
+  // shades and markers are drawn by plugins: draw again when they change
+  useEffect(() => {
+    main.current?.redraw(false);
+    overview.current?.redraw(false);
+  }, [p.annotations, p.missing, sorted]);
 
   const layout = `${hasForecast}:${height}`;
   return (
@@ -311,7 +332,11 @@ export function SeriesChart(p: SeriesChartProps) {
           });
         }}
       />
-      <div class="overview-label">Drag on the strip below to choose a time range; drag on the chart to zoom in; double-click the chart to see everything.</div>
+      <div class="overview-label">
+        {p.dragMode === 'select'
+          ? 'Drag on the chart over the time range to annotate.'
+          : 'Drag on the strip below to choose a time range; drag on the chart to zoom in; double-click the chart to see everything.'}
+      </div>
       <UPlotChart class="overview-chart" options={overviewOpts} data={overviewData} layoutKey={`o${layout}`} onCreate={(u) => (overview.current = u)} />
     </div>
   );

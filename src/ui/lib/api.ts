@@ -145,6 +145,9 @@ export interface Annotation {
   timestamp: number;
   end_timestamp?: number;
   annotation: string;
+  detector_index?: number;
+  partition_field_value?: string;
+  by_field_value?: string;
 }
 
 /** Time filters: epoch ms, both optional. */

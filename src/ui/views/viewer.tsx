@@ -164,11 +164,40 @@ function JobViewer({ jobId, params }: { jobId: string; params: URLSearchParams }
 
   const annotations = useAsync(async (): Promise<Shade[]> => {
     const ops = base.data?.ops;
-    const op = ops && [...ops].find((o) => /^GET .*\{job_id\}.*annotations/.test(o));
-    if (!op) return [];
-    const res = await api<{ annotations?: Annotation[] }>('GET', op.split(' ')[1].replace('{job_id}', enc(jobId)));
-    return (res.annotations ?? []).map((a) => ({ start: a.timestamp, end: a.end_timestamp ?? a.timestamp + spanMs, label: a.annotation }));
-  }, [base.data, jobId]);
+    if (!ops?.has('vigil.get_annotations')) return [];
+    const res = await api<{ annotations?: Annotation[] }>('GET', `/_vigil/anomaly_detectors/${enc(jobId)}/annotations?size=1000`);
+    // the job's own annotations, and those of this detector and series
+    return (res.annotations ?? [])
+      .filter((a) => (a.detector_index === undefined || a.detector_index === detector) && (a.partition_field_value === undefined || a.partition_field_value === entity.partition) && (a.by_field_value === undefined || a.by_field_value === entity.by))
+      .map((a) => ({ start: a.timestamp, end: Math.max(a.end_timestamp ?? a.timestamp, a.timestamp + spanMs), label: a.annotation }));
+  }, [base.data, jobId, detector, entity.partition, entity.by]);
+
+  // annotating: a drag on the chart selects the range, then a note is saved
+  const canAnnotate = !!base.data?.ops.has('vigil.put_annotation');
+  const [annotating, setAnnotating] = useState(false);
+  const [draft, setDraft] = useState<{ from: number; to: number } | null>(null);
+  const [note, setNote] = useState('');
+  const [annotationError, setAnnotationError] = useState<string | null>(null);
+  const saveAnnotation = async (): Promise<void> => {
+    if (!draft || !note.trim()) return;
+    setAnnotationError(null);
+    try {
+      await api('POST', `/_vigil/anomaly_detectors/${enc(jobId)}/annotations`, {
+        annotation: note.trim(),
+        timestamp: draft.from,
+        end_timestamp: draft.to,
+        detector_index: detector,
+        ...(entity.partition !== undefined ? { partition_field_name: det?.partition_field_name, partition_field_value: entity.partition } : {}),
+        ...(entity.by !== undefined ? { by_field_name: det?.by_field_name, by_field_value: entity.by } : {}),
+      });
+      setDraft(null);
+      setNote('');
+      setAnnotating(false);
+      annotations.reload();
+    } catch (e) {
+      setAnnotationError((e as Error).message);
+    }
+  };
 
   const forecast = useAsync(async (): Promise<ForecastData | undefined> => {
     if (!forecastId || !base.data) return undefined;
@@ -314,6 +343,19 @@ function JobViewer({ jobId, params }: { jobId: string; params: URLSearchParams }
           </button>
         </div>
         <div class="spacer" />
+        {canAnnotate && (
+          <button
+            class={`btn small ${annotating ? 'primary' : ''}`}
+            aria-pressed={annotating}
+            title="Drag on the chart over a time range, then write a note"
+            onClick={() => {
+              setAnnotating(!annotating);
+              setDraft(null);
+            }}
+          >
+            {annotating ? 'Drag on the chart…' : 'Annotate'}
+          </button>
+        )}
         <div class="forecast-box">
           <label class="field inline">
             <span>Forecast</span>
@@ -334,6 +376,21 @@ function JobViewer({ jobId, params }: { jobId: string; params: URLSearchParams }
           )}
         </div>
       </div>
+      {draft && (
+        <div class="toolbar annotation-form">
+          <span class="small">
+            Annotation for {fmtTime(draft.from)} – {fmtTime(draft.to)}
+          </span>
+          <input aria-label="annotation text" value={note} placeholder="What happened here?" onInput={(e) => setNote((e.target as HTMLInputElement).value)} onKeyDown={(e) => e.key === 'Enter' && void saveAnnotation()} size={48} />
+          <button class="btn primary small" disabled={!note.trim()} onClick={saveAnnotation}>
+            Save
+          </button>
+          <button class="btn small" onClick={() => (setDraft(null), setAnnotating(false))}>
+            Cancel
+          </button>
+        </div>
+      )}
+      {annotationError && <ErrorBox title="The annotation was not saved" error={annotationError} />}
       {forecastError && <ErrorBox title="Forecast failed" error={forecastError} />}
       {forecast.error && <ErrorBox title="Forecast" error={forecast.error} />}
 
@@ -367,6 +424,11 @@ function JobViewer({ jobId, params }: { jobId: string; params: URLSearchParams }
                   <i class="swatch forecast" /> forecast
                 </span>
               )}
+              {(annotations.data?.length ?? 0) > 0 && (
+                <span>
+                  <i class="swatch annotation" /> {annotations.data!.length} annotation{annotations.data!.length > 1 ? 's' : ''}
+                </span>
+              )}
               <span class="muted">
                 {built.series.time.length.toLocaleString('en-US')} buckets{plot.data ? `, loaded in ${Math.round(plot.data.ms)} ms` : ''}
                 {built.missing.length > 0 && ` · ${built.missing.length} missing-data run${built.missing.length > 1 ? 's' : ''}`}
@@ -381,6 +443,8 @@ function JobViewer({ jobId, params }: { jobId: string; params: URLSearchParams }
               range={range}
               onRange={onRange}
               onMarker={(m) => onRange(m.time - 50 * spanMs, m.time + 50 * spanMs)}
+              dragMode={annotating ? 'select' : 'zoom'}
+              onSelectRange={(f, t) => setDraft({ from: f, to: t })}
             />
           </>
         )}
