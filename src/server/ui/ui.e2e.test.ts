@@ -143,6 +143,11 @@ describe.skipIf(!haveChromium)('web UI in Chromium (end to end)', { timeout: 180
     };
     await drag(0.6, 0.95);
     await page.waitForURL(/from=\d+&to=\d+|to=\d+.*from=\d+/);
+    // a double-click shows everything again
+    await page.locator('.main-chart .u-over').dblclick();
+    await page.waitForURL((u) => !u.hash.includes('from='));
+    await drag(0.6, 0.95);
+    await page.waitForURL(/from=\d+/);
     // annotate: drag over a range, write a note, save; it is drawn and counted
     if (await page.getByRole('button', { name: 'Annotate' }).count()) {
       await page.getByRole('button', { name: 'Annotate' }).click();
@@ -231,6 +236,14 @@ describe.skipIf(!haveChromium)('web UI in Chromium (end to end)', { timeout: 180
     await page.goto(`${server.url}/app/#/jobs`);
     await page.locator('tr[data-job="latency"]').waitFor();
     await page.locator('tr[data-job="latency"] .score').first().waitFor();
+    // close and open again from the list; a closed job can be reset
+    const row = page.locator('tr[data-job="latency"]');
+    await row.getByRole('button', { name: 'Close' }).click();
+    await row.locator('.badge-closed').waitFor();
+    const ops = JSON.stringify(await (await fetch(`${server.url}/_vigil/openapi.json`)).json());
+    if (ops.includes('"ml.reset_job"')) expect(await row.getByRole('button', { name: 'Reset' }).isEnabled()).toBe(true);
+    await row.getByRole('button', { name: 'Open' }).click();
+    await row.locator('.badge-opened').waitFor();
     await shot('jobs');
     expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
   });

@@ -162,7 +162,13 @@ export function SeriesChart(p: SeriesChartProps) {
   latest.current = p;
   const main = useRef<uPlot | null>(null);
   const overview = useRef<uPlot | null>(null);
-  const armed = useRef(false);
+  /** Set just before a scale change the user asked for (drag, double-click, overview); others are not reported. */
+  const userAction = useRef(false);
+  const byUser = (u: uPlot, min: number, max: number): void => {
+    userAction.current = true;
+    u.setScale('x', { min, max });
+    setTimeout(() => (userAction.current = false), 0); // the hook has run by then (it runs in a microtask)
+  };
   const hasForecast = !!p.forecast && p.forecast.time.length > 0;
   const data = useMemo(() => align(p.series, p.forecast), [p.series, p.forecast]);
   const overviewData = useMemo<uPlot.AlignedData>(() => [data[0], data[1], ...(hasForecast ? [data[4]] : [])], [data, hasForecast]);
@@ -170,8 +176,10 @@ export function SeriesChart(p: SeriesChartProps) {
   const markersRef = useRef(sorted);
   markersRef.current = sorted;
 
+  const dataRef = useRef(data);
+  dataRef.current = data;
   const full = (): [number, number] => {
-    const xs = data[0] as number[];
+    const xs = dataRef.current[0] as number[];
     return [xs[0], xs[xs.length - 1]];
   };
 
@@ -188,7 +196,7 @@ export function SeriesChart(p: SeriesChartProps) {
 
   const applyRange = (): void => {
     const u = main.current;
-    if (!u || (data[0] as number[]).length === 0) return;
+    if (!u || (dataRef.current[0] as number[]).length === 0) return;
     const [a, b] = full();
     const from = latest.current.range.from ?? a;
     const to = latest.current.range.to ?? b;
@@ -202,7 +210,7 @@ export function SeriesChart(p: SeriesChartProps) {
       height,
       ms: 1,
       tzDate: utc,
-      cursor: { drag: { x: true, y: false, setScale: false }, points: { size: 6 } },
+      cursor: { drag: { x: true, y: false, setScale: false }, points: { size: 6 }, bind: { dblclick: () => () => null } },
       legend: { show: true, live: true },
       scales: { x: { time: true } },
       axes: [
@@ -233,32 +241,22 @@ export function SeriesChart(p: SeriesChartProps) {
             const to = u.posToVal(u.select.left + u.select.width, 'x');
             u.setSelect({ left: 0, width: 0, top: 0, height: 0 }, false);
             if (latest.current.dragMode === 'select') latest.current.onSelectRange?.(Math.round(from), Math.round(to));
-            else u.setScale('x', { min: from, max: to });
+            else byUser(u, from, to);
           },
         ],
         setScale: [
           (u, key) => {
-            if (key !== 'x' || !armed.current) return;
+            if (key !== 'x' || !userAction.current) return;
+            userAction.current = false;
             const [a, b] = full();
             const min = u.scales.x.min!;
             const max = u.scales.x.max!;
-            const want = latest.current.range;
-            // the range asked for (URL, buttons) coming back: nothing to report
-            if (Math.abs(min - (want.from ?? a)) < 1 && Math.abs(max - (want.to ?? b)) < 1) return;
             const all = min <= a && max >= b;
             if (overview.current) selectOverview(overview.current, min, max);
             latest.current.onRange(all ? undefined : Math.round(min), all ? undefined : Math.round(max));
           },
         ],
-        ready: [
-          () => {
-            armed.current = false;
-            setTimeout(() => {
-              applyRange();
-              setTimeout(() => (armed.current = true), 100);
-            }, 0);
-          },
-        ],
+        ready: [() => setTimeout(applyRange, 0)],
       },
     }),
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -286,7 +284,7 @@ export function SeriesChart(p: SeriesChartProps) {
             const from = u.posToVal(u.select.left, 'x');
             const to = u.posToVal(u.select.left + u.select.width, 'x');
             const m = main.current;
-            if (m) m.setScale('x', { min: from, max: to });
+            if (m) byUser(m, from, to);
           },
         ],
         ready: [() => setTimeout(applyRange, 0)],
@@ -314,6 +312,10 @@ export function SeriesChart(p: SeriesChartProps) {
         layoutKey={layout}
         onCreate={(u) => {
           main.current = u;
+          u.over.addEventListener('dblclick', () => {
+            const [a, b] = full();
+            byUser(u, a, b);
+          });
           u.over.addEventListener('click', (e) => {
             const onMarker = latest.current.onMarker;
             if (!onMarker) return;
