@@ -534,7 +534,7 @@ export function AnomalyTable({ records, showEntity, showJob = false, onPick, pag
                   </code>
                   {showJob && <div class="muted">{r.job_id}</div>}
                 </td>
-                {showEntity && <td class="small">{entityLabel(r) || '—'}</td>}
+                {showEntity && <td class="small nowrap">{entityLabel(r) || "—"}</td>}
                 <td class="num">{fmtNum(r.actual?.[0])}</td>
                 <td class="num">{fmtNum(r.typical?.[0])}</td>
                 <td class="num">{fmtProbability(r.probability)}</td>
