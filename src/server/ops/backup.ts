@@ -10,7 +10,9 @@
  * results by identity), so nothing acknowledged before the backup began is missing.
  *
  * Layout: `<backup>/manifest.json` (format, version, jobs, every file with size and SHA-256),
- * `vigil.duckdb`, `wal/<job>/<segment>.wal`, `security/api_keys.json`, `node.json`. The backup is
+ * `vigil.duckdb`, `wal/<job>/<segment>.wal`, `security/api_keys.json`, `node.json`, and the file-based
+ * state of job control, alerting, datafeeds and trained models (`control/`, `alerts/`, `datafeeds/`,
+ * `models/`). The backup is
  * written to `<target>.partial-…` and renamed when complete, so a present target is whole.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -72,6 +74,9 @@ function isEmptyDir(p: string): boolean {
   return !existsSync(p) || (statSync(p).isDirectory() && readdirSync(p).length === 0);
 }
 
+/** Data-directory folders of file-based state that a backup carries beside the store and the WAL. */
+const FILE_STATE_DIRS = ['control', 'alerts', 'datafeeds', 'models'];
+
 /** Writes a consistent backup of `dataDir` (whose store is `store`) into `target`. */
 export async function backupDataDir(o: { dataDir: string; target: string; store: BackupableStore; version?: string }): Promise<BackupResult> {
   const t0 = Date.now();
@@ -97,6 +102,16 @@ export async function backupDataDir(o: { dataDir: string; target: string; store:
     rels.unshift('vigil.duckdb');
     for (const rel of [join('security', 'api_keys.json'), 'node.json']) {
       if (existsSync(join(dataDir, rel))) {
+        copyInto(dataDir, rel, tmp);
+        rels.push(rel);
+      }
+    }
+    // file-based state beside the store: filters, calendars and annotations (control/, written by
+    // atomic replace), alert rules and history (alerts/, an fsynced log whose torn tail is repaired
+    // on open), datafeeds (datafeeds/) and trained models with their weights (models/)
+    for (const dir of FILE_STATE_DIRS) {
+      for (const f of walk(join(dataDir, dir))) {
+        const rel = relative(dataDir, f);
         copyInto(dataDir, rel, tmp);
         rels.push(rel);
       }
@@ -150,7 +165,7 @@ export function restoreDataDir(o: { backup: string; dataDir: string; force?: boo
     if (existsSync(join(dataDir, 'run', 'admin.sock'))) {
       throw new VigilError('JOB_STATE_CONFLICT', `a server seems to be running on ${dataDir} (run/admin.sock exists); stop it before restoring over its data`);
     }
-    for (const p of ['vigil.duckdb', 'vigil.duckdb.wal', 'wal', 'security', 'node.json']) rmSync(join(dataDir, p), { recursive: true, force: true });
+    for (const p of ['vigil.duckdb', 'vigil.duckdb.wal', 'wal', 'security', 'node.json', ...FILE_STATE_DIRS]) rmSync(join(dataDir, p), { recursive: true, force: true });
   }
   mkdirSync(dataDir, { recursive: true });
   for (const f of m.files) copyInto(backup, f.path.split('/').join(sep), dataDir);
