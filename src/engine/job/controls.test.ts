@@ -58,3 +58,23 @@ describe('sensitivity and memory estimates', () => {
     expect(() => estimateModelMemory({ analysis_config: ac })).toThrow('[overall] cardinality estimate required for [partition_field_name] [host] but not supplied');
   });
 });
+
+describe('model-change annotations: change of trend', () => {
+  it('a series that starts rising and then levels off gets two trend annotations', () => {
+    const config = validateJobConfig('trend', {
+      analysis_config: { bucket_span: '1h', detectors: [{ function: 'mean', field_name: 'v' }] },
+      data_description: { time_field: 'ts', time_format: 'epoch_ms' },
+    });
+    const job = new AnomalyJob(config, {});
+    const T0 = Date.UTC(2024, 0, 1);
+    const docs: Record<string, unknown>[] = [];
+    for (let i = 0; i < 24 * 30; i++) {
+      const ramp = i < 24 * 10 ? 0 : i < 24 * 20 ? (i - 24 * 10) * 0.5 : 120;
+      docs.push({ ts: T0 + i * 3_600_000 + 60_000, v: 100 + ramp + Math.sin(i * 12.9898) * 0.8 });
+    }
+    job.postData(docs);
+    job.flush({});
+    const notes = (job.drainResults().annotations ?? []).map((a) => a.annotation).filter((t) => /change of trend/.test(t));
+    expect(notes).toEqual(['Detected a change of trend: the series is now rising', 'Detected a change of trend: the series has stopped rising or falling']);
+  });
+});

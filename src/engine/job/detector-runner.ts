@@ -62,7 +62,7 @@ export interface BucketOutput {
 
 /** A change of an entity's model, observed from the default detector's outputs. */
 export interface ModelChange {
-  kind: 'seasonality_added' | 'seasonality_removed' | 'level_shift';
+  kind: 'seasonality_added' | 'seasonality_removed' | 'level_shift' | 'trend_change';
   text: string;
   partition: string | null;
   by: string | null;
@@ -104,6 +104,8 @@ interface SeriesEntity {
   models: SeriesModel[];
   /** Seasonal periods (ms) each default-detector model used after the last final bucket (model-change annotations). */
   periods?: (number[] | null)[];
+  /** Trend direction (−1, 0, +1) each default-detector model saw after the last final bucket. */
+  trends?: number[];
   slots: (SlotAcc | undefined)[];
   lastSeen: number;
   /** Bucket of the entity's first record: earlier buckets are not its to learn. */
@@ -136,6 +138,8 @@ export interface DetectorRunnerState {
   freq?: [string, number, number][];
   /** Seasonal periods each entity's models used (model-change annotations), by entity key. */
   periods?: Record<string, (number[] | null)[]>;
+  /** Trend directions each entity's models saw (model-change annotations), by entity key. */
+  trends?: Record<string, number[]>;
 }
 
 const FUNCTION_DESCRIPTIONS: Record<string, string> = {
@@ -582,6 +586,17 @@ export class DetectorRunner {
       for (const p of was) if (!now.includes(p)) out.changes.push({ kind: 'seasonality_removed', text: `Seasonal component no longer used: ${periodName(p)}`, partition: e.partition, by: e.by });
     }
     e.periods[f] = now;
+    const trendOf = (d as Detector & { trendDirection?: () => number }).trendDirection;
+    if (typeof trendOf === 'function') {
+      const dir = trendOf.call(d);
+      if (!e.trends) e.trends = [];
+      const before = e.trends[f];
+      if (before !== undefined && before !== dir) {
+        const what = dir > 0 ? 'the series is now rising' : dir < 0 ? 'the series is now falling' : 'the series has stopped rising or falling';
+        out.changes.push({ kind: 'trend_change', text: `Detected a change of trend: ${what}`, partition: e.partition, by: e.by });
+      }
+      e.trends[f] = dir;
+    }
     if (o.kind === 'level_shift_up' || o.kind === 'level_shift_down') {
       out.changes.push({
         kind: 'level_shift',
@@ -1006,6 +1021,7 @@ export class DetectorRunner {
     if (this.overSeen.size) s.over = [...this.overSeen];
     if (this.frequency.size) s.freq = [...this.frequency].map(([k, f]) => [k, f[0], f[1]]);
     for (const [key, e] of this.entities) if (e.periods) (s.periods ??= {})[key] = e.periods.map((p) => p ?? null);
+    for (const [key, e] of this.entities) if (e.trends) (s.trends ??= {})[key] = e.trends.map((t) => t ?? 0);
     return s;
   }
 
@@ -1042,6 +1058,10 @@ export class DetectorRunner {
     for (const [key, periods] of Object.entries(s.periods ?? {})) {
       const e = this.entities.get(key);
       if (e) e.periods = periods.map((p) => (p ? [...p] : null));
+    }
+    for (const [key, trends] of Object.entries(s.trends ?? {})) {
+      const e = this.entities.get(key);
+      if (e) e.trends = [...trends];
     }
   }
 }

@@ -221,3 +221,27 @@ describe('acceptance: seeded ops scenario with daily + weekly seasonality and in
     expect(outside.length).toBeLessThanOrEqual(3);
   });
 });
+
+describe('default detector: trend direction (for model-change annotations)', () => {
+  it('turns rising on a sustained ramp, flat again when it stops, and round-trips', () => {
+    const r = new Random(21);
+    const n = 24 * 30;
+    const v = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const ramp = i < 24 * 10 ? 0 : i < 24 * 20 ? (i - 24 * 10) * 0.5 : 24 * 10 * 0.5;
+      v[i] = 100 + ramp + r.normal();
+    }
+    const det = new DefaultDetector({ bucketSpanMs: H });
+    const out = newOutput();
+    const dirs: number[] = [];
+    for (let i = 0; i < n; i++) {
+      det.update(T0 + i * H, v[i], out);
+      dirs.push(det.trendDirection());
+    }
+    expect(dirs.slice(0, 24 * 10).every((d) => d === 0)).toBe(true);
+    expect(dirs[24 * 18]).toBe(1);
+    expect(dirs[n - 1]).toBe(0);
+    const copy = DefaultDetector.fromState(JSON.parse(JSON.stringify(det.toState())));
+    expect(copy.trendDirection()).toBe(det.trendDirection());
+  });
+});

@@ -35,7 +35,7 @@ import { SeasonalProfile } from './seasonal-profile.js';
 const DAY = 86_400_000;
 const WEEK = 7 * DAY;
 const TYPE = 'default';
-const VERSION = 4; // 2: sided, log-binned calibration history; record novelty; event base. 3: day-of-week effects (336 weekly slots), event peaks. 4: gap history
+const VERSION = 5; // 2: sided, log-binned calibration history; record novelty; event base. 3: day-of-week effects (336 weekly slots), event peaks. 4: gap history. 5: trend direction
 /** Level tracker speeds: the slowest is set per series (about half a day with daily seasonality). */
 const FAST_ALPHAS = [0.12, 0.4] as const;
 const NT = FAST_ALPHAS.length + 1;
@@ -171,6 +171,9 @@ export class DefaultDetector implements Detector {
   private quantum = Infinity; // smallest non-zero change seen (data resolution)
   private last = NaN;
   private mean = NaN; // slow mean of the data
+  private slopeLevel = NaN; // the slow level at the previous bucket
+  private slope = 0; // EW mean change of the slow level per bucket (the trend the model sees)
+  private trendDir = 0; // −1 falling, 0 flat, +1 rising (with hysteresis), for model-change annotations
   private spread = 0; // slow mean absolute deviation from it (the series' own scale)
   private mShort = 0; // EW mean of z (sustained shift)
   private m2 = 0.2; // EW mean of mShort² (its own variance, learned)
@@ -249,6 +252,15 @@ export class DefaultDetector implements Detector {
     for (const s of this.seasons) bytes += s.values.byteLength + 64;
     bytes += this.hyps.length * (NT * 3 * 8 + 64);
     return bytes;
+  }
+
+  /**
+   * The direction of the trend the model currently sees: +1 rising, −1 falling, 0 flat. It moves
+   * with hysteresis (a rise of 1.5 noise scales per period to become a trend, under 0.5 to end it),
+   * so each change is a real change of trend, worth an annotation.
+   */
+  trendDirection(): number {
+    return this.trendDir;
   }
 
   /** The seasonal periods (ms) the model currently uses. */
@@ -618,8 +630,29 @@ export class DefaultDetector implements Detector {
       this.alarm.restore({ inEvent: false, eventMax: 0, quiet: 0, length: 0 });
       shifted = true;
     }
+    this.observeTrend(shifted);
     this.selectHypothesis();
     return shifted;
+  }
+
+  /** Follows the slow level's slope and updates the trend direction (see trendDirection). */
+  private observeTrend(shifted: boolean): void {
+    const h = this.hyps[this.active];
+    const level = h.level[0];
+    if (Number.isNaN(level) || shifted || Number.isNaN(this.slopeLevel)) {
+      this.slopeLevel = level;
+      return;
+    }
+    const per = Math.max(this.seasons[0]?.periodBuckets ?? 0, 48);
+    this.slope += (level - this.slopeLevel - this.slope) / per;
+    this.slopeLevel = level;
+    if (this.n < this.coldStartBuckets + per) return;
+    const sigma = h.scale * MAD_TO_SIGMA;
+    if (!(sigma > 0)) return;
+    const change = (this.slope * per) / sigma;
+    if (change > 1.5) this.trendDir = 1;
+    else if (change < -1.5) this.trendDir = -1;
+    else if (Math.abs(change) < 0.5) this.trendDir = 0;
   }
 
   /** Moves to a richer seasonal hypothesis when it has proven itself, back when it stops helping. */
@@ -666,6 +699,9 @@ export class DefaultDetector implements Detector {
         last: Number.isNaN(this.last) ? null : this.last,
         mean: Number.isNaN(this.mean) ? null : this.mean,
         spread: this.spread,
+        slopeLevel: Number.isNaN(this.slopeLevel) ? null : this.slopeLevel,
+        slope: this.slope,
+        trendDir: this.trendDir,
         mShort: this.mShort,
         m2: this.m2,
         vShort: this.vShort,
@@ -713,6 +749,9 @@ export class DefaultDetector implements Detector {
     d.last = st.last === null ? NaN : st.last;
     d.mean = st.mean === null ? NaN : st.mean;
     d.spread = st.spread;
+    d.slopeLevel = st.slopeLevel === null ? NaN : st.slopeLevel;
+    d.slope = st.slope;
+    d.trendDir = st.trendDir;
     d.mShort = st.mShort;
     d.m2 = st.m2;
     d.vShort = st.vShort;
