@@ -420,10 +420,15 @@ export class DatafeedService {
       // the job holds the page: advance past it (pages end on a bucket / millisecond boundary)
       let last: number;
       let sourceDocs = 0;
+      // buckets that trimSent drops right after (behind the check window of the new position) are
+      // not written: a 10 000-bucket historical page otherwise inserts and deletes 10 000 keys
+      const keepFrom = (last: number): number => Math.max(rec.run!.position, Math.min(last, b)) - this.checkWindow(rec, t) - t.span;
       if (page.kind === 'buckets') {
         last = page.time[page.n - 1] + t.span;
+        const from = keepFrom(last);
         for (let i = 0; i < page.n; i++) {
           sourceDocs += page.docCount[i];
+          if (page.time[i] < from) continue;
           const k = String(page.time[i]);
           rec.sent[k] = (rec.sent[k] ?? 0) + page.docCount[i];
         }
@@ -431,8 +436,11 @@ export class DatafeedService {
       } else {
         last = Math.floor((page.docs[page.docs.length - 1][r.source.timeField] as number) + 1e-3) + 1;
         sourceDocs = page.docs.length;
+        const from = keepFrom(last);
         for (const d of page.docs) {
-          const k = String(Math.floor((d[r.source.timeField] as number) / t.span) * t.span);
+          const kt = Math.floor((d[r.source.timeField] as number) / t.span) * t.span;
+          if (kt < from) continue;
+          const k = String(kt);
           rec.sent[k] = (rec.sent[k] ?? 0) + 1;
         }
       }
