@@ -6,6 +6,8 @@
  * for the trained model and for each architecture at its largest default size.
  *
  *   node dist/bench/train.bench.js [buckets] [detect|predict]
+ *   node dist/bench/train.bench.js [buckets] detect score   — scoring throughput only (no training):
+ *     each architecture (and the GRU shape the default search chose) with random weights, median of 3
  */
 import { availableParallelism, cpus } from 'node:os';
 import { newOutput } from '../src/core/detect/detector.js';
@@ -93,22 +95,38 @@ export interface TrainBench {
   test: unknown;
 }
 
+/** The architectures the throughput figures cover (the largest default sizes, and the trained GRU's shape). */
+export const SCORING_ARCHITECTURES = [
+  { ...DEFAULT_HYPERPARAMS },
+  { ...DEFAULT_HYPERPARAMS, kind: 'dense', window: 96, units: 64, layers: 2, seasonalLag: 288 },
+  { ...DEFAULT_HYPERPARAMS, kind: 'conv', window: 96, units: 64, layers: 2, seasonalLag: 288 },
+  { ...DEFAULT_HYPERPARAMS, kind: 'gru', window: 24, units: 16, layers: 1, seasonalLag: 288 },
+  { ...DEFAULT_HYPERPARAMS, kind: 'lstm', window: 24, units: 16, layers: 1, seasonalLag: 288 },
+] as HyperParams[];
+
+const archName = (hp: HyperParams): string => `${hp.kind} w${hp.window} u${hp.units}×${hp.layers}${hp.seasonalLag ? ` lag${hp.seasonalLag}` : ''}`;
+
+/** Scoring throughput only: median buckets/s of `runs` passes per architecture (random weights). */
+export function benchScoring(n = 20_000, runs = 3): Array<{ arch: string; parameters: number; bucketsPerSecond: number; runs: number[] }> {
+  const s = benchSeries(n);
+  const archs = [...SCORING_ARCHITECTURES, { ...DEFAULT_HYPERPARAMS, kind: 'gru', window: 24, units: 8, layers: 1, seasonalLag: 2016 } as HyperParams];
+  return archs.map((hp) => {
+    const m = randomModel(hp, s.spanMs);
+    const all: number[] = [];
+    for (let r = 0; r < runs; r++) all.push(Math.round(throughput(m, s)));
+    const sorted = [...all].sort((a, b) => a - b);
+    return { arch: archName(hp), parameters: m.net.parameters, bucketsPerSecond: sorted[Math.floor(runs / 2)], runs: all };
+  });
+}
+
 export async function benchTrain(o: { buckets?: number; type?: ModelKind } = {}): Promise<TrainBench> {
   const n = o.buckets ?? 20_000;
   const type = o.type ?? 'detect';
   const s = benchSeries(n);
   const r = await trainModel(s, { type, ...(type === 'predict' ? { horizon: 12 } : {}) });
-  const perArchitecture = (
-    [
-      { ...DEFAULT_HYPERPARAMS },
-      { ...DEFAULT_HYPERPARAMS, kind: 'dense', window: 96, units: 64, layers: 2, seasonalLag: 288 },
-      { ...DEFAULT_HYPERPARAMS, kind: 'conv', window: 96, units: 64, layers: 2, seasonalLag: 288 },
-      { ...DEFAULT_HYPERPARAMS, kind: 'gru', window: 24, units: 16, layers: 1, seasonalLag: 288 },
-      { ...DEFAULT_HYPERPARAMS, kind: 'lstm', window: 24, units: 16, layers: 1, seasonalLag: 288 },
-    ] as HyperParams[]
-  ).map((hp) => {
+  const perArchitecture = SCORING_ARCHITECTURES.map((hp) => {
     const m = randomModel(hp, s.spanMs);
-    return { arch: `${hp.kind} w${hp.window} u${hp.units}×${hp.layers}${hp.seasonalLag ? ` lag${hp.seasonalLag}` : ''}`, parameters: m.net.parameters, bucketsPerSecond: throughput(m, s) };
+    return { arch: archName(hp), parameters: m.net.parameters, bucketsPerSecond: throughput(m, s) };
   });
   return {
     buckets: n,
@@ -129,6 +147,11 @@ export async function benchTrain(o: { buckets?: number; type?: ModelKind } = {})
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').slice(-2).join('/'))) {
+  if (process.argv[4] === 'score' || process.argv[3] === 'score') {
+    console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} × ${availableParallelism()}, Node ${process.version}`);
+    for (const r of benchScoring(Number(process.argv[2] ?? 20_000))) console.log(`${r.arch.padEnd(26)} ${String(r.parameters).padStart(7)} params  ${String(r.bucketsPerSecond).padStart(7)} buckets/s  (runs ${r.runs.join(', ')})`);
+    process.exit(0);
+  }
   const b = await benchTrain({ buckets: Number(process.argv[2] ?? 20_000), type: (process.argv[3] as ModelKind) ?? 'detect' });
   console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} × ${availableParallelism()}, Node ${process.version}`);
   console.log(JSON.stringify(b, null, 2));

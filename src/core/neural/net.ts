@@ -87,11 +87,68 @@ export function weightShapes(s: NetShape): number[][] {
   return shapes;
 }
 
-const sigmoid = (v: number): number => 1 / (1 + Math.exp(-v));
+/**
+ * out[0:U] = bias + inp[0:d] · k (k: d × U, row-major), optionally relu. Only the non-zero inputs
+ * are visited (relu outputs are about half zeros), four rows at a time so each output is loaded and
+ * stored once per four multiply-adds. `nz` is scratch of at least d entries.
+ */
+function denseInto(inp: Float64Array, d: number, k: Float32Array, bias: Float32Array, U: number, out: Float64Array, relu: boolean, nz: Int32Array): void {
+  let m = 0;
+  for (let i = 0; i < d; i++) if (inp[i] !== 0) nz[m++] = i;
+  for (let u = 0; u < U; u++) out[u] = bias[u];
+  let j = 0;
+  for (; j + 3 < m; j += 4) {
+    const i0 = nz[j];
+    const i1 = nz[j + 1];
+    const i2 = nz[j + 2];
+    const i3 = nz[j + 3];
+    const v0 = inp[i0];
+    const v1 = inp[i1];
+    const v2 = inp[i2];
+    const v3 = inp[i3];
+    const r0 = i0 * U;
+    const r1 = i1 * U;
+    const r2 = i2 * U;
+    const r3 = i3 * U;
+    for (let u = 0; u < U; u++) out[u] += v0 * k[r0 + u] + v1 * k[r1 + u] + v2 * k[r2 + u] + v3 * k[r3 + u];
+  }
+  for (; j < m; j++) {
+    const i0 = nz[j];
+    const v0 = inp[i0];
+    const r0 = i0 * U;
+    for (let u = 0; u < U; u++) out[u] += v0 * k[r0 + u];
+  }
+  if (relu) for (let u = 0; u < U; u++) if (out[u] < 0) out[u] = 0;
+}
+
+/**
+ * acc[aOff + q] += v[vOff : vOff + n] · M[:, col : col + w] (M: n × stride, row-major), four rows at a time.
+ * The recurrent products h·R of GRU and LSTM.
+ */
+function addRows(v: Float64Array, vOff: number, n: number, M: Float32Array, stride: number, col: number, w: number, acc: Float64Array, aOff: number): void {
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const v0 = v[vOff + i];
+    const v1 = v[vOff + i + 1];
+    const v2 = v[vOff + i + 2];
+    const v3 = v[vOff + i + 3];
+    const r0 = i * stride + col;
+    const r1 = r0 + stride;
+    const r2 = r1 + stride;
+    const r3 = r2 + stride;
+    for (let q = 0; q < w; q++) acc[aOff + q] += v0 * M[r0 + q] + v1 * M[r1 + q] + v2 * M[r2 + q] + v3 * M[r3 + q];
+  }
+  for (; i < n; i++) {
+    const v0 = v[vOff + i];
+    const r0 = i * stride + col;
+    for (let q = 0; q < w; q++) acc[aOff + q] += v0 * M[r0 + q];
+  }
+}
 
 /**
  * A network ready to run: `predict` maps n windows (n × window × channels, row-major) to
- * n × horizon outputs. Scratch buffers are reused, so the hot loop allocates per call only the output.
+ * n × horizon outputs. Scratch buffers are preallocated, so the hot loop allocates nothing (the
+ * output too when the caller passes one).
  */
 export class Net {
   private readonly w: Float32Array[];
@@ -99,7 +156,11 @@ export class Net {
   private readonly b: Float64Array;
   private readonly seqA: Float64Array;
   private readonly seqB: Float64Array;
+  /** Recurrent: the input projections x_t·K + b of every step, [window × gates·units]. */
+  private readonly zx: Float64Array;
   private readonly z: Float64Array;
+  private readonly rh: Float64Array;
+  private readonly nz: Int32Array;
 
   constructor(
     readonly shape: NetShape,
@@ -116,9 +177,13 @@ export class Net {
     const width = Math.max(L * C, (L + 1) * U, 4 * U, shape.horizon, 1);
     this.a = new Float64Array(width);
     this.b = new Float64Array(width);
+    this.nz = new Int32Array(width);
     this.seqA = new Float64Array(L * Math.max(U, C));
     this.seqB = new Float64Array(L * Math.max(U, C));
+    const recurrent = shape.kind === 'gru' || shape.kind === 'lstm';
+    this.zx = new Float64Array(recurrent ? L * 4 * U : 0);
     this.z = new Float64Array(4 * U);
+    this.rh = new Float64Array(U);
   }
 
   /** Forward pass of n windows; returns n × horizon. */
@@ -128,57 +193,57 @@ export class Net {
     return out;
   }
 
-  private dense(inp: Float64Array, d: number, k: Float32Array, bias: Float32Array, units: number, out: Float64Array, relu: boolean): void {
-    for (let u = 0; u < units; u++) out[u] = bias[u];
-    for (let i = 0; i < d; i++) {
-      const v = inp[i];
-      if (v === 0) continue;
-      const row = i * units;
-      for (let u = 0; u < units; u++) out[u] += v * k[row + u];
-    }
-    if (relu) for (let u = 0; u < units; u++) if (out[u] < 0) out[u] = 0;
-  }
-
   private forwardOne(x: Float32Array, off: number, out: Float32Array, oOff: number): void {
     const { kind, window: L, channels: C, units: U, layers, horizon: H } = this.shape;
     const w = this.w;
+    const nz = this.nz;
     let cur = this.a;
     let nxt = this.b;
     let d: number;
     let wi = 0;
-    if (kind === 'dense') {
-      d = L * C;
-      for (let i = 0; i < d; i++) cur[i] = x[off + i];
-      for (let l = 0; l < layers; l++) {
-        this.dense(cur, d, w[wi], w[wi + 1], U, nxt, true);
-        wi += 2;
-        d = U;
-        [cur, nxt] = [nxt, cur];
-      }
-    } else if (kind === 'conv') {
-      const P = L - CONV_KERNEL + 1;
-      const D = CONV_KERNEL * C;
-      const k = w[0];
-      const bias = w[1];
-      for (let p = 0; p < P; p++) {
-        const src = off + p * C;
-        for (let u = 0; u < U; u++) {
-          let s = bias[u];
-          for (let i = 0; i < D; i++) s += x[src + i] * k[i * U + u];
-          cur[p * U + u] = s > 0 ? s : 0;
+    if (kind === 'dense' || kind === 'conv') {
+      if (kind === 'dense') {
+        d = L * C;
+        for (let i = 0; i < d; i++) cur[i] = x[off + i];
+      } else {
+        // causal convolution: patch p (steps p … p + k − 1, contiguous in the window) → row p of cur
+        const P = L - CONV_KERNEL + 1;
+        const D = CONV_KERNEL * C;
+        const k = w[0];
+        const bias = w[1];
+        const xin = nxt; // the window as float64 (nxt is free until the first dense layer)
+        for (let i = 0; i < L * C; i++) xin[i] = x[off + i];
+        for (let p = 0; p < P; p++) {
+          const src = p * C;
+          const o = p * U;
+          for (let u = 0; u < U; u++) cur[o + u] = bias[u];
+          // D = CONV_KERNEL × C: three rows at a time
+          for (let i = 0; i < D; i += 3) {
+            const v0 = xin[src + i];
+            const v1 = xin[src + i + 1];
+            const v2 = xin[src + i + 2];
+            const r0 = i * U;
+            const r1 = r0 + U;
+            const r2 = r1 + U;
+            for (let u = 0; u < U; u++) cur[o + u] += v0 * k[r0 + u] + v1 * k[r1 + u] + v2 * k[r2 + u];
+          }
+          for (let u = 0; u < U; u++) if (cur[o + u] < 0) cur[o + u] = 0;
         }
+        wi = 2;
+        d = P * U;
       }
-      wi = 2;
-      d = P * U;
-      for (let l = 1; l < layers; l++) {
-        this.dense(cur, d, w[wi], w[wi + 1], U, nxt, true);
+      for (let l = kind === 'dense' ? 0 : 1; l < layers; l++) {
+        denseInto(cur, d, w[wi], w[wi + 1], U, nxt, true, nz);
         wi += 2;
         d = U;
-        [cur, nxt] = [nxt, cur];
+        const t = cur;
+        cur = nxt;
+        nxt = t;
       }
     } else {
       // recurrent: sequences in seqA/seqB, [L × width]
-      const g = kind === 'gru' ? 3 : 4;
+      const lstm = kind === 'lstm';
+      const G = (lstm ? 4 : 3) * U;
       let seq = this.seqA;
       let seqOut = this.seqB;
       let din = C;
@@ -186,63 +251,56 @@ export class Net {
       const h = cur;
       const c = nxt;
       const z = this.z;
+      const zx = this.zx;
+      const rh = this.rh;
       for (let l = 0; l < layers; l++) {
         const K = w[wi];
         const R = w[wi + 1];
         const B = w[wi + 2];
         wi += 3;
+        // input projections of every step: zx[t] = x_t K + b
+        for (let t = 0; t < L; t++) {
+          const zo = t * G;
+          for (let q = 0; q < G; q++) zx[zo + q] = B[q];
+          addRows(seq, t * din, din, K, G, 0, G, zx, zo);
+        }
         h.fill(0, 0, U);
         c.fill(0, 0, U);
         for (let t = 0; t < L; t++) {
-          // z = x_t K + b (+ h R for LSTM; GRU's candidate uses r ⊙ h separately)
-          for (let q = 0; q < g * U; q++) z[q] = B[q];
-          const xo = t * din;
-          for (let i = 0; i < din; i++) {
-            const v = seq[xo + i];
-            if (v === 0) continue;
-            const row = i * g * U;
-            for (let q = 0; q < g * U; q++) z[q] += v * K[row + q];
-          }
-          if (kind === 'lstm') {
-            for (let i = 0; i < U; i++) {
-              const v = h[i];
-              if (v === 0) continue;
-              const row = i * 4 * U;
-              for (let q = 0; q < 4 * U; q++) z[q] += v * R[row + q];
-            }
+          const zo = t * G;
+          if (lstm) {
+            for (let q = 0; q < G; q++) z[q] = zx[zo + q];
+            if (t > 0) addRows(h, 0, U, R, G, 0, G, z, 0);
             for (let u = 0; u < U; u++) {
-              const ig = sigmoid(z[u]);
-              const fg = sigmoid(z[U + u]);
+              const ig = 1 / (1 + Math.exp(-z[u]));
+              const fg = 1 / (1 + Math.exp(-z[U + u]));
               const cc = Math.tanh(z[2 * U + u]);
-              const og = sigmoid(z[3 * U + u]);
-              c[u] = fg * c[u] + ig * cc;
-              h[u] = og * Math.tanh(c[u]);
+              const og = 1 / (1 + Math.exp(-z[3 * U + u]));
+              const cu = fg * c[u] + ig * cc;
+              c[u] = cu;
+              h[u] = og * Math.tanh(cu);
             }
           } else {
-            // recurrent parts of z and r: h · R[:, 0:2U]
-            const rz = this.gruTmp(2 * U);
-            rz.fill(0);
-            for (let i = 0; i < U; i++) {
-              const v = h[i];
-              if (v === 0) continue;
-              const row = i * 3 * U;
-              for (let q = 0; q < 2 * U; q++) rz[q] += v * R[row + q];
-            }
-            const rh = this.gruTmp2(U);
-            for (let u = 0; u < U; u++) rh[u] = sigmoid(z[U + u] + rz[U + u]) * h[u];
+            // z and r gates: x_t K + b + h R[:, 0:2U]; candidate: x_t K + b + (r ⊙ h) R[:, 2U:3U]
+            for (let q = 0; q < 2 * U; q++) z[q] = 0;
+            if (t > 0) addRows(h, 0, U, R, G, 0, 2 * U, z, 0);
+            for (let u = 0; u < U; u++) rh[u] = (1 / (1 + Math.exp(-(zx[zo + U + u] + z[U + u])))) * h[u];
+            for (let u = 0; u < U; u++) c[u] = zx[zo + 2 * U + u];
+            if (t > 0) addRows(rh, 0, U, R, G, 2 * U, U, c, 0);
             for (let u = 0; u < U; u++) {
-              let s = z[2 * U + u];
-              for (let i = 0; i < U; i++) s += rh[i] * R[i * 3 * U + 2 * U + u];
-              const zg = sigmoid(z[u] + rz[u]);
-              const hh = Math.tanh(s);
+              const zg = 1 / (1 + Math.exp(-(zx[zo + u] + z[u])));
+              const hh = Math.tanh(c[u]);
               c[u] = zg * h[u] + (1 - zg) * hh; // new h, written to c first (h still needed above)
             }
             for (let u = 0; u < U; u++) h[u] = c[u];
           }
-          for (let u = 0; u < U; u++) seqOut[t * U + u] = h[u];
+          const so = t * U;
+          for (let u = 0; u < U; u++) seqOut[so + u] = h[u];
         }
         din = U;
-        [seq, seqOut] = [seqOut, seq];
+        const tmp = seq;
+        seq = seqOut;
+        seqOut = tmp;
       }
       d = U;
       // h (== cur) holds the last state
@@ -255,17 +313,6 @@ export class Net {
       for (let i = 0; i < d; i++) s += cur[i] * k[i * H + j];
       out[oOff + j] = s;
     }
-  }
-
-  private tmp1: Float64Array | null = null;
-  private tmp2: Float64Array | null = null;
-  private gruTmp(n: number): Float64Array {
-    if (!this.tmp1 || this.tmp1.length < n) this.tmp1 = new Float64Array(n);
-    return this.tmp1.subarray(0, n);
-  }
-  private gruTmp2(n: number): Float64Array {
-    if (!this.tmp2 || this.tmp2.length < n) this.tmp2 = new Float64Array(n);
-    return this.tmp2.subarray(0, n);
   }
 
   /** Number of trainable parameters. */
