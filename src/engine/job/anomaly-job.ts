@@ -287,49 +287,74 @@ export class AnomalyJob {
     const runners = this.runners;
     const analysisGets = this.analysisGets;
     const c = this.counts;
-    for (const doc of docs) {
-      c.input_record_count++;
-      if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-        c.invalid_date_count++;
-        continue;
+    const ring = this.ringSize;
+    const eventCounts = this.eventCounts;
+    // the event count of the bucket being read is kept here and written to the map when the bucket
+    // changes, before buckets are finalised (they read it) and at the end: one map write per bucket
+    let evBucket = NaN;
+    let evCount = 0;
+    // the ring slot of the last bucket
+    let slotBucket = NaN;
+    let slot = 0;
+    try {
+      for (const doc of docs) {
+        c.input_record_count++;
+        if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
+          c.invalid_date_count++;
+          continue;
+        }
+        c.input_field_count += countFields(doc);
+        const t = this.readTime(this.timeGet(doc));
+        if (!Number.isFinite(t)) {
+          c.invalid_date_count++;
+          continue;
+        }
+        const bucket = Math.floor(t / span) * span;
+        if (t < this.latest - latency || (this.finalized && bucket < this.nextBucket)) {
+          c.out_of_order_timestamp_count++;
+          continue;
+        }
+        let missing = 0;
+        for (let i = 0; i < analysisGets.length; i++) {
+          const v = analysisGets[i](doc);
+          if (v === undefined || v === null) missing++;
+        }
+        c.missing_field_count += missing;
+        c.processed_field_count += analysisGets.length - missing;
+        c.processed_record_count++;
+        if (!(t >= c.earliest_record_timestamp!)) c.earliest_record_timestamp = t;
+        if (!(t <= this.latest)) {
+          this.latest = t;
+          c.latest_record_timestamp = t;
+          if (evBucket === evBucket) {
+            eventCounts.set(evBucket, evCount);
+            evBucket = NaN;
+          }
+          this.finalizeUpTo(t - latency);
+        }
+        if (!this.finalized && !(bucket >= this.nextBucket)) this.nextBucket = bucket;
+        let weight = 1;
+        if (this.summaryGet) {
+          const w = numberOf(this.summaryGet(doc));
+          if (Number.isFinite(w) && w >= 0) weight = w;
+        }
+        if (bucket !== evBucket) {
+          if (evBucket === evBucket) eventCounts.set(evBucket, evCount);
+          evBucket = bucket;
+          evCount = eventCounts.get(bucket) ?? 0;
+        }
+        evCount += weight;
+        const influencers: (string | null)[] = new Array(nInf);
+        for (let i = 0; i < nInf; i++) influencers[i] = termOf(inf[i](doc));
+        if (bucket !== slotBucket) {
+          slot = (((bucket / span) % ring) + ring) % ring;
+          slotBucket = bucket;
+        }
+        const input = { doc, time: t, bucket, slot, weight, influencers };
+        for (let d = 0; d < runners.length; d++) runners[d].add(input);
       }
-      c.input_field_count += countFields(doc);
-      const t = this.readTime(this.timeGet(doc));
-      if (!Number.isFinite(t)) {
-        c.invalid_date_count++;
-        continue;
-      }
-      const bucket = Math.floor(t / span) * span;
-      if (t < this.latest - latency || (this.finalized && bucket < this.nextBucket)) {
-        c.out_of_order_timestamp_count++;
-        continue;
-      }
-      let missing = 0;
-      for (let i = 0; i < analysisGets.length; i++) {
-        const v = analysisGets[i](doc);
-        if (v === undefined || v === null) missing++;
-      }
-      c.missing_field_count += missing;
-      c.processed_field_count += analysisGets.length - missing;
-      c.processed_record_count++;
-      if (!(t >= c.earliest_record_timestamp!)) c.earliest_record_timestamp = t;
-      if (!(t <= this.latest)) {
-        this.latest = t;
-        c.latest_record_timestamp = t;
-        this.finalizeUpTo(t - latency);
-      }
-      if (!this.finalized && !(bucket >= this.nextBucket)) this.nextBucket = bucket;
-      let weight = 1;
-      if (this.summaryGet) {
-        const w = numberOf(this.summaryGet(doc));
-        if (Number.isFinite(w) && w >= 0) weight = w;
-      }
-      this.eventCounts.set(bucket, (this.eventCounts.get(bucket) ?? 0) + weight);
-      const influencers: (string | null)[] = new Array(nInf);
-      for (let i = 0; i < nInf; i++) influencers[i] = termOf(inf[i](doc));
-      const slot = (((bucket / span) % this.ringSize) + this.ringSize) % this.ringSize;
-      const input = { doc, time: t, bucket, slot, weight, influencers };
-      for (let d = 0; d < runners.length; d++) runners[d].add(input);
+    } finally {
+      if (evBucket === evBucket) eventCounts.set(evBucket, evCount);
     }
     c.input_bytes += options.inputBytes ?? 0;
     if (c.processed_record_count > before.processed_record_count || c.input_record_count > before.input_record_count) {

@@ -160,6 +160,8 @@ export class DetectorRunner {
   readonly info: FunctionInfo;
   readonly shape: Shape;
   private readonly features: Feature[] = [];
+  /** Whether a bucket's values are kept (a median feature): fixed once the features are. */
+  private readonly keepValues: boolean;
   private readonly fieldGet: FieldGetter | null;
   private readonly byGet: FieldGetter | null;
   private readonly overGet: FieldGetter | null;
@@ -213,6 +215,7 @@ export class DetectorRunner {
       const fn = { ...parseFunction(info.side === 'both' ? 'sum' : `${info.side}_sum`), isCount: false, emptyIsZero: true };
       this.features.push({ description: 'info_content', fn });
     }
+    this.keepValues = this.features.some((f) => f.fn.base === 'median');
     this.historyFeature = this.shape !== 'series' || this.features.length === 0 || info.family === 'info_content' ? -1 : this.features.length === 3 ? 1 : 0;
     this.historyCap = historyCapacity(env.bucketSpanMs);
   }
@@ -298,7 +301,7 @@ export class DetectorRunner {
       acc = member;
     }
     acc.count += r.weight;
-    if (fam === 'metric') acc.addValue(num, r.weight, this.features.some((f) => f.fn.base === 'median'));
+    if (fam === 'metric') acc.addValue(num, r.weight, this.keepValues);
     else if (term !== null) acc.addTerm(term, r.weight);
     else if (fam === 'time') acc.addPoint(r.time);
     else if (geo) acc.addPoint(geo[0], geo[1]);
