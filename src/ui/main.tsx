@@ -28,7 +28,7 @@ function App() {
   else if (section === 'jobs') view = <JobsList />;
   else if (section === 'viewer') view = <Viewer jobId={arg} params={route.params} />;
   else if (section === 'explorer') view = <Explorer params={route.params} />;
-  else if (section === 'training') view = <Training />;
+  else if (section === 'training') view = <Training parts={route.parts.slice(1)} params={route.params} />;
   else if (section === 'perf') view = <Perf params={route.params} />;
   else
     view = (
