@@ -68,8 +68,8 @@ describe('model-change annotations: change of trend', () => {
     const job = new AnomalyJob(config, {});
     const T0 = Date.UTC(2024, 0, 1);
     const docs: Record<string, unknown>[] = [];
-    for (let i = 0; i < 24 * 30; i++) {
-      const ramp = i < 24 * 10 ? 0 : i < 24 * 20 ? (i - 24 * 10) * 0.5 : 120;
+    for (let i = 0; i < 24 * 45; i++) {
+      const ramp = 0.05 * Math.min(Math.max(i - 24 * 14, 0), 24 * 14);
       docs.push({ ts: T0 + i * 3_600_000 + 60_000, v: 100 + ramp + Math.sin(i * 12.9898) * 0.8 });
     }
     job.postData(docs);

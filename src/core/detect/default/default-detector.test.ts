@@ -223,14 +223,13 @@ describe('acceptance: seeded ops scenario with daily + weekly seasonality and in
 });
 
 describe('default detector: trend direction (for model-change annotations)', () => {
-  it('turns rising on a sustained ramp, flat again when it stops, and round-trips', () => {
+  it('turns rising on a sustained slow ramp (a disk filling), flat again when it stops, and round-trips', () => {
     const r = new Random(21);
-    const n = 24 * 30;
+    const D = 24;
+    const n = D * 45;
     const v = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const ramp = i < 24 * 10 ? 0 : i < 24 * 20 ? (i - 24 * 10) * 0.5 : 24 * 10 * 0.5;
-      v[i] = 100 + ramp + r.normal();
-    }
+    // flat for 14 days, then +0.05 per hour (1.2 noise scales a day, 8 a week) for 14 days, then flat
+    for (let i = 0; i < n; i++) v[i] = 100 + 0.05 * Math.min(Math.max(i - D * 14, 0), D * 14) + r.normal();
     const det = new DefaultDetector({ bucketSpanMs: H });
     const out = newOutput();
     const dirs: number[] = [];
@@ -238,10 +237,25 @@ describe('default detector: trend direction (for model-change annotations)', () 
       det.update(T0 + i * H, v[i], out);
       dirs.push(det.trendDirection());
     }
-    expect(dirs.slice(0, 24 * 10).every((d) => d === 0)).toBe(true);
-    expect(dirs[24 * 18]).toBe(1);
+    expect(dirs.slice(0, D * 14).every((d) => d === 0)).toBe(true);
+    // judged once per whole period (a week here): rising within a week of the ramp's end at the latest
+    expect(dirs.slice(D * 21, D * 35)).toContain(1);
     expect(dirs[n - 1]).toBe(0);
     const copy = DefaultDetector.fromState(JSON.parse(JSON.stringify(det.toState())));
     expect(copy.trendDirection()).toBe(det.trendDirection());
+  });
+
+  it('sees no trend in stationary seasonal series, hourly or 10-minute, while seasonality is being learned', () => {
+    for (const span of [H, 600_000]) {
+      const det = new DefaultDetector({ bucketSpanMs: span });
+      const out = newOutput();
+      const r = new Random(22);
+      const n = Math.round((21 * 24 * H) / span);
+      for (let i = 0; i < n; i++) {
+        const t = T0 + i * span;
+        det.update(t, weekly(t) + 3 * r.normal(), out);
+        expect(det.trendDirection(), `span ${span} bucket ${i}`).toBe(0);
+      }
+    }
   });
 });

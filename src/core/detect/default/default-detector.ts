@@ -171,8 +171,9 @@ export class DefaultDetector implements Detector {
   private quantum = Infinity; // smallest non-zero change seen (data resolution)
   private last = NaN;
   private mean = NaN; // slow mean of the data
-  private slopeLevel = NaN; // the slow level at the previous bucket
-  private slope = 0; // EW mean change of the slow level per bucket (the trend the model sees)
+  private slopeSum = 0; // the slow level summed over the current period
+  private slopeCount = 0;
+  private slopePrev = NaN; // the slow level's mean over the previous whole period
   private trendDir = 0; // −1 falling, 0 flat, +1 rising (with hysteresis), for model-change annotations
   private spread = 0; // slow mean absolute deviation from it (the series' own scale)
   private mShort = 0; // EW mean of z (sustained shift)
@@ -256,7 +257,8 @@ export class DefaultDetector implements Detector {
 
   /**
    * The direction of the trend the model currently sees: +1 rising, −1 falling, 0 flat. It moves
-   * with hysteresis (a rise of 1.5 noise scales per period to become a trend, under 0.5 to end it),
+   * with hysteresis (a rise of 3 noise scales from one period to the next to become a trend, under 1
+   * to end it),
    * so each change is a real change of trend, worth an annotation.
    */
   trendDirection(): number {
@@ -630,29 +632,41 @@ export class DefaultDetector implements Detector {
       this.alarm.restore({ inEvent: false, eventMax: 0, quiet: 0, length: 0 });
       shifted = true;
     }
-    this.observeTrend(shifted);
+    const before = this.active;
     this.selectHypothesis();
+    this.observeTrend(shifted, this.active !== before);
     return shifted;
   }
 
-  /** Follows the slow level's slope and updates the trend direction (see trendDirection). */
-  private observeTrend(shifted: boolean): void {
+  /**
+   * Follows the slow level and updates the trend direction (see trendDirection). The trend is the
+   * change of the level's mean from one whole period to the next (a week when weekly seasonality is
+   * possible), so neither the daily cycle nor a weekend — learned yet or not — reads as a trend.
+   */
+  private observeTrend(shifted: boolean, switched: boolean): void {
     const h = this.hyps[this.active];
     const level = h.level[0];
-    if (Number.isNaN(level) || shifted || Number.isNaN(this.slopeLevel)) {
-      this.slopeLevel = level;
+    if (Number.isNaN(level) || shifted || switched) {
+      // a level shift or a new seasonal hypothesis moves the level at once: not a trend; start over
+      this.slopeSum = 0;
+      this.slopeCount = 0;
+      this.slopePrev = NaN;
       return;
     }
-    const per = Math.max(this.seasons[0]?.periodBuckets ?? 0, 48);
-    this.slope += (level - this.slopeLevel - this.slope) / per;
-    this.slopeLevel = level;
-    if (this.n < this.coldStartBuckets + per) return;
+    const per = Math.max(this.seasons[this.seasons.length - 1]?.periodBuckets ?? 0, 48);
+    this.slopeSum += level;
+    if (++this.slopeCount < per) return;
+    const mean = this.slopeSum / this.slopeCount;
+    const prev = this.slopePrev;
+    this.slopePrev = mean;
+    this.slopeSum = 0;
+    this.slopeCount = 0;
     const sigma = h.scale * MAD_TO_SIGMA;
-    if (!(sigma > 0)) return;
-    const change = (this.slope * per) / sigma;
-    if (change > 1.5) this.trendDir = 1;
-    else if (change < -1.5) this.trendDir = -1;
-    else if (Math.abs(change) < 0.5) this.trendDir = 0;
+    if (Number.isNaN(prev) || this.n < this.coldStartBuckets + per || !(sigma > 0)) return;
+    const change = (mean - prev) / sigma;
+    if (change > 3) this.trendDir = 1;
+    else if (change < -3) this.trendDir = -1;
+    else if (Math.abs(change) < 1) this.trendDir = 0;
   }
 
   /** Moves to a richer seasonal hypothesis when it has proven itself, back when it stops helping. */
@@ -699,8 +713,9 @@ export class DefaultDetector implements Detector {
         last: Number.isNaN(this.last) ? null : this.last,
         mean: Number.isNaN(this.mean) ? null : this.mean,
         spread: this.spread,
-        slopeLevel: Number.isNaN(this.slopeLevel) ? null : this.slopeLevel,
-        slope: this.slope,
+        slopeSum: this.slopeSum,
+        slopeCount: this.slopeCount,
+        slopePrev: Number.isNaN(this.slopePrev) ? null : this.slopePrev,
         trendDir: this.trendDir,
         mShort: this.mShort,
         m2: this.m2,
@@ -749,8 +764,9 @@ export class DefaultDetector implements Detector {
     d.last = st.last === null ? NaN : st.last;
     d.mean = st.mean === null ? NaN : st.mean;
     d.spread = st.spread;
-    d.slopeLevel = st.slopeLevel === null ? NaN : st.slopeLevel;
-    d.slope = st.slope;
+    d.slopeSum = st.slopeSum;
+    d.slopeCount = st.slopeCount;
+    d.slopePrev = st.slopePrev === null ? NaN : st.slopePrev;
     d.trendDir = st.trendDir;
     d.mShort = st.mShort;
     d.m2 = st.m2;
