@@ -6,7 +6,7 @@
  * for the trained model and for each architecture at its largest default size.
  *
  *   node dist/bench/train.bench.js [buckets] [detect|predict]
- *   node dist/bench/train.bench.js [buckets] detect score   — scoring throughput only (no training):
+ *   node dist/bench/train.bench.js [buckets] detect score [kind]   — scoring throughput only (no training):
  *     each architecture (and the GRU shape the default search chose) with random weights, median of 3
  */
 import { availableParallelism, cpus } from 'node:os';
@@ -107,9 +107,9 @@ export const SCORING_ARCHITECTURES = [
 const archName = (hp: HyperParams): string => `${hp.kind} w${hp.window} u${hp.units}×${hp.layers}${hp.seasonalLag ? ` lag${hp.seasonalLag}` : ''}`;
 
 /** Scoring throughput only: median buckets/s of `runs` passes per architecture (random weights). */
-export function benchScoring(n = 20_000, runs = 3): Array<{ arch: string; parameters: number; bucketsPerSecond: number; runs: number[] }> {
+export function benchScoring(n = 20_000, runs = 3, only?: string): Array<{ arch: string; parameters: number; bucketsPerSecond: number; runs: number[] }> {
   const s = benchSeries(n);
-  const archs = [...SCORING_ARCHITECTURES, { ...DEFAULT_HYPERPARAMS, kind: 'gru', window: 24, units: 8, layers: 1, seasonalLag: 2016 } as HyperParams];
+  const archs = [...SCORING_ARCHITECTURES, { ...DEFAULT_HYPERPARAMS, kind: 'gru', window: 24, units: 8, layers: 1, seasonalLag: 2016 } as HyperParams].filter((hp) => !only || hp.kind === only);
   return archs.map((hp) => {
     const m = randomModel(hp, s.spanMs);
     const all: number[] = [];
@@ -149,7 +149,7 @@ export async function benchTrain(o: { buckets?: number; type?: ModelKind } = {})
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/\\/g, '/').split('/').slice(-2).join('/'))) {
   if (process.argv[4] === 'score' || process.argv[3] === 'score') {
     console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} × ${availableParallelism()}, Node ${process.version}`);
-    for (const r of benchScoring(Number(process.argv[2] ?? 20_000))) console.log(`${r.arch.padEnd(26)} ${String(r.parameters).padStart(7)} params  ${String(r.bucketsPerSecond).padStart(7)} buckets/s  (runs ${r.runs.join(', ')})`);
+    for (const r of benchScoring(Number(process.argv[2] ?? 20_000), 3, process.argv[5])) console.log(`${r.arch.padEnd(26)} ${String(r.parameters).padStart(7)} params  ${String(r.bucketsPerSecond).padStart(7)} buckets/s  (runs ${r.runs.join(', ')})`);
     process.exit(0);
   }
   const b = await benchTrain({ buckets: Number(process.argv[2] ?? 20_000), type: (process.argv[3] as ModelKind) ?? 'detect' });

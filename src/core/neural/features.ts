@@ -91,15 +91,38 @@ export function historyNeeded(l: FeatureLayout): number {
   return l.window + Math.max(0, l.seasonalLag - 1);
 }
 
+/** Calendar channels per step of a layout (time of day and day of week, sin and cos each). */
+export function calendarChannels(l: FeatureLayout): number {
+  return (l.day ? 2 : 0) + (l.week ? 2 : 0);
+}
+
+/** Writes the calendar channels of a bucket starting at `tm` into `out` at `o`; returns the next offset. */
+export function writeCalendar(tm: number, l: FeatureLayout, out: Float32Array, o: number): number {
+  if (l.day) {
+    const a = (2 * Math.PI * (((tm % DAY) + DAY) % DAY)) / DAY;
+    out[o++] = Math.sin(a);
+    out[o++] = Math.cos(a);
+  }
+  if (l.week) {
+    const a = (2 * Math.PI * ((((tm - MONDAY) % WEEK) + WEEK) % WEEK)) / WEEK;
+    out[o++] = Math.sin(a);
+    out[o++] = Math.cos(a);
+  }
+  return o;
+}
+
 /**
  * Writes the window whose first target is bucket `t` of `z` (normalised, gap-free) into `out` at
  * `off` ([window × channels], row-major); returns the anchor base (0 without `anchor`).
- * `timeOf(i)` gives the start time of bucket i.
+ * `timeOf(i)` gives the start time of bucket i. `calendar`, when given, holds the calendar channels
+ * of every step already ([window × calendarChannels], as `writeCalendar` writes them): live scoring
+ * keeps them from one bucket to the next instead of recomputing the trigonometry.
  */
-export function writeWindow(z: ArrayLike<number>, t: number, l: FeatureLayout, timeOf: (i: number) => number, out: Float32Array, off: number): number {
+export function writeWindow(z: ArrayLike<number>, t: number, l: FeatureLayout, timeOf: (i: number) => number, out: Float32Array, off: number, calendar?: Float32Array): number {
   const L = l.window;
   const C = l.channels;
   const base = l.anchor ? z[t - 1] : 0;
+  const K = calendarChannels(l);
   for (let k = 0; k < L; k++) {
     const i = t - L + k;
     let o = off + k * C;
@@ -108,19 +131,10 @@ export function writeWindow(z: ArrayLike<number>, t: number, l: FeatureLayout, t
       const j = i + 1 - l.seasonalLag;
       out[o++] = (j >= 0 ? z[j] : z[0]) - base;
     }
-    if (l.day || l.week) {
+    if (K > 0) {
       // calendar of the bucket after step k, so the last step carries the first target's time
-      const tm = timeOf(i + 1);
-      if (l.day) {
-        const a = (2 * Math.PI * (((tm % DAY) + DAY) % DAY)) / DAY;
-        out[o++] = Math.sin(a);
-        out[o++] = Math.cos(a);
-      }
-      if (l.week) {
-        const a = (2 * Math.PI * ((((tm - MONDAY) % WEEK) + WEEK) % WEEK)) / WEEK;
-        out[o++] = Math.sin(a);
-        out[o++] = Math.cos(a);
-      }
+      if (calendar) for (let c = 0; c < K; c++) out[o++] = calendar[k * K + c];
+      else writeCalendar(timeOf(i + 1), l, out, o);
     }
   }
   return base;

@@ -145,7 +145,7 @@ export class OnlinePredictor {
     this.push(time, value);
     if (!this.win.ready) return null;
     const from = time + span;
-    const f = forecastFrom(this.model, Float64Array.from(this.win.linear()), from, this.horizon, this.levels);
+    const f = forecastFrom(this.model, this.win.linear(), from, this.horizon, this.levels); // forecastFrom copies the window
     this.next = this.model.normalise(f.mean[0]);
     return { time, from, forecast: f };
   }

@@ -12,8 +12,9 @@ export interface OnlineWindowState {
 }
 
 export class OnlineWindow {
+  /** The ring twice over (each value at `i` and `i + need`), so the window oldest first is one contiguous view. */
   private readonly ring: Float64Array;
-  private readonly lin: Float64Array;
+  private readonly need: number;
   private head = 0;
   count = 0;
   lastTime: number | null = null;
@@ -25,15 +26,15 @@ export class OnlineWindow {
     state?: OnlineWindowState,
   ) {
     const need = model.need;
-    this.ring = new Float64Array(need);
-    this.lin = new Float64Array(need);
+    this.need = need;
+    this.ring = new Float64Array(2 * need);
     const l = model.meta.layout;
     this.scratch = { x: new Float32Array(l.window * l.channels), y: new Float32Array(l.horizon) };
     this.pred = new Float64Array(l.horizon);
     if (state) {
       // the state holds the window oldest first
       const n = Math.min(need, state.ring.length);
-      for (let i = 0; i < n; i++) this.ring[i] = state.ring[state.ring.length - n + i] ?? NaN;
+      for (let i = 0; i < n; i++) this.ring[i] = this.ring[i + need] = state.ring[state.ring.length - n + i] ?? NaN;
       this.head = n % need;
       this.count = state.count;
       this.lastTime = state.lastTime;
@@ -47,7 +48,8 @@ export class OnlineWindow {
   /** Appends a normalised value for the bucket at `time`. */
   push(time: number, z: number): void {
     this.ring[this.head] = z;
-    this.head = (this.head + 1) % this.ring.length;
+    this.ring[this.head + this.need] = z;
+    this.head = (this.head + 1) % this.need;
     this.count++;
     this.lastTime = time;
   }
@@ -55,14 +57,12 @@ export class OnlineWindow {
   /** The last value pushed (normalised), or NaN. */
   last(): number {
     if (this.count === 0) return NaN;
-    return this.ring[(this.head - 1 + this.ring.length) % this.ring.length];
+    return this.ring[this.head - 1 + this.need];
   }
 
-  /** The window oldest first (a view reused between calls). */
+  /** The window oldest first (a view of the ring: valid until the next push). */
   linear(): Float64Array {
-    const need = this.ring.length;
-    for (let i = 0; i < need; i++) this.lin[i] = this.ring[(this.head + i) % need];
-    return this.lin;
+    return this.ring.subarray(this.head, this.head + this.need);
   }
 
   /** Forecast (original units) of the `horizon` buckets from `time` on; the array is reused. */

@@ -11,7 +11,7 @@
  */
 import { VigilError } from '../errors.js';
 import type { StageState } from '../detect/family/stage.js';
-import { historyNeeded, writeWindow, type FeatureLayout, type Scaler } from './features.js';
+import { calendarChannels, historyNeeded, writeCalendar, writeWindow, type FeatureLayout, type Scaler } from './features.js';
 import { Net, weightShapes, type NetShape, type NetWeights } from './net.js';
 import type { HyperParams, ModelKind } from './spec.js';
 
@@ -66,6 +66,9 @@ export const CALIBRATION_PROBS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.
 export class TrainedModel {
   readonly net: Net;
   readonly need: number;
+  /** Calendar channels of the last window predicted ([window × calendarChannels]) and its first target's time. */
+  private readonly calendar: Float32Array;
+  private calendarTime = NaN;
 
   constructor(
     readonly meta: TrainedModelMeta,
@@ -79,6 +82,27 @@ export class TrainedModel {
       throw new VigilError('STATE_TYPE', `trained model weights do not fit its network: ${(err as Error).message}`);
     }
     this.need = historyNeeded(meta.layout);
+    this.calendar = new Float32Array(meta.layout.window * calendarChannels(meta.layout));
+  }
+
+  /**
+   * The calendar channels of the window whose first target is at `time`: shifted by one step when
+   * `time` follows the last window's (live scoring, bucket after bucket), so only the newest step's
+   * trigonometry is computed; the same values `writeWindow` computes itself.
+   */
+  private calendarFor(time: number): Float32Array {
+    const l = this.meta.layout;
+    const K = calendarChannels(l);
+    const cal = this.calendar;
+    if (K === 0 || time === this.calendarTime) return cal;
+    const L = l.window;
+    const span = this.meta.bucketSpanMs;
+    if (time === this.calendarTime + span) {
+      cal.copyWithin(0, K);
+      writeCalendar(time, l, cal, (L - 1) * K);
+    } else for (let k = 0; k < L; k++) writeCalendar(time - (L - 1 - k) * span, l, cal, k * K);
+    this.calendarTime = time;
+    return cal;
   }
 
   get type(): ModelKind {
@@ -103,7 +127,7 @@ export class TrainedModel {
     const need = this.need;
     const x = scratch?.x ?? new Float32Array(l.window * l.channels);
     const y = scratch?.y ?? new Float32Array(l.horizon);
-    const base = writeWindow(z, need, l, (i) => time - (need - i) * span, x, 0);
+    const base = writeWindow(z, need, l, (i) => time - (need - i) * span, x, 0, this.calendarFor(time));
     this.net.predict(x, 1, y);
     for (let j = 0; j < l.horizon; j++) out[j] = this.denormalise(y[j] + base);
     return out;
