@@ -66,6 +66,17 @@ const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
   });
 
+/** Whether JSON.parse(JSON.stringify(d)) gives `d` back: a plain object of strings and finite numbers (not -0). */
+function jsonIdentity(d: Record<string, unknown>): boolean {
+  if (Object.getPrototypeOf(d) !== Object.prototype) return false;
+  for (const k in d) {
+    const v = d[k];
+    if (typeof v === 'string') continue;
+    if (typeof v !== 'number' || !Number.isFinite(v) || Object.is(v, -0)) return false;
+  }
+  return true;
+}
+
 function isTransient(err: unknown): boolean {
   return err instanceof VigilError && (err.code === 'SOURCE_UNAVAILABLE' || err.code === 'SHUTTING_DOWN');
 }
@@ -415,7 +426,9 @@ export class DatafeedService {
         continue;
       }
       const body = Buffer.from(docs.map((d) => JSON.stringify(d)).join('\n') + '\n');
-      await this.jobs.postData(rec.job_id, body);
+      // documents of strings and finite numbers are what parsing their JSON gives back: the job
+      // takes them as they are (the body still goes to its write-ahead log)
+      await this.jobs.postData(rec.job_id, body, docs.every(jsonIdentity) ? docs : undefined);
       await this.o.afterPost?.(rec.datafeed_id, rec.run!.position);
       // the job holds the page: advance past it (pages end on a bucket / millisecond boundary)
       let last: number;
