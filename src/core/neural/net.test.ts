@@ -21,7 +21,8 @@ describe('TypeScript forward pass', () => {
       model.setWeights(ws);
       const got = model.getWeights();
       expect(got.map((w) => w.shape)).toEqual(weightShapes(s));
-      const net = new Net(s, { shapes: got.map((w) => [...w.shape]), data: got.map((w) => Float32Array.from(w.dataSync())) });
+      // conv: the last two channels treated as time channels (their part of the convolution is reused)
+      const net = new Net(s, { shapes: got.map((w) => [...w.shape]), data: got.map((w) => Float32Array.from(w.dataSync())) }, s.kind === 'conv' ? 2 : 0);
       const n = 9;
       const x = Float32Array.from({ length: n * s.window * s.channels }, () => rng.normal());
       const mine = net.predict(x, n);
@@ -31,4 +32,21 @@ describe('TypeScript forward pass', () => {
       model.dispose();
     });
   }
+
+  test('conv reuses the time channels of a window moved by one step, bit for bit', () => {
+    const s: NetShape = { kind: 'conv', window: 12, channels: 4, units: 5, layers: 2, horizon: 1 };
+    const rng = new Random(5);
+    const weights = { shapes: weightShapes(s), data: weightShapes(s).map((sh) => Float32Array.from({ length: sh.reduce((a, b) => a * b, 1) }, () => rng.normal() * 0.4)) };
+    const steps = 40;
+    const series = Float32Array.from({ length: steps * s.channels }, () => rng.normal());
+    const live = new Net(s, weights, 2);
+    const per = s.window * s.channels;
+    for (let t = 0; t + s.window <= steps; t++) {
+      const x = series.slice(t * s.channels, t * s.channels + per);
+      const fresh = new Net(s, weights, 2).predict(x, 1);
+      const plain = new Net(s, weights).predict(x, 1);
+      expect(live.predict(x, 1)).toEqual(fresh);
+      expect(Math.abs(fresh[0] - plain[0])).toBeLessThan(1e-9);
+    }
+  });
 });

@@ -97,6 +97,25 @@ function denseInto(inp: Float64Array, d: number, k: Float32Array, bias: Float32A
   for (let i = 0; i < d; i++) if (inp[i] !== 0) nz[m++] = i;
   for (let u = 0; u < U; u++) out[u] = bias[u];
   let j = 0;
+  for (; j + 7 < m; j += 8) {
+    const r0 = nz[j] * U;
+    const r1 = nz[j + 1] * U;
+    const r2 = nz[j + 2] * U;
+    const r3 = nz[j + 3] * U;
+    const r4 = nz[j + 4] * U;
+    const r5 = nz[j + 5] * U;
+    const r6 = nz[j + 6] * U;
+    const r7 = nz[j + 7] * U;
+    const v0 = inp[nz[j]];
+    const v1 = inp[nz[j + 1]];
+    const v2 = inp[nz[j + 2]];
+    const v3 = inp[nz[j + 3]];
+    const v4 = inp[nz[j + 4]];
+    const v5 = inp[nz[j + 5]];
+    const v6 = inp[nz[j + 6]];
+    const v7 = inp[nz[j + 7]];
+    for (let u = 0; u < U; u++) out[u] += v0 * k[r0 + u] + v1 * k[r1 + u] + v2 * k[r2 + u] + v3 * k[r3 + u] + (v4 * k[r4 + u] + v5 * k[r5 + u] + v6 * k[r6 + u] + v7 * k[r7 + u]);
+  }
   for (; j + 3 < m; j += 4) {
     const i0 = nz[j];
     const i1 = nz[j + 1];
@@ -161,11 +180,22 @@ export class Net {
   private readonly z: Float64Array;
   private readonly rh: Float64Array;
   private readonly nz: Int32Array;
+  /** Conv: the time channels' part of each patch's pre-activation, and the time channels it was computed from. */
+  private readonly convTime: Float64Array;
+  private readonly prevTime: Float64Array;
+  private prevValid = false;
 
+  /**
+   * `timeChannels`: how many trailing channels depend on the step's time only (the calendar): a conv
+   * network reuses their part of the convolution from one window to the next when they moved by one
+   * step (checked value by value, so the result is the same either way, bit for bit).
+   */
   constructor(
     readonly shape: NetShape,
     weights: NetWeights,
+    private readonly timeChannels = 0,
   ) {
+    if (!(Number.isInteger(timeChannels) && timeChannels >= 0 && timeChannels < shape.channels)) this.timeChannels = 0;
     const want = weightShapes(shape);
     if (weights.data.length !== want.length) throw new Error(`network [${shape.kind}] expects ${want.length} weight tensors, got ${weights.data.length}`);
     for (let i = 0; i < want.length; i++) {
@@ -184,6 +214,9 @@ export class Net {
     this.zx = new Float64Array(recurrent ? L * 4 * U : 0);
     this.z = new Float64Array(4 * U);
     this.rh = new Float64Array(U);
+    const P = L - CONV_KERNEL + 1;
+    this.convTime = new Float64Array(shape.kind === 'conv' && this.timeChannels > 0 ? P * U : 0);
+    this.prevTime = new Float64Array(shape.kind === 'conv' ? L * this.timeChannels : 0);
   }
 
   /** Forward pass of n windows; returns n × horizon. */
@@ -208,23 +241,51 @@ export class Net {
       } else {
         // causal convolution: patch p (steps p … p + k − 1, contiguous in the window) → row p of cur
         const P = L - CONV_KERNEL + 1;
-        const D = CONV_KERNEL * C;
         const k = w[0];
         const bias = w[1];
         const xin = nxt; // the window as float64 (nxt is free until the first dense layer)
         for (let i = 0; i < L * C; i++) xin[i] = x[off + i];
+        const T = this.timeChannels;
+        const c0 = C - T;
+        const pre = this.convTime;
+        if (T > 0) {
+          // the time channels' part of every patch (bias + taps × time channels): when this window's
+          // time channels are the last one's moved by a step (live scoring), only the newest patch is new
+          const prev = this.prevTime;
+          let shifted = this.prevValid;
+          for (let t = 0; shifted && t < L - 1; t++) for (let c = 0; c < T; c++) if (xin[t * C + c0 + c] !== prev[(t + 1) * T + c]) shifted = false;
+          let from = 0;
+          if (shifted) {
+            pre.copyWithin(0, U);
+            from = P - 1;
+          }
+          for (let p = from; p < P; p++) {
+            const o = p * U;
+            for (let u = 0; u < U; u++) pre[o + u] = bias[u];
+            for (let tap = 0; tap < CONV_KERNEL; tap++) {
+              for (let c = c0; c < C; c++) {
+                const v = xin[(p + tap) * C + c];
+                const r = (tap * C + c) * U;
+                for (let u = 0; u < U; u++) pre[o + u] += v * k[r + u];
+              }
+            }
+          }
+          for (let t = 0; t < L; t++) for (let c = 0; c < T; c++) prev[t * T + c] = xin[t * C + c0 + c];
+          this.prevValid = true;
+        }
         for (let p = 0; p < P; p++) {
           const src = p * C;
           const o = p * U;
-          for (let u = 0; u < U; u++) cur[o + u] = bias[u];
-          // D = CONV_KERNEL × C: three rows at a time
-          for (let i = 0; i < D; i += 3) {
-            const v0 = xin[src + i];
-            const v1 = xin[src + i + 1];
-            const v2 = xin[src + i + 2];
-            const r0 = i * U;
-            const r1 = r0 + U;
-            const r2 = r1 + U;
+          if (T > 0) for (let u = 0; u < U; u++) cur[o + u] = pre[o + u];
+          else for (let u = 0; u < U; u++) cur[o + u] = bias[u];
+          // the other channels, the three taps of one channel at a time
+          for (let c = 0; c < c0; c++) {
+            const v0 = xin[src + c];
+            const v1 = xin[src + C + c];
+            const v2 = xin[src + 2 * C + c];
+            const r0 = c * U;
+            const r1 = r0 + C * U;
+            const r2 = r1 + C * U;
             for (let u = 0; u < U; u++) cur[o + u] += v0 * k[r0 + u] + v1 * k[r1 + u] + v2 * k[r2 + u];
           }
           for (let u = 0; u < U; u++) if (cur[o + u] < 0) cur[o + u] = 0;

@@ -77,7 +77,7 @@ export class TrainedModel {
     if (meta.format !== TRAINED_MODEL_FORMAT) throw new VigilError('STATE_TYPE', `not a Vigil trained model (format ${JSON.stringify(meta.format)})`);
     if (meta.version !== TRAINED_MODEL_VERSION) throw new VigilError('STATE_VERSION', `trained model has version ${meta.version}; this Vigil reads version ${TRAINED_MODEL_VERSION}`);
     try {
-      this.net = new Net(meta.shape, weights);
+      this.net = new Net(meta.shape, weights, meta.layout ? calendarChannels(meta.layout) : 0);
     } catch (err) {
       throw new VigilError('STATE_TYPE', `trained model weights do not fit its network: ${(err as Error).message}`);
     }
