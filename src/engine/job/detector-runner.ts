@@ -579,12 +579,15 @@ export class DetectorRunner {
 
   /** Model changes of a default-detector model after it learned a final bucket. */
   private observeChange(e: SeriesEntity, f: number, d: Detector, o: DetectorOutput, value: number, out: BucketOutput): void {
-    const periodsOf = (d as Detector & { activePeriods?: () => number[] }).activePeriods;
-    if (typeof periodsOf !== 'function') return;
-    const now = periodsOf.call(d);
+    const model = d as Detector & { activePeriods?: () => number[]; activeComponentCount?: () => number };
+    if (typeof model.activePeriods !== 'function') return;
     if (!e.periods) e.periods = [];
     const was = e.periods[f];
-    if (was !== undefined && was !== null) {
+    // the periods list is only built when the number of seasonal components changed (the common
+    // case, nothing changed, costs one call and no allocation: it was ~6 % of the engine's time)
+    const count = typeof model.activeComponentCount === 'function' ? model.activeComponentCount() : -1;
+    const now = was !== undefined && was !== null && count === was.length ? was : model.activePeriods();
+    if (was !== undefined && was !== null && now !== was) {
       for (const p of now) if (!was.includes(p)) out.changes.push({ kind: 'seasonality_added', text: `Detected a new seasonal component: ${periodName(p)}`, partition: e.partition, by: e.by });
       for (const p of was) if (!now.includes(p)) out.changes.push({ kind: 'seasonality_removed', text: `Seasonal component no longer used: ${periodName(p)}`, partition: e.partition, by: e.by });
     }

@@ -265,6 +265,11 @@ export class DefaultDetector implements Detector {
     return this.trendDir;
   }
 
+  /** How many seasonal components the model currently uses (cheap; see activePeriods for which). */
+  activeComponentCount(): number {
+    return this.hyps[this.active].components;
+  }
+
   /** The seasonal periods (ms) the model currently uses. */
   activePeriods(): number[] {
     return this.seasons.slice(0, this.hyps[this.active].components).map((s) => s.periodMs);
