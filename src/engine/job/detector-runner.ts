@@ -777,7 +777,11 @@ export class DetectorRunner {
           };
           out.records.push({ doc, raw: rs.score, influences: this.influencesOf(acc, g.partition, value, null) });
         }
-        if (learn) model.learn([...members.keys()].map((v) => [v, 1] as [string, number]));
+        if (learn) {
+          // skip_model_update rules: a value in scope (and meeting the conditions on its count) is not learned
+          const keep = ctl.skipUpdate === null ? [...members.keys()] : [...members].filter(([value, acc]) => !ctl.skipUpdate!({ partition: g.partition, by: value, over: null }, acc.count, NaN)).map(([value]) => value);
+          model.learn(keep.map((v) => [v, 1] as [string, number]));
+        }
       } else {
         const users = new Map<string, number>();
         for (const [member, acc] of members) {

@@ -260,3 +260,32 @@ describe('population variants of the event models', () => {
     expect(b.geo_results?.actual_point).toBe('35.68,139.69');
   });
 });
+
+describe('rare with a skip_model_update rule', () => {
+  it('a value in the rule’s filter is never learned, so it stays rare; without the rule it becomes common', () => {
+    const rnd = new Random(5);
+    const procs = ['sshd', 'nginx', 'cron', 'postgres', 'node'];
+    const docs: Record<string, unknown>[] = [];
+    for (let h = 0; h < 24 * 8; h++) {
+      for (const p of procs) for (let i = 0; i < rnd.int(1, 3); i++) docs.push({ ts: T0 + h * H + rnd.int(0, H - 1), process: p });
+      // from day 5 on, 'scanner' runs once every hour
+      if (h >= 24 * 5) docs.push({ ts: T0 + h * H + 7, process: 'scanner' });
+    }
+    const late = (records: RecordDoc[]): RecordDoc[] => records.filter((r) => r.by_field_value === 'scanner' && r.timestamp >= T0 + 7 * DAY && r.record_score > 0);
+    const detector = { function: 'rare', by_field_name: 'process' };
+    const plain = run('rare-plain', detector, docs.map((d) => ({ ...d })));
+    expect(late(plain)).toEqual([]); // learned: by day 7 an hourly process is not rare
+    const config = validateJobConfig('rare-rule', {
+      analysis_config: {
+        bucket_span: '1h',
+        detectors: [{ ...detector, custom_rules: [{ actions: ['skip_model_update'], scope: { process: { filter_id: 'watch' } } }] }],
+      },
+      data_description: { time_field: 'ts', time_format: 'epoch_ms' },
+    });
+    const job = new AnomalyJob(config, { now: () => 0, wallClock: () => 0, filters: { watch: ['scanner'] } });
+    const sorted = docs.map((d) => ({ ...d })).sort((a, b) => (a.ts as number) - (b.ts as number));
+    job.postData(sorted);
+    job.flush({ advanceTime: (sorted[sorted.length - 1].ts as number) + DAY });
+    expect(late(job.drainResults().records).length).toBeGreaterThan(0); // never learned: still rare
+  });
+});
