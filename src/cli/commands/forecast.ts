@@ -11,7 +11,7 @@ import { VigilError } from '../../core/errors.js';
 import { createForecaster, listModels, modelNames } from '../../core/forecast/registry.js';
 import type { Forecast, ForecasterOptions } from '../../core/forecast/types.js';
 import { formatDuration, parseDuration } from '../../core/time/duration.js';
-import { readSeries } from '../../sources/read-series.js';
+import { readSeriesArrays } from '../../sources/read-series-arrays.js';
 import { EXIT_OK, type Command, type CommandIO } from '../command.js';
 
 const USAGE = `Usage: vigil forecast FILE|- --horizon 7d|N [options]
@@ -118,30 +118,13 @@ const command: Command = {
     const spanGiven = values['bucket-span'] ? parseDuration(values['bucket-span']) : undefined;
 
     const file = positionals[0];
-    const reader = readSeries(file === '-' ? io.stdin : file, {
+    const { times, values: vals } = await readSeriesArrays(file === '-' ? io.stdin : file, file, {
       timeField: values['time-field'],
       valueField: values['value-field'],
       timeFormat: values['time-format'],
       timeZone: values['time-zone'],
-      valueKind: 'number',
     });
-    const tChunks: Float64Array[] = [];
-    const vChunks: Float64Array[] = [];
-    let total = 0;
-    for await (const batch of reader) {
-      tChunks.push(batch.time.slice(0, batch.n));
-      vChunks.push(batch.value.slice(0, batch.n));
-      total += batch.n;
-    }
-    if (total === 0) throw new VigilError('NO_USABLE_DATA', `${file}: no row with a valid time and value`);
-    const times = new Float64Array(total);
-    const vals = new Float64Array(total);
-    let at = 0;
-    for (let i = 0; i < tChunks.length; i++) {
-      times.set(tChunks[i], at);
-      vals.set(vChunks[i], at);
-      at += tChunks[i].length;
-    }
+    const total = times.length;
     const spanMs = spanGiven ?? (total >= 2 ? inferResolution(times) : 60_000);
     const buckets = bucketSeries(times, vals, spanMs, 'mean');
     const y = buckets.values;

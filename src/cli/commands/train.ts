@@ -18,7 +18,7 @@ import { NeuralForecaster } from '../../core/neural/neural-forecaster.js';
 import { TRAINING_DEFAULTS, type HyperParams, type ModelKind, type TrainingSpec } from '../../core/neural/spec.js';
 import type { TrainingEvent, TrainResult, TrialRecord } from '../../core/neural/trainer.js';
 import { formatDuration, parseDuration } from '../../core/time/duration.js';
-import { readSeries } from '../../sources/read-series.js';
+import { readSeriesArrays } from '../../sources/read-series-arrays.js';
 import { EXIT_OK, type Command, type CommandIO } from '../command.js';
 
 const USAGE = `Usage: vigil train FILE|- --type detect|predict [options]
@@ -57,30 +57,12 @@ const pct = (v: number): string => (Number.isFinite(v) ? `${(100 * v).toFixed(1)
 const arch = (p: HyperParams): string => `${p.kind} w${p.window} u${p.units}×${p.layers} lr${p.learningRate} b${p.batchSize}${p.anchor ? ' anchored' : ''}${p.seasonalLag ? ` lag${p.seasonalLag}` : ''}`;
 
 async function readFileSeries(file: string, io: CommandIO, v: Record<string, string | boolean | undefined>): Promise<{ times: Float64Array; values: Float64Array }> {
-  const reader = readSeries(file === '-' ? io.stdin : file, {
+  const { times, values } = await readSeriesArrays(file === '-' ? io.stdin : file, file, {
     timeField: v['time-field'] as string | undefined,
     valueField: v['value-field'] as string | undefined,
     timeFormat: v['time-format'] as string | undefined,
     timeZone: v['time-zone'] as string | undefined,
-    valueKind: 'number',
   });
-  const tc: Float64Array[] = [];
-  const vc: Float64Array[] = [];
-  let total = 0;
-  for await (const b of reader) {
-    tc.push(b.time.slice(0, b.n));
-    vc.push(b.value.slice(0, b.n));
-    total += b.n;
-  }
-  if (total === 0) throw new VigilError('NO_USABLE_DATA', `${file}: no row with a valid time and value`);
-  const times = new Float64Array(total);
-  const values = new Float64Array(total);
-  let at = 0;
-  for (let i = 0; i < tc.length; i++) {
-    times.set(tc[i], at);
-    values.set(vc[i], at);
-    at += tc[i].length;
-  }
   return { times, values };
 }
 

@@ -267,7 +267,7 @@ export class AnomalyJob {
     this.runners = a.detectors.map((d) => new DetectorRunner(d, env));
     this.newEntityCostMax = Math.max(1000, ...this.runners.map((r) => r.newEntityBytes()));
     this.normaliser = new ScoreNormaliser(Math.max(1, Math.round(this.settings.renormalizationWindowMs / this.span)));
-    this.counts = emptyCounts(config.job_id);
+    this.counts = emptyDataCounts(config.job_id);
   }
 
   // ------------------------------------------------------------------------------------------
@@ -1026,7 +1026,8 @@ function emptyResults(): JobResults {
   return { clearInterim: false, buckets: [], records: [], influencers: [], modelPlots: [], annotations: [] };
 }
 
-function emptyCounts(jobId: string): DataCounts {
+/** A job's data_counts before any data (Elastic's zeroes). */
+export function emptyDataCounts(jobId: string): DataCounts {
   return {
     job_id: jobId,
     processed_record_count: 0,

@@ -12,6 +12,7 @@ export { parseTimeValue, parseByteSize, formatTimeValue, formatBytes } from './u
 export { readTimeParam } from './time-reader.js';
 export {
   AnomalyJob,
+  emptyDataCounts,
   type AnomalyJobOptions,
   type DataCounts,
   type FlushOptions,

@@ -2,37 +2,13 @@
  * A job's data_counts in Elastic's shape (the engine keeps them; this is their empty value and
  * Elastic's field order for responses).
  */
+import { emptyDataCounts as engineEmptyDataCounts, type DataCounts as EngineDataCounts } from '../../engine/job/index.js';
 
-export type DataCounts = Record<string, unknown> & {
-  job_id: string;
-  processed_record_count: number;
-  processed_field_count: number;
-  input_bytes: number;
-  input_field_count: number;
-  invalid_date_count: number;
-  missing_field_count: number;
-  out_of_order_timestamp_count: number;
-  empty_bucket_count: number;
-  sparse_bucket_count: number;
-  bucket_count: number;
-  input_record_count: number;
-};
+export type DataCounts = Record<string, unknown> & EngineDataCounts;
 
+/** A job's data_counts before any data: the engine's own empty value. */
 export function emptyDataCounts(jobId: string): DataCounts {
-  return {
-    job_id: jobId,
-    processed_record_count: 0,
-    processed_field_count: 0,
-    input_bytes: 0,
-    input_field_count: 0,
-    invalid_date_count: 0,
-    missing_field_count: 0,
-    out_of_order_timestamp_count: 0,
-    empty_bucket_count: 0,
-    sparse_bucket_count: 0,
-    bucket_count: 0,
-    input_record_count: 0,
-  };
+  return engineEmptyDataCounts(jobId) as DataCounts;
 }
 
 /** Elastic's field order for the response body. */
