@@ -14,7 +14,7 @@ import { VigilError } from '../../errors.js';
 import { createForecaster, modelNames } from '../../forecast/index.js';
 import { checkState, packF64, unpackF64, type ModelState } from '../../state.js';
 import { HoltWinters, fitHoltWinters, type HwState } from './holt-winters.js';
-import { PeriodTracker, defaultHistory, type PeriodTrackerState } from './period.js';
+import { PeriodTracker, trackerFor, type PeriodTrackerState } from './period.js';
 import { ScoreStage, coldOutput, num, sided, stageSpec, type StageSpec, type StageState } from './stage.js';
 
 export const FORECAST_RESIDUAL = 'forecast-residual';
@@ -77,15 +77,12 @@ class ForecastResidualDetector implements Detector {
     private readonly spec: ForecastResidualSpec,
     state?: FrState,
   ) {
-    const h = defaultHistory(context.bucketSpanMs);
     const hwPath = spec.model === 'holt-winters';
     this.window = spec.trainWindow > 0 ? spec.trainWindow : hwPath ? 2000 : 600;
     this.every = spec.retrainEvery > 0 ? Math.round(spec.retrainEvery) : hwPath ? 1000 : 576;
-    this.tracker = new PeriodTracker(
-      { ...h, capacity: Math.max(h.capacity, this.window), bucketSpanMs: context.bucketSpanMs, fixed: spec.period > 0 ? spec.period : undefined },
-      state?.tracker,
-    );
-    this.coldStartBuckets = h.firstAt;
+    const { tracker, firstAt } = trackerFor(context.bucketSpanMs, spec.period, state?.tracker, this.window);
+    this.tracker = tracker;
+    this.coldStartBuckets = firstAt;
     this.stage = new ScoreStage(spec, state?.stage);
     if (state) {
       if (state.hw) this.hw = new HoltWinters(state.hw.season.length, state.hw.params, state.hw);

@@ -11,7 +11,7 @@
 import type { Detector, DetectorContext, DetectorFactory, DetectorOutput } from '../detector.js';
 import { registerDetector } from '../registry.js';
 import { checkState, packF64, unpackF64, type ModelState } from '../../state.js';
-import { PeriodTracker, defaultHistory, type PeriodTrackerState } from './period.js';
+import { PeriodTracker, trackerFor, type PeriodTrackerState } from './period.js';
 import { ScoreStage, coldOutput, num, stageSpec, type StageSpec, type StageState } from './stage.js';
 
 export const MATRIX_PROFILE = 'matrix-profile';
@@ -92,12 +92,9 @@ class MatrixProfileDetector implements Detector {
     private readonly spec: MatrixProfileSpec,
     state?: MpState,
   ) {
-    const h = defaultHistory(context.bucketSpanMs);
-    this.tracker = new PeriodTracker(
-      { ...h, bucketSpanMs: context.bucketSpanMs, fixed: spec.period > 0 ? spec.period : undefined },
-      state?.tracker,
-    );
-    this.coldStartBuckets = h.firstAt;
+    const { tracker, firstAt } = trackerFor(context.bucketSpanMs, spec.period, state?.tracker);
+    this.tracker = tracker;
+    this.coldStartBuckets = firstAt;
     this.stage = new ScoreStage(spec, state?.stage);
     const cap = 2 * (spec.window + 2 * MAX_M);
     this.agg = new Float64Array(cap);

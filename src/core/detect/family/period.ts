@@ -211,6 +211,16 @@ export class PeriodTracker {
   }
 }
 
+/**
+ * The period tracker a family detector starts with: the default history for the bucket span (at
+ * least `minCapacity` values), the period fixed when the spec gives one (> 0), else detected.
+ */
+export function trackerFor(bucketSpanMs: number, period: number, state?: PeriodTrackerState, minCapacity = 0): { tracker: PeriodTracker; firstAt: number } {
+  const h = defaultHistory(bucketSpanMs);
+  const tracker = new PeriodTracker({ ...h, capacity: Math.max(h.capacity, minCapacity), bucketSpanMs, fixed: period > 0 ? period : undefined }, state);
+  return { tracker, firstAt: h.firstAt };
+}
+
 /** Default history sizes for a bucket span: about three weeks, within [512, 8192] buckets. */
 export function defaultHistory(bucketSpanMs: number): { capacity: number; firstAt: number; every: number } {
   const day = DAY_MS / Math.max(1, bucketSpanMs);

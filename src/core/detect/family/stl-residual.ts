@@ -8,7 +8,7 @@
 import type { Detector, DetectorContext, DetectorFactory, DetectorOutput } from '../detector.js';
 import { registerDetector } from '../registry.js';
 import { checkState, packF64, unpackF64, type ModelState } from '../../state.js';
-import { PeriodTracker, defaultHistory, type PeriodTrackerState } from './period.js';
+import { PeriodTracker, trackerFor, type PeriodTrackerState } from './period.js';
 import { ScoreStage, coldOutput, num, sided, stageSpec, type StageSpec, type StageState } from './stage.js';
 
 export const STL_RESIDUAL = 'stl-residual';
@@ -82,12 +82,9 @@ class StlResidualDetector implements Detector {
     private readonly spec: StlResidualSpec,
     state?: StlState,
   ) {
-    const h = defaultHistory(context.bucketSpanMs);
-    this.tracker = new PeriodTracker(
-      { ...h, bucketSpanMs: context.bucketSpanMs, fixed: spec.period > 0 ? spec.period : undefined },
-      state?.tracker,
-    );
-    this.coldStartBuckets = h.firstAt;
+    const { tracker, firstAt } = trackerFor(context.bucketSpanMs, spec.period, state?.tracker);
+    this.tracker = tracker;
+    this.coldStartBuckets = firstAt;
     this.stage = new ScoreStage(spec, state?.stage);
     if (state) {
       this.level = state.level;
