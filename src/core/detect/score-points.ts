@@ -47,5 +47,3 @@ export function scorePoints(times: Float64Array, values: Float64Array, options: 
   }
   return { scores, bucketSpanMs: span };
 }
-
-export { medianSpacing } from '../bucket/span.js';

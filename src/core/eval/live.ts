@@ -20,7 +20,7 @@
  */
 import { newOutput, type Detector, type DetectorContext, type DetectorFactory } from '../detect/detector.js';
 import { getDetectorFactory } from '../detect/registry.js';
-import { medianSpacing } from '../detect/score-points.js';
+import { inferResolution } from '../bucket/span.js';
 import { VigilError } from '../errors.js';
 
 /** The optional batch-training capability of a detector factory. */
@@ -57,7 +57,7 @@ export function liveScores(times: Float64Array, values: Float64Array, options: L
     throw new VigilError('INVALID_ARGUMENT', `live simulation needs trainWindow ≥ 1 and retrainEvery ≥ 1, got ${trainWindow} and ${retrainEvery}`);
   }
   const factory = getDetectorFactory(options.detector);
-  const context: DetectorContext = { bucketSpanMs: options.bucketSpanMs ?? medianSpacing(times) };
+  const context: DetectorContext = { bucketSpanMs: options.bucketSpanMs ?? inferResolution(times) };
   const n = times.length;
   const scores = new Float64Array(n);
   const out = newOutput();
