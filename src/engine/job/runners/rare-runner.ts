@@ -3,6 +3,8 @@
  * an over field a bucket's by values are scored and learned once each; with one (population rare)
  * each over member's values are scored, a record per member gathers its rare values as causes
  * (freq_rare adds up their surprise), and the model learns how many members used each value.
+ * skip_model_update rules (scoped on the partition, the value or the member) and calendar events
+ * keep a bucket's values, or some of them, from being learned.
  */
 import { RareModel, newRareScore } from '../../../core/detect/rare/rare-model.js';
 import { scoreFromSurprise } from '../../../core/score/calibrator.js';
@@ -49,7 +51,7 @@ export class RareRunner extends GroupRunner<RareModel> {
       }
       const model = interim ? copyModel(g.model) : g.model;
       if (!population) this.finishValues(g, model, members, bucket, interim, learn, out, ctl);
-      else this.finishMembers(g, model, members, bucket, interim, learn, out);
+      else this.finishMembers(g, model, members, bucket, interim, learn, out, ctl);
       if (!interim) g.open.delete(bucket);
     }
     if (!interim) this.table.pruneOver(pruneBefore);
@@ -83,8 +85,12 @@ export class RareRunner extends GroupRunner<RareModel> {
     }
   }
 
-  /** With an over field: each member's values scored, a record per member with its rare values as causes; the model learns how many members used each value. */
-  private finishMembers(g: Group<RareModel>, model: RareModel, members: Map<string, SlotAcc>, bucket: number, interim: boolean, learn: boolean, out: BucketOutput): void {
+  /**
+   * With an over field: each member's values scored, a record per member with its rare values as
+   * causes; the model learns how many members used each value, but for the (member, value) pairs in
+   * the scope of a skip_model_update rule (and meeting its conditions, on the member's count of the value).
+   */
+  private finishMembers(g: Group<RareModel>, model: RareModel, members: Map<string, SlotAcc>, bucket: number, interim: boolean, learn: boolean, out: BucketOutput, ctl: BucketControl): void {
     const kit = this.kit;
     const config = kit.config;
     const name = kit.info.name;
@@ -93,7 +99,9 @@ export class RareRunner extends GroupRunner<RareModel> {
     for (const [member, acc] of members) {
       const causes: { cause: AnomalyCause; raw: number; nats: number }[] = [];
       for (const value of acc.terms?.keys() ?? []) {
-        users.set(value, (users.get(value) ?? 0) + 1);
+        if (learn && (ctl.skipUpdate === null || !ctl.skipUpdate({ partition: g.partition, by: value, over: member }, acc.terms!.get(value) as number, NaN))) {
+          users.set(value, (users.get(value) ?? 0) + 1);
+        }
         model.score(value, rs);
         const nats = -Math.log(Math.max(rs.probability, 1e-300));
         if (rs.score <= 0 && name === 'rare') continue;
