@@ -121,6 +121,11 @@ export class NeuralDetector implements Detector {
     this.win.push(time, this.model.normalise(value));
   }
 
+  /** The window and the score stage without the model (what continues a detector whose model is kept elsewhere: the constructor's `state`). */
+  runtimeState(): { window: OnlineWindowState; stage: StageState } {
+    return { window: this.win.toState(), stage: this.stage.toState() };
+  }
+
   toState(): ModelState {
     const state: NeuralState = { context: this.context, window: this.win.toState(), stage: this.stage.toState() };
     return { type: NEURAL_DETECTOR, version: VERSION, spec: { model: this.model.toJSON() }, state };

@@ -223,6 +223,8 @@ export class AnomalyJob {
   /** Whether `pending` may hold interim results (set when any are emitted): spares dropPendingInterim a scan per final bucket. */
   private pendingInterim = false;
   private lastBucketRaw = 0;
+  /** Told each final bucket's start once every detector has closed it (not part of the state). */
+  private bucketListener: ((bucket: number) => void) | null = null;
 
   /**
    * @param config a configuration from {@link validateJobConfig}.
@@ -446,6 +448,17 @@ export class AnomalyJob {
     // timing
     const ms = Math.max(0, this.now() - t0);
     this.recordTiming(ms, bucket);
+    if (this.bucketListener !== null) this.bucketListener(bucket);
+  }
+
+  /**
+   * Calls `fn` with the start of every bucket that becomes final (after its results are made and
+   * every series' kept value, {@link forecastHistories}, holds it); null stops. The job does not
+   * know what the listener does (the server feeds trained-model activations so); results and
+   * state are the same with or without one.
+   */
+  setBucketListener(fn: ((bucket: number) => void) | null): void {
+    this.bucketListener = fn;
   }
 
   /** What detector `i` is told about a bucket: the clock shift, event-wide and rule-based model-update skips. */

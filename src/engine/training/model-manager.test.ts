@@ -166,6 +166,79 @@ describe('ModelManager', () => {
     expect([h1.state, h2.state]).toEqual(['completed', 'completed']);
   });
 
+  test('live activations come back after a restart with their window, score state and results, through the activation queue; stopped ones do not', async () => {
+    const g = gatedTrainer();
+    const repo = new MemoryModelRepository();
+    const mm = new ModelManager({ repository: repo, trainer: g.trainer });
+    await mm.createModel({ model_id: 'det', type: 'detect' });
+    const run = await mm.train('det', series);
+    g.release();
+    await mm.waitForRun(run.run_id);
+    const data = sineSeries(1300, 9, [1100, 1200], [1150, 1151]);
+    const times = Array.from({ length: 1300 }, (_, i) => data.start + i * HOUR);
+    const before: TrainingSeries = { start: data.start, spanMs: data.spanMs, values: data.values.slice(0, 1000) };
+    const ref = await mm.runHistorical('det', data, { from: data.start + 1000 * HOUR });
+    await mm.waitForActivation(ref.activation_id);
+    const [a, b, c] = [await mm.activateLive('det', { history: before }), await mm.activateLive('det', { history: before }), await mm.activateLive('det', { history: before })];
+    for (const x of [a, b]) {
+      mm.push(x.activation_id, times.slice(1000, 1120), data.values.subarray(1000, 1120));
+      await mm.saved(x.activation_id);
+    }
+    await mm.deactivate(c.activation_id);
+
+    const mm2 = new ModelManager({ repository: repo, limits: { maxActivations: 1 } });
+    await mm2.open();
+    expect(() => mm2.getActivation(c.activation_id)).toThrow(/no activation/);
+    const a2 = await mm2.waitForActivation(a.activation_id);
+    const b2 = mm2.getActivation(b.activation_id);
+    expect(a2).toMatchObject({ state: 'active', buckets: 120, last_time: times[1119] });
+    expect([b2.state, b2.queue_position]).toEqual(['queued', 1]);
+    expect(() => mm2.push(b.activation_id, [times[1120]], [1])).toThrow(/queued/);
+    mm2.push(a.activation_id, times.slice(1120), data.values.subarray(1120));
+    const want = mm.results(ref.activation_id);
+    expect(mm2.results(a.activation_id).plots).toEqual(want.plots);
+    expect(mm2.results(a.activation_id).records).toEqual(want.records);
+    expect(want.records.length).toBeGreaterThan(0);
+    // stopping the first frees the slot for the second, which continues where it was too
+    await mm2.deactivate(a.activation_id);
+    await mm2.waitForActivation(b.activation_id);
+    expect(b2.state).toBe('active');
+    mm2.push(b.activation_id, times.slice(1120), data.values.subarray(1120));
+    expect(mm2.results(b.activation_id).plots).toEqual(want.plots);
+    await mm2.saved(b.activation_id);
+
+    const mm3 = new ModelManager({ repository: repo });
+    await mm3.open();
+    expect(() => mm3.getActivation(a.activation_id)).toThrow(/no activation/);
+    expect(await mm3.waitForActivation(b.activation_id)).toMatchObject({ state: 'active', buckets: 300 });
+    await mm3.deleteModel('det', true);
+    expect(await repo.loadActivations()).toEqual([]);
+  });
+
+  test('buckets from a source: those already taken are skipped (a replay), a queued activation takes none', async () => {
+    const g = gatedTrainer();
+    const mm = new ModelManager({ limits: { maxActivations: 1 }, trainer: g.trainer });
+    await mm.createModel({ model_id: 'det', type: 'detect' });
+    const run = await mm.train('det', series);
+    g.release();
+    await mm.waitForRun(run.run_id);
+    const data = sineSeries(1100, 5, [1050]);
+    const times = Array.from({ length: 1100 }, (_, i) => data.start + i * HOUR);
+    const before: TrainingSeries = { start: data.start, spanMs: data.spanMs, values: data.values.slice(0, 1000) };
+    const a = await mm.activateLive('det', { history: before });
+    const q = await mm.activateLive('det', { history: before });
+    expect(q.state).toBe('queued');
+    expect(await mm.pushFromSource(q.activation_id, times.slice(1000, 1010), data.values.subarray(1000, 1010))).toBe(0);
+    // buckets the window was primed with are not taken either
+    expect(await mm.pushFromSource(a.activation_id, times.slice(990, 1060), data.values.subarray(990, 1060))).toBe(60);
+    expect(await mm.pushFromSource(a.activation_id, times.slice(1030, 1100), data.values.subarray(1030, 1100))).toBe(40);
+    await mm.deactivate(a.activation_id);
+    await mm.waitForActivation(q.activation_id);
+    const direct = mm.push(q.activation_id, times.slice(1000), data.values.subarray(1000));
+    expect(mm.results(a.activation_id).plots).toEqual(direct.plots);
+    expect(direct.records.length).toBeGreaterThan(0);
+  });
+
   test('models and runs survive a restart through the repository', async () => {
     const g = gatedTrainer();
     const repo = new MemoryModelRepository();

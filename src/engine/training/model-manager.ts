@@ -5,7 +5,13 @@
  * range (historical runs, queued under `maxHistorical`), and read the results. Jobs beyond a limit
  * wait and say so in their state (`queued`, `queue_position`). Storage is behind ModelRepository
  * (in memory here; files under the data directory in src/server/models), and `open()` restores
- * what was stored (a run that was in progress when the process stopped is marked failed).
+ * what was stored (a run that was in progress when the process stopped is marked failed; live
+ * activations come back with their window and score state and their results, through the
+ * activation queue).
+ *
+ * A live activation takes buckets from whoever pushes them: `push` (its `_data` route) or
+ * `pushFromSource` (src/server/models/job-feed.ts, for an activation that follows an
+ * anomaly-detection job's series, `source`). The manager knows nothing of jobs.
  *
  * Trainings share one thread with everything else (tfjs yields between batches), so more than one
  * parallel training interleaves rather than speeding up; the limit bounds memory and CPU share.
@@ -15,11 +21,11 @@ import { newOutput } from '../../core/detect/detector.js';
 import { CancelledError } from '../../core/neural/cancelled.js';
 import type { TrainingSeries } from '../../core/neural/data.js';
 import { NeuralDetector } from '../../core/neural/neural-detector.js';
-import { OnlinePredictor } from '../../core/neural/neural-forecaster.js';
+import { OnlinePredictor, type OnlinePredictorState } from '../../core/neural/neural-forecaster.js';
 import { trainingSpec, type ModelKind, type TrainingSpec } from '../../core/neural/spec.js';
 import type { TrainedModel } from '../../core/neural/trained-model.js';
 import type { TrainOptions, TrainResult, TrainingReport } from '../../core/neural/trainer.js';
-import { ResultLog, detectionDocs, forecastDoc, type ModelForecastDoc, type ModelPlotDoc, type ModelRecordDoc } from './result-docs.js';
+import { ResultLog, detectionDocs, forecastDoc, type ActivationResultDoc, type ModelForecastDoc, type ModelPlotDoc, type ModelRecordDoc } from './result-docs.js';
 import { SlotQueue, type QueueStats } from './slot-queue.js';
 import { TrainingRun, type TrainingRunRecord } from './training-run.js';
 
@@ -55,7 +61,22 @@ export interface ModelRepository {
   loadModel(id: string): Promise<TrainedModel | null>;
   saveRun(run: TrainingRunRecord): Promise<void>;
   loadAll(): Promise<{ info: ModelInfo; runs: TrainingRunRecord[] }[]>;
+  /** Deletes a model with everything of it (weights, runs, activations). */
   delete(id: string): Promise<void>;
+  /** Replaces a live activation's stored info and state. */
+  saveActivation(a: StoredActivation): Promise<void>;
+  /** Appends results of a live activation (in the order made). */
+  appendActivationResults(modelId: string, activationId: string, docs: ActivationResultDoc[]): Promise<void>;
+  /** Every stored activation with its results. */
+  loadActivations(): Promise<{ stored: StoredActivation; results: ActivationResultDoc[] }[]>;
+  deleteActivation(modelId: string, activationId: string): Promise<void>;
+}
+
+/** What is kept of a live activation so that it continues after a restart. */
+export interface StoredActivation {
+  info: ActivationInfo;
+  /** Detect models: the detector's window and score stage; predict models: the predictor's window. */
+  state: { detector?: ReturnType<NeuralDetector['runtimeState']>; predictor?: OnlinePredictorState };
 }
 
 export class MemoryModelRepository implements ModelRepository {
@@ -83,6 +104,23 @@ export class MemoryModelRepository implements ModelRepository {
     this.infos.delete(id);
     this.models.delete(id);
     this.runs.delete(id);
+    for (const [k, a] of this.acts) if (a.stored.info.model_id === id) this.acts.delete(k);
+  }
+  private readonly acts = new Map<string, { stored: StoredActivation; results: ActivationResultDoc[] }>();
+  async saveActivation(a: StoredActivation): Promise<void> {
+    const id = a.info.activation_id;
+    this.acts.set(id, { stored: structuredClone(a), results: this.acts.get(id)?.results ?? [] });
+  }
+  async appendActivationResults(modelId: string, activationId: string, docs: ActivationResultDoc[]): Promise<void> {
+    const got = this.acts.get(activationId);
+    if (got) got.results.push(...structuredClone(docs));
+    else this.acts.set(activationId, { stored: null as unknown as StoredActivation, results: structuredClone(docs) });
+  }
+  async loadActivations(): Promise<{ stored: StoredActivation; results: ActivationResultDoc[] }[]> {
+    return [...this.acts.values()].filter((a) => a.stored !== null).map((a) => structuredClone(a));
+  }
+  async deleteActivation(_modelId: string, activationId: string): Promise<void> {
+    this.acts.delete(activationId);
   }
 }
 
@@ -90,10 +128,21 @@ export type Trainer = (series: TrainingSeries, spec: Partial<TrainingSpec> & { t
 
 export type ActivationState = 'queued' | 'active' | 'running' | 'completed' | 'failed' | 'cancelled' | 'stopped';
 
+/**
+ * Where an activation's buckets come from, when not posted: a series of an anomaly-detection job
+ * (live: each bucket as the job finalises it; historical: what the store keeps of it) or, for
+ * historical runs, an index of the embedded store bucketed with the mean.
+ */
+export type ActivationSource =
+  | { kind: 'job'; job_id: string; detector_index: number; partition_field_value: string | null; by_field_value: string | null }
+  | { kind: 'index'; index: string; time_field: string; value_field: string };
+
 export interface ActivationInfo {
   activation_id: string;
   model_id: string;
   mode: 'live' | 'historical';
+  /** Where the buckets come from (null: posted). */
+  source: ActivationSource | null;
   state: ActivationState;
   queue_position: number | null;
   created: number;
@@ -117,6 +166,8 @@ export interface ActivateOptions {
   horizon?: number;
   /** Predict models: the band's level in percent (default 95). */
   level?: number;
+  /** Live: the job series the activation follows (src/server/models/job-feed.ts pushes its buckets). */
+  source?: ActivationSource;
 }
 
 export interface PushResult {
@@ -133,6 +184,12 @@ interface Activation {
   results: ResultLog;
   abort: AbortController;
   done: Promise<ActivationInfo>;
+  /** Live: results made since the last save, whether a save is due, the save under way. */
+  unsaved: ActivationResultDoc[];
+  dirty: boolean;
+  saving: Promise<void> | null;
+  /** The last bucket the model's window holds (primed or processed): a source's buckets up to it are not taken again. */
+  floor: number;
 }
 
 const isLive = (s: ActivationState): boolean => s === 'queued' || s === 'active';
@@ -177,6 +234,17 @@ export class ModelManager {
         await this.repo.saveInfo(info);
       }
       this.models.set(info.model_id, info);
+    }
+    // live activations, in the order they were made (the queue keeps that order)
+    const acts = (await this.repo.loadActivations()).sort((x, y) => x.stored.info.created - y.stored.info.created || x.stored.info.activation_id.localeCompare(y.stored.info.activation_id));
+    for (const { stored, results } of acts) {
+      const info = stored.info;
+      if (!this.models.has(info.model_id) || info.mode !== 'live' || !isLive(info.state) || this.activations.has(info.activation_id)) {
+        await this.repo.deleteActivation(info.model_id, info.activation_id);
+        continue;
+      }
+      const model = await this.trainedModel(info.model_id);
+      this.restoreActivation(model, stored, results);
     }
   }
 
@@ -250,7 +318,7 @@ export class ModelManager {
       throw new VigilError('JOB_STATE_CONFLICT', `model [${id}] has ${busyRuns.length} training run(s) and ${busyActs.length} activation(s) in progress; cancel and deactivate them, or delete with force`);
     }
     for (const r of busyRuns) this.cancelRun(r.record.run_id);
-    for (const a of busyActs) this.deactivate(a.info.activation_id);
+    for (const a of busyActs) await this.deactivate(a.info.activation_id);
     await Promise.all(busyRuns.map((r) => this.runDone.get(r.record.run_id)?.catch(() => undefined)));
     for (const [k, r] of this.runs) if (r.record.model_id === id) this.runs.delete(k);
     for (const [k, a] of this.activations) if (a.info.model_id === id) this.activations.delete(k);
@@ -378,6 +446,7 @@ export class ModelManager {
       finished: null,
       buckets: 0,
       last_time: null,
+      source: o.source ?? null,
       range: o.range ?? null,
       horizon,
       level,
@@ -395,17 +464,30 @@ export class ModelManager {
       if (detector) detector.prime(t, ctx.values[i]);
       else predictor!.update(t, ctx.values[i]);
     }
-    return { info, model, detector, predictor, results: new ResultLog(), abort: new AbortController(), done: Promise.resolve(info) };
+    const floor = upto > 0 ? ctx.start + (upto - 1) * span : -Infinity;
+    return { info, model, detector, predictor, results: new ResultLog(), abort: new AbortController(), done: Promise.resolve(info), unsaved: [], dirty: false, saving: null, floor };
   }
 
-  /**
-   * Activates a trained model live. It holds one of `maxActivations` slots until deactivated;
-   * beyond the limit it waits (`queued`) and refuses data until it is active.
-   */
-  async activateLive(modelId: string, o: ActivateOptions = {}): Promise<ActivationInfo> {
-    const model = await this.trainedModel(modelId);
-    const a = this.newActivation(model, modelId, 'live', o);
-    this.activations.set(a.info.activation_id, a);
+  /** A live activation as it was saved: the window and score state continue, its results are back. */
+  private restoreActivation(model: TrainedModel, stored: StoredActivation, results: ActivationResultDoc[]): Activation {
+    const info: ActivationInfo = { ...stored.info, state: 'queued', queue_position: null, source: stored.info.source ?? null };
+    const span = model.meta.bucketSpanMs;
+    const st = stored.state;
+    const detector = model.type === 'detect' ? new NeuralDetector(model, { bucketSpanMs: span }, st.detector) : null;
+    const predictor = model.type === 'predict' ? new OnlinePredictor(model, info.horizon ?? model.meta.horizon, [info.level ?? 95], st.predictor) : null;
+    // results saved after the state (a crash between the two) are made again or not at all
+    const last = info.last_time ?? -Infinity;
+    const log = new ResultLog();
+    log.restore(results.filter((d) => (d.result_type === 'model_forecast' ? d.forecast_create_timestamp : d.timestamp) <= last));
+    const windowEnd = (st.detector ?? st.predictor)?.window.lastTime ?? null;
+    const floor = Math.max(last, windowEnd ?? -Infinity);
+    const a: Activation = { info, model, detector, predictor, results: log, abort: new AbortController(), done: Promise.resolve(info), unsaved: [], dirty: false, saving: null, floor };
+    this.activations.set(info.activation_id, a);
+    this.enterLive(a);
+    return a;
+  }
+
+  private enterLive(a: Activation): void {
     const entered = this.live.enter(a.info.activation_id);
     a.info.queue_position = this.live.position(a.info.activation_id);
     a.done = entered.then(
@@ -414,12 +496,63 @@ export class ModelManager {
           a.info.state = 'active';
           a.info.started = Date.now();
           a.info.queue_position = null;
+          void this.persist(a).catch(() => undefined);
         }
         this.refreshPositions();
         return a.info;
       },
       () => a.info,
     );
+  }
+
+  private snapshotOf(a: Activation): StoredActivation {
+    return {
+      info: structuredClone(a.info),
+      state: a.detector ? { detector: a.detector.runtimeState() } : { predictor: a.predictor!.toState() },
+    };
+  }
+
+  /** Saves a live activation (its new results, then its info and state); resolves once what it holds now is stored. */
+  private persist(a: Activation): Promise<void> {
+    if (a.info.mode !== 'live') return Promise.resolve();
+    a.dirty = true;
+    a.saving ??= (async () => {
+      try {
+        while (a.dirty && isLive(a.info.state)) {
+          a.dirty = false;
+          const docs = a.unsaved.splice(0);
+          const stored = this.snapshotOf(a);
+          if (docs.length > 0) await this.repo.appendActivationResults(a.info.model_id, a.info.activation_id, docs);
+          await this.repo.saveActivation(stored);
+        }
+      } finally {
+        a.saving = null;
+      }
+    })();
+    return a.saving;
+  }
+
+  /** Waits for the saves under way (before the process stops). */
+  async close(): Promise<void> {
+    await Promise.all([...this.activations.values()].map((a) => a.saving?.catch(() => undefined)));
+  }
+
+  /** Resolves once a live activation's results and state so far are stored. */
+  async saved(activationId: string): Promise<void> {
+    await this.activation(activationId).saving;
+  }
+
+  /**
+   * Activates a trained model live. It holds one of `maxActivations` slots until deactivated;
+   * beyond the limit it waits (`queued`) and refuses data until it is active.
+   */
+  async activateLive(modelId: string, o: ActivateOptions = {}): Promise<ActivationInfo> {
+    const model = await this.trainedModel(modelId);
+    if (o.source && o.source.kind !== 'job') throw new VigilError('INVALID_ARGUMENT', `a live activation follows a job's series; [${o.source.kind}] sources are for historical runs`);
+    const a = this.newActivation(model, modelId, 'live', o);
+    this.activations.set(a.info.activation_id, a);
+    this.enterLive(a);
+    await this.persist(a);
     await Promise.resolve();
     return a.info;
   }
@@ -438,6 +571,13 @@ export class ModelManager {
     return [...this.activations.values()].filter((a) => a.info.model_id === modelId).map((a) => a.info);
   }
 
+  /** Live activations (queued or active) that follow job `jobId`; all that follow a job when omitted. */
+  followersOf(jobId?: string): ActivationInfo[] {
+    return [...this.activations.values()]
+      .filter((a) => a.info.mode === 'live' && isLive(a.info.state) && a.info.source?.kind === 'job' && (jobId === undefined || a.info.source.job_id === jobId))
+      .map((a) => a.info);
+  }
+
   /** Resolves when a live activation becomes active, or a historical run finishes. */
   async waitForActivation(id: string): Promise<ActivationInfo> {
     return this.activation(id).done;
@@ -450,13 +590,35 @@ export class ModelManager {
     if (a.info.state !== 'active') {
       throw new VigilError('JOB_STATE_CONFLICT', `activation [${activationId}] is ${a.info.state}${a.info.state === 'queued' ? ` (position ${a.info.queue_position} of the activation queue, limit ${this.live.limit})` : ''}; it takes data once active`);
     }
-    return this.process(a, times, values, 0, times.length);
+    const out = this.process(a, times, values, 0, times.length);
+    void this.persist(a).catch(() => undefined);
+    return out;
+  }
+
+  /**
+   * Feeds buckets from the activation's source (time order, NaN = missing). Unlike `push` it is
+   * lenient: buckets at or before the last one processed are skipped (a job replaying its
+   * write-ahead log hands them again), and an activation that is not active skips them all (a
+   * queued one starts from the buckets that come once it is active; the gap is walked as missing
+   * buckets). Resolves once the results and state are stored; returns how many buckets it took.
+   */
+  async pushFromSource(activationId: string, times: ArrayLike<number>, values: ArrayLike<number>): Promise<number> {
+    const a = this.activation(activationId);
+    if (a.info.mode !== 'live' || a.info.state !== 'active') return 0;
+    let from = 0;
+    const last = Math.max(a.info.last_time ?? -Infinity, a.floor);
+    while (from < times.length && times[from] <= last) from++;
+    if (from >= times.length) return 0;
+    this.process(a, times, values, from, times.length);
+    await this.persist(a);
+    return times.length - from;
   }
 
   private process(a: Activation, times: ArrayLike<number>, values: ArrayLike<number>, from: number, to: number): PushResult {
     const span = a.model.meta.bucketSpanMs;
     const out: PushResult = { records: [], plots: [], forecasts: [] };
     const o = newOutput();
+    const live = a.info.mode === 'live';
     for (let i = from; i < to; i++) {
       const t = times[i];
       const v = values[i];
@@ -469,12 +631,17 @@ export class ModelManager {
         a.results.addDetection(d);
         out.plots.push(d.plot);
         if (d.record) out.records.push(d.record);
+        if (live) {
+          a.unsaved.push(d.plot);
+          if (d.record) a.unsaved.push(d.record);
+        }
       } else {
         const p = a.predictor!.update(t, v);
         if (p) {
           const doc = forecastDoc(a.info.model_id, a.info.activation_id, span, p, a.info.horizon as number, a.info.level as number);
           a.results.addForecast(doc);
           out.forecasts.push(doc);
+          if (live) a.unsaved.push(doc);
         }
       }
       a.info.buckets++;
@@ -483,8 +650,8 @@ export class ModelManager {
     return out;
   }
 
-  /** Stops a live activation (freeing its slot) or cancels a historical run. */
-  deactivate(activationId: string): ActivationInfo {
+  /** Stops a live activation (freeing its slot; it is forgotten by the repository: it does not come back after a restart) or cancels a historical run. */
+  async deactivate(activationId: string): Promise<ActivationInfo> {
     const a = this.activation(activationId);
     if (a.info.mode === 'live') {
       if (isLive(a.info.state)) {
@@ -493,6 +660,8 @@ export class ModelManager {
         a.info.finished = Date.now();
         a.info.queue_position = null;
         this.refreshPositions();
+        await a.saving?.catch(() => undefined);
+        await this.repo.deleteActivation(a.info.model_id, activationId);
       }
     } else if (a.info.state === 'queued' || a.info.state === 'running') {
       a.abort.abort();
@@ -505,12 +674,12 @@ export class ModelManager {
    * Scores (detect) or forecasts (predict) the buckets of `series` in [from, to), the buckets
    * before `from` filling the model's window; queued under `maxHistorical`.
    */
-  async runHistorical(modelId: string, series: TrainingSeries, o: { from?: number; to?: number; horizon?: number; level?: number } = {}): Promise<ActivationInfo> {
+  async runHistorical(modelId: string, series: TrainingSeries, o: { from?: number; to?: number; horizon?: number; level?: number; source?: ActivationSource } = {}): Promise<ActivationInfo> {
     const model = await this.trainedModel(modelId);
     const from = o.from ?? series.start;
     const to = o.to ?? series.start + series.values.length * series.spanMs;
     if (!(to > from)) throw new VigilError('INVALID_ARGUMENT', `empty time range [${from}, ${to})`);
-    const a = this.newActivation(model, modelId, 'historical', { history: series, horizon: o.horizon, level: o.level, range: { from, to } });
+    const a = this.newActivation(model, modelId, 'historical', { history: series, horizon: o.horizon, level: o.level, range: { from, to }, source: o.source });
     this.activations.set(a.info.activation_id, a);
     const id = a.info.activation_id;
     const entered = this.historical.enter(id);

@@ -57,6 +57,9 @@ export interface ModelForecastDoc {
   forecast_step: number;
 }
 
+/** Any result document of an activation (what a live activation's repository keeps, in order). */
+export type ActivationResultDoc = ModelRecordDoc | ModelPlotDoc | ModelForecastDoc;
+
 const finiteOrNull = (v: number): number | null => (Number.isFinite(v) ? v : null);
 
 export function detectionDocs(modelId: string, spanMs: number, time: number, value: number, out: DetectorOutput): { plot: ModelPlotDoc; record: ModelRecordDoc | null } {
@@ -144,6 +147,15 @@ export class ResultLog {
     if (!list) this.byDay.set(day, (list = []));
     list.push(doc);
     this.forecasts++;
+  }
+
+  /** Puts back documents kept in the order they were made (a live activation after a restart). */
+  restore(docs: Iterable<ActivationResultDoc>): void {
+    for (const d of docs) {
+      if (d.result_type === 'record') this.records.push(d);
+      else if (d.result_type === 'model_plot') this.plots.push(d);
+      else if (d.result_type === 'model_forecast') this.addForecast(d);
+    }
   }
 
   /** Forecasts whose forecast bucket falls on `day` (YYYY-MM-DD, UTC), in time order. */

@@ -52,6 +52,8 @@ export interface EngineJob {
   toState(): unknown;
   /** Filters and scheduled events in force from the next bucket on (src/server/control). */
   setControls?(controls: JobControls): void;
+  /** Calls `fn` with each bucket's start as it becomes final (null stops); absent: the job service reports no final buckets. */
+  setBucketListener?(fn: ((bucket: number) => void) | null): void;
   /** Each modelled series' kept bucket values, the input of `_forecast` (absent: the job cannot forecast). */
   forecastHistories?(): { detector_index: number; partition_field_value?: string; by_field_value?: string; time: ArrayLike<number>; value: ArrayLike<number> }[];
 }

@@ -26,6 +26,7 @@ import {
   type JobControls,
   type ValidateJobOptions,
 } from '../../engine/job/index.js';
+import { HISTORY_MIN_BUCKETS } from '../../engine/job/bucket-history.js';
 import { snapshotsToDelete } from './retention.js';
 import { forecastsStats } from '../../engine/forecast/index.js';
 import type { JobRecord, ModelSnapshotRecord, ResultDoc, Store } from '../../store/store.js';
@@ -55,6 +56,21 @@ export interface JobHooks {
   /** A job was reset (annotations: model-change ones, and user ones when asked) or reverted (those after `after`). */
   onWipe?(jobId: string, o: { after?: number; userAnnotations: boolean }): Promise<void>;
 }
+
+/** Buckets of a job that became final, in time order, with the job's kept bucket values (see {@link JobService.onBuckets}). */
+export interface FinalBuckets {
+  jobId: string;
+  config: JobConfig;
+  /** Bucket starts, epoch ms, ascending. */
+  buckets: number[];
+  /** Each modelled series' kept bucket values (EngineJob.forecastHistories, read once per call); they hold every bucket of `buckets`. */
+  histories(): ReturnType<NonNullable<EngineJob['forecastHistories']>>;
+}
+
+export type BucketListener = (e: FinalBuckets) => void | Promise<void>;
+
+/** Final buckets handed to listeners at most this many at a time: fewer than any series keeps (bucket-history.ts), so each is still there. */
+const BUCKETS_PER_CALL = Math.min(256, HISTORY_MIN_BUCKETS);
 
 export interface NodeInfo {
   id: string;
@@ -101,6 +117,9 @@ interface OpenJob {
   closing: boolean;
   /** JSON of the controls last given to the engine ('' before any). */
   controls: string;
+  /** Final buckets not yet handed to bucket listeners, and what listeners are still doing. */
+  finalBuckets: number[];
+  feeding: Promise<unknown>[];
 }
 
 /** Checks of configured limits; each throws a VigilError naming the limit. */
@@ -158,6 +177,9 @@ export class JobService {
   private hooks: JobHooks = {};
   /** Jobs opened lazily, waiting for capacity (allow_lazy_open), in arrival order. */
   private readonly waiting: string[] = [];
+  private readonly bucketListeners = new Map<string, Set<BucketListener>>();
+  /** What recover() waits for first (listeners restored from disk must see replayed buckets). */
+  private readonly recoveryGates: Promise<unknown>[] = [];
 
   constructor(o: JobServiceOptions) {
     this.store = o.store;
@@ -187,6 +209,63 @@ export class JobService {
     this.resultsListeners.push(fn);
   }
 
+  /**
+   * Calls `fn` with the buckets of job `jobId` as they become final — from `_data`, `_flush`,
+   * datafeeds and write-ahead-log replays alike — after their results are stored, at most
+   * BUCKETS_PER_CALL at a time; `_data` and `_flush` answer once the promise `fn` returns has
+   * settled. It must read `histories()` before it returns (the engine goes on with the batch).
+   * Its errors are logged, never the job's. Returns the function that removes it.
+   * (Trained-model activations follow a job so: src/server/models/job-feed.ts.)
+   */
+  onBuckets(jobId: string, fn: BucketListener): () => void {
+    let set = this.bucketListeners.get(jobId);
+    if (!set) this.bucketListeners.set(jobId, (set = new Set()));
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+      if (set.size === 0 && this.bucketListeners.get(jobId) === set) this.bucketListeners.delete(jobId);
+    };
+  }
+
+  /** recover() waits for `p` to settle before re-opening jobs. */
+  delayRecovery(p: Promise<unknown>): void {
+    this.recoveryGates.push(p.catch(() => undefined));
+  }
+
+  private watchBuckets(job: OpenJob): void {
+    const jobId = job.record.job_id;
+    job.engine.setBucketListener?.((bucket) => {
+      if (!this.bucketListeners.has(jobId)) return;
+      job.finalBuckets.push(bucket);
+      if (job.finalBuckets.length >= BUCKETS_PER_CALL) this.handOutBuckets(job);
+    });
+  }
+
+  /** Gives the final buckets collected so far to the job's listeners (synchronously: the engine may be in the middle of a batch). */
+  private handOutBuckets(job: OpenJob): void {
+    const buckets = job.finalBuckets;
+    if (buckets.length === 0) return;
+    job.finalBuckets = [];
+    const jobId = job.record.job_id;
+    const set = this.bucketListeners.get(jobId);
+    if (!set) return;
+    let kept: ReturnType<FinalBuckets['histories']> | undefined;
+    const e: FinalBuckets = { jobId, config: job.config, buckets, histories: () => (kept ??= job.engine.forecastHistories?.() ?? []) };
+    for (const fn of set) {
+      try {
+        const p = fn(e);
+        if (p) job.feeding.push(p.catch((err: unknown) => this.log.warn({ job_id: jobId, err: String(err) }, 'bucket listener failed')));
+      } catch (err) {
+        this.log.warn({ job_id: jobId, err: String(err) }, 'bucket listener failed');
+      }
+    }
+  }
+
+  private async feedListeners(job: OpenJob): Promise<void> {
+    this.handOutBuckets(job);
+    while (job.feeding.length > 0) await Promise.all(job.feeding.splice(0));
+  }
+
   /** Filters, calendars and annotations (src/server/control) join the life cycle here. */
   setHooks(hooks: JobHooks): void {
     this.hooks = hooks;
@@ -212,6 +291,7 @@ export class JobService {
 
   /** Re-opens the jobs that were open when the server last stopped (replaying their WAL). */
   async recover(): Promise<{ reopened: string[]; failed: string[] }> {
+    await Promise.all(this.recoveryGates);
     const reopened: string[] = [];
     const failed: string[] = [];
     for (const rec of await this.store.listJobs()) {
@@ -455,7 +535,10 @@ export class JobService {
         latestResultTime: latest?.latest_result_time_stamp,
         closing: false,
         controls: '',
+        finalBuckets: [],
+        feeding: [],
       };
+      this.watchBuckets(job);
       // the controls in force when the snapshot was taken; the WAL holds later changes in place
       const snapControls = latest?.extra?.controls as JobControls | undefined;
       if (snapControls) this.applyControls(job, snapControls);
@@ -654,6 +737,7 @@ export class JobService {
     const updates = job.engine.renormalise();
     if (updates.length > 0) await this.store.updateResults(job.record.job_id, updates.map(toResultUpdate));
     if (docs.length > 0 || updates.length > 0) for (const fn of this.resultsListeners) fn(job.record.job_id);
+    await this.feedListeners(job);
   }
 
   async flushJob(jobId: string, f: FlushOptions): Promise<{ flushed: boolean; last_finalized_bucket_end?: number }> {

@@ -1,14 +1,18 @@
 /**
  * Trained models on disk, under `<data_dir>/models/<model_id>/`: `config.json` (the model's info),
  * `model.json` + `weights.bin` (the network: metadata and float32 weights, see
- * core/neural/trained-model.ts) and `runs/<run_id>.json` (finished training runs with their trials
- * and loss curves). Every file is written to a temporary name and renamed, so a crash never leaves
- * half a file; `loadAll` is what a restarted server reads.
+ * core/neural/trained-model.ts), `runs/<run_id>.json` (finished training runs with their trials
+ * and loss curves) and, per live activation, `activations/<activation_id>.json` (its info, source
+ * and window/score state) with `activations/<activation_id>.results.ndjson` (its results, appended
+ * in order). Every JSON file is written to a temporary name and renamed, so a crash never leaves
+ * half a file (a results line cut short by a crash is skipped when read); `loadAll` and
+ * `loadActivations` are what a restarted server reads.
  */
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TrainedModel } from '../../core/neural/trained-model.js';
-import type { ModelInfo, ModelRepository } from '../../engine/training/model-manager.js';
+import type { ModelInfo, ModelRepository, StoredActivation } from '../../engine/training/model-manager.js';
+import type { ActivationResultDoc } from '../../engine/training/result-docs.js';
 import type { TrainingRunRecord } from '../../engine/training/training-run.js';
 
 async function atomicWrite(path: string, data: string | Uint8Array): Promise<void> {
@@ -97,5 +101,66 @@ export class FileModelRepository implements ModelRepository {
 
   async delete(id: string): Promise<void> {
     await rm(this.modelDir(id), { recursive: true, force: true });
+  }
+
+  private actPath(modelId: string, activationId: string, ext: string): string {
+    if (!/^[A-Za-z0-9_-]+$/.test(activationId)) throw new Error(`bad activation id [${activationId}]`);
+    return join(this.modelDir(modelId), 'activations', activationId + ext);
+  }
+
+  async saveActivation(a: StoredActivation): Promise<void> {
+    await mkdir(join(this.modelDir(a.info.model_id), 'activations'), { recursive: true });
+    await atomicWrite(this.actPath(a.info.model_id, a.info.activation_id, '.json'), JSON.stringify(a));
+  }
+
+  async appendActivationResults(modelId: string, activationId: string, docs: ActivationResultDoc[]): Promise<void> {
+    if (docs.length === 0) return;
+    await mkdir(join(this.modelDir(modelId), 'activations'), { recursive: true });
+    await appendFile(this.actPath(modelId, activationId, '.results.ndjson'), docs.map((d) => JSON.stringify(d)).join('\n') + '\n');
+  }
+
+  async loadActivations(): Promise<{ stored: StoredActivation; results: ActivationResultDoc[] }[]> {
+    let ids: string[];
+    try {
+      ids = await readdir(this.dir);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw err;
+    }
+    const out: { stored: StoredActivation; results: ActivationResultDoc[] }[] = [];
+    for (const id of ids.sort()) {
+      let files: string[];
+      try {
+        files = (await readdir(join(this.modelDir(id), 'activations'))).filter((f) => f.endsWith('.json')).sort();
+      } catch {
+        continue;
+      }
+      for (const f of files) {
+        const stored = await readJson<StoredActivation>(join(this.modelDir(id), 'activations', f));
+        if (!stored) continue;
+        const results: ActivationResultDoc[] = [];
+        let text = '';
+        try {
+          text = await readFile(join(this.modelDir(id), 'activations', f.slice(0, -'.json'.length) + '.results.ndjson'), 'utf8');
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        }
+        for (const line of text.split('\n')) {
+          if (line === '') continue;
+          try {
+            results.push(JSON.parse(line) as ActivationResultDoc);
+          } catch {
+            // a line cut short by a crash
+          }
+        }
+        out.push({ stored, results });
+      }
+    }
+    return out;
+  }
+
+  async deleteActivation(modelId: string, activationId: string): Promise<void> {
+    await rm(this.actPath(modelId, activationId, '.json'), { force: true });
+    await rm(this.actPath(modelId, activationId, '.results.ndjson'), { force: true });
   }
 }

@@ -1,11 +1,14 @@
 /**
  * Vigil's trained-model API (`/_vigil/models/…`, seed 000's Siren ML workflow): create a model,
  * preview its training data (bucket span suggested), train it (a queued run with live trials and
- * loss curves), cancel, activate live (post buckets, get results) or over a posted time range,
- * deactivate, read results and per-day predictions, delete. Errors are Elastic's shape through the
- * server's one error mapper. Models and weights live under `<data_dir>/models` and are restored at
- * start. Limits (parallel trainings, activations, historical runs) come from the environment
- * (VIGIL_MAX_TRAININGS, VIGIL_MAX_ACTIVATIONS, VIGIL_MAX_HISTORICAL) and `POST /_vigil/models/_limits`.
+ * loss curves), cancel, activate live (post buckets, or follow an anomaly-detection job's series:
+ * job-feed.ts) or over a time range (posted, or stored: a job's kept values or an embedded index,
+ * stored-series.ts), deactivate, read results and per-day predictions, delete. Errors are
+ * Elastic's shape through the server's one error mapper. Models, weights and live activations live
+ * under `<data_dir>/models` and are restored at start (before jobs re-open, so that the activations
+ * that follow a job see the buckets its write-ahead log replays). Limits (parallel trainings,
+ * activations, historical runs) come from the environment (VIGIL_MAX_TRAININGS,
+ * VIGIL_MAX_ACTIVATIONS, VIGIL_MAX_HISTORICAL) and `POST /_vigil/models/_limits`.
  *
  * Data in bodies: `data` is a list of `{ "timestamp": epoch ms | ISO 8601, "value": number }` or of
  * `[timestamp, value]` pairs; it is bucketed with the mean at `bucket_span` (default: suggested).
@@ -18,8 +21,12 @@ import { selectTrainingData } from '../../core/neural/data.js';
 import type { ModelKind } from '../../core/neural/spec.js';
 import { parseDuration } from '../../core/time/duration.js';
 import { MemoryModelRepository, ModelManager, type TrainingLimits } from '../../engine/training/model-manager.js';
+import { datafeedsFor } from '../datafeeds/routes.js';
+import type { JobService } from '../jobs/job-service.js';
 import { COMMON_QUERY, type RouteSpec } from '../route-spec.js';
 import { FileModelRepository } from './file-repository.js';
+import { JobFeeds, jobSeriesSource, keptSeries } from './job-feed.js';
+import { readIndexSeries, readJobSeries } from './stored-series.js';
 
 const R = '/_vigil/models';
 const Q = (props: Record<string, TSchema> = {}) => Type.Object({ ...COMMON_QUERY, ...props }, { additionalProperties: false });
@@ -79,32 +86,43 @@ function envLimits(): Partial<TrainingLimits> {
   return l;
 }
 
-const managers = new WeakMap<object, { manager: ModelManager; ready: Promise<void> }>();
+interface ModelsOfApp {
+  manager: ModelManager;
+  ready: Promise<void>;
+  feeds: JobFeeds;
+}
+
+const managers = new WeakMap<object, ModelsOfApp>();
 
 /**
  * The model manager of an app (one per job service): files under `<data_dir>/models` when the
- * server has a data directory, else in memory. Restores stored models at once.
+ * server has a data directory, else in memory. Restores stored models and live activations at
+ * once; the jobs service re-opens jobs after that (`delayRecovery`) and waits for the
+ * activations' saves when it shuts down.
  */
-export function modelManagerFor(deps: { service: object; ops?: { dataDir?: string }; models?: ModelManager }): { manager: ModelManager; ready: Promise<void> } {
-  if (deps.models) {
-    const got = managers.get(deps.models);
-    if (got) return got;
-    const m = { manager: deps.models, ready: deps.models.open() };
-    managers.set(deps.models, m);
-    return m;
-  }
-  let m = managers.get(deps.service);
-  if (!m) {
-    const dir = deps.ops?.dataDir;
-    const manager = new ModelManager({ limits: envLimits(), repository: dir ? new FileModelRepository(join(dir, 'models')) : new MemoryModelRepository() });
-    m = { manager, ready: manager.open() };
-    managers.set(deps.service, m);
-  }
+export function modelManagerFor(deps: { service: JobService; ops?: { dataDir?: string }; models?: ModelManager }): ModelsOfApp {
+  const key = deps.models ?? deps.service;
+  let m = managers.get(key);
+  if (m) return m;
+  const dir = deps.ops?.dataDir;
+  const manager = deps.models ?? new ModelManager({ limits: envLimits(), repository: dir ? new FileModelRepository(join(dir, 'models')) : new MemoryModelRepository() });
+  const feeds = new JobFeeds(manager, deps.service);
+  const ready = manager.open().then(() => feeds.followAll());
+  deps.service.delayRecovery(ready);
+  const jobs = deps.service;
+  const shutdown = jobs.shutdown.bind(jobs);
+  jobs.shutdown = async () => {
+    await shutdown();
+    await manager.close();
+  };
+  m = { manager, ready, feeds };
+  managers.set(key, m);
   return m;
 }
 
-export function modelRoutes(deps: { service: object; ops?: { dataDir?: string }; models?: ModelManager }): RouteSpec[] {
-  const { manager: mm, ready } = modelManagerFor(deps);
+export function modelRoutes(deps: { service: JobService; ops?: { dataDir?: string }; models?: ModelManager }): RouteSpec[] {
+  const { manager: mm, ready, feeds } = modelManagerFor(deps);
+  const jobs = deps.service;
   // restore failures surface on the first request, not at start-up
   ready.catch(() => undefined);
   const w = <T>(f: (req: FastifyRequest) => T | Promise<T>) => async (req: FastifyRequest) => {
@@ -341,7 +359,8 @@ export function modelRoutes(deps: { service: object; ops?: { dataDir?: string };
       url: `${R}/:model_id/_activate`,
       operationId: 'vigil.models.activate',
       tag: 'vigil',
-      summary: 'Vigil extension: activates a trained model live (mode live: post buckets to activations/<id>/_data) or over a posted time range (mode historical); queued beyond the limits.',
+      summary:
+        "Vigil extension: activates a trained model live (mode live: buckets posted to activations/<id>/_data, or with job_id each bucket the job finalises from its _data, _flush or datafeed) or over a time range (mode historical: posted data, a job's stored values with job_id, or an embedded index with index, time_field, value_field); queued beyond the limits.",
       params: ModelParam,
       querystring: Q(),
       body: Type.Object(
@@ -352,19 +371,54 @@ export function modelRoutes(deps: { service: object; ops?: { dataDir?: string };
           to: Time('Historical: end (exclusive).'),
           horizon: Type.Optional(Type.Integer({ minimum: 1, description: 'Predict models: buckets ahead of the stored forecasts (default: trained horizon).' })),
           level: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 100 })),
+          job_id: Type.Optional(Type.String({ description: "An anomaly-detection job whose series the model follows (live) or reads (historical); its detector must be count, distinct_count or metric without over_field_name, at the model's bucket span." })),
+          detector_index: Type.Optional(Type.Integer({ minimum: 0, description: 'With job_id: the detector (default 0).' })),
+          partition_field_value: Type.Optional(Type.String({ description: "With job_id: the series' partition value, when the detector has partition_field_name." })),
+          by_field_value: Type.Optional(Type.String({ description: "With job_id: the series' by value, when the detector has by_field_name." })),
+          index: Type.Optional(Type.String({ description: 'Historical: an embedded-store index (documents written with _bulk), read as the mean of value_field per bucket of the model span.' })),
+          time_field: Type.Optional(Type.String({ description: "With index: the documents' time field." })),
+          value_field: Type.Optional(Type.String({ description: 'With index: the numeric field.' })),
         },
         { additionalProperties: false },
       ),
       permission: write,
       handler: w(async (req) => {
         const id = params(req).model_id;
-        const b = body(req);
+        const b = body(req) as Record<string, unknown> & { horizon?: number; level?: number; detector_index?: number; partition_field_value?: string; by_field_value?: string };
         const model = await mm.trainedModel(id);
         const span = model.meta.bucketSpanMs;
-        const history = b.data !== undefined ? selection({ data: b.data }, span).series : undefined;
-        if (b.mode === 'live') return mm.activateLive(id, { history, horizon: b.horizon as number | undefined, level: b.level as number | undefined });
-        if (!history) throw new VigilError('INVALID_ARGUMENT', 'a historical activation needs [data]');
-        return mm.runHistorical(id, history, { from: timeOf(b.from, 'from'), to: timeOf(b.to, 'to'), horizon: b.horizon as number | undefined, level: b.level as number | undefined });
+        if (b.mode === 'live' && b.index !== undefined) throw new VigilError('INVALID_ARGUMENT', 'a live activation takes posted buckets or follows a job ([job_id]); [index] is for historical runs');
+        const given = ['data', 'job_id', 'index'].filter((k) => b[k] !== undefined);
+        if (b.mode === 'historical' && given.length > 1) throw new VigilError('INVALID_ARGUMENT', `a historical run reads one of [data], [job_id] and [index]; got ${given.map((k) => `[${k}]`).join(' and ')}`);
+        for (const k of ['detector_index', 'partition_field_value', 'by_field_value']) if (b[k] !== undefined && b.job_id === undefined) throw new VigilError('INVALID_ARGUMENT', `[${k}] goes with [job_id]`);
+        for (const k of ['time_field', 'value_field']) if (b[k] !== undefined && b.index === undefined) throw new VigilError('INVALID_ARGUMENT', `[${k}] goes with [index]`);
+        const source = b.job_id !== undefined ? await jobSeriesSource(jobs, { job_id: String(b.job_id), detector_index: b.detector_index, partition_field_value: b.partition_field_value, by_field_value: b.by_field_value }, span, id) : undefined;
+        const opts = { horizon: b.horizon, level: b.level };
+        if (b.mode === 'live') {
+          // the window is filled with the history given, else what the job keeps of the series, else the end of the training data
+          const history = b.data !== undefined ? selection({ data: b.data }, span).series : source ? ((await keptSeries(jobs, source, span)) ?? undefined) : undefined;
+          const info = await mm.activateLive(id, { history, ...opts, source });
+          if (source) feeds.follow(source.job_id);
+          return info;
+        }
+        const from = timeOf(b.from, 'from');
+        const to = timeOf(b.to, 'to');
+        if (source || b.index !== undefined) {
+          // the buckets before `from` fill the window
+          const readFrom = from === undefined ? undefined : from - model.need * span;
+          let got;
+          if (source) got = await readJobSeries(jobs, source, { from: readFrom, to });
+          else {
+            if (typeof b.time_field !== 'string' || typeof b.value_field !== 'string') throw new VigilError('INVALID_ARGUMENT', 'reading an index needs [time_field] and [value_field]');
+            got = await readIndexSeries(datafeedsFor(jobs).indices, { index: String(b.index), timeField: b.time_field, valueField: b.value_field, spanMs: span, from: readFrom, to });
+          }
+          const src = source ?? { kind: 'index' as const, index: String(b.index), time_field: String(b.time_field), value_field: String(b.value_field) };
+          const info = await mm.runHistorical(id, got.series, { from, to, ...opts, source: src });
+          return { ...info, read: got.read };
+        }
+        if (b.data === undefined) throw new VigilError('INVALID_ARGUMENT', 'a historical activation needs [data], [job_id] or [index]');
+        const history = selection({ data: b.data }, span).series;
+        return mm.runHistorical(id, history, { from, to, ...opts });
       }),
     },
     {
@@ -388,10 +442,12 @@ export function modelRoutes(deps: { service: object; ops?: { dataDir?: string };
       querystring: Q(),
       body: Type.Object({ data: DataField }, { additionalProperties: false }),
       permission: write,
-      handler: w((req) => {
+      handler: w(async (req) => {
         const a = act(req);
         const { times, values } = parseRecords(body(req).data);
-        return mm.push(a.activation_id, times, values);
+        const out = mm.push(a.activation_id, times, values);
+        await mm.saved(a.activation_id);
+        return out;
       }),
     },
     {
@@ -399,7 +455,7 @@ export function modelRoutes(deps: { service: object; ops?: { dataDir?: string };
       url: `${R}/:model_id/activations/:activation_id/_deactivate`,
       operationId: 'vigil.models.deactivate',
       tag: 'vigil',
-      summary: 'Vigil extension: stops a live activation (freeing its slot) or cancels a historical run.',
+      summary: 'Vigil extension: stops a live activation (freeing its slot; it does not come back after a restart) or cancels a historical run.',
       params: ActParam,
       querystring: Q(),
       permission: write,
