@@ -10,8 +10,8 @@ describe('tf-loader backend choice', () => {
     vi.resetModules();
   });
 
-  it('reads VIGIL_TF_BACKEND (default wasm) and refuses unknown names', () => {
-    expect(wantedBackend({})).toBe('wasm');
+  it('reads VIGIL_TF_BACKEND (default auto) and refuses unknown names', () => {
+    expect(wantedBackend({})).toBe('auto');
     expect(wantedBackend({ VIGIL_TF_BACKEND: ' WebGPU ' })).toBe('webgpu');
     expect(wantedBackend({ VIGIL_TF_BACKEND: 'auto' })).toBe('auto');
     expect(wantedBackend({ VIGIL_TF_BACKEND: 'cpu' })).toBe('cpu');
@@ -31,8 +31,8 @@ describe('tf-loader backend choice', () => {
     expect(err.mock.calls.map((c) => String(c[0])).join('')).toMatch(/VIGIL_TF_BACKEND=webgpu: .*training on the CPU \(wasm\) instead/);
   });
 
-  it('auto falls back quietly', async () => {
-    process.env.VIGIL_TF_BACKEND = 'auto';
+  it('auto (the default) falls back quietly', async () => {
+    delete process.env.VIGIL_TF_BACKEND;
     vi.resetModules();
     const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     const m = await import('./tf-loader.js');

@@ -4,12 +4,13 @@
  * net.ts: inference is plain TypeScript over the saved weights).
  *
  * Backend (`VIGIL_TF_BACKEND`):
- *   - `wasm` (default): WebAssembly with SIMD, single thread; deterministic on one machine.
+ *   - `auto` (default): webgpu when it is available as below, wasm otherwise (no message). Installing
+ *     the optional `webgpu` package is what turns the GPU on; without it nothing changes.
+ *   - `wasm`: WebAssembly with SIMD, single thread; deterministic on one machine.
  *   - `webgpu`: a GPU through WebGPU. Node has no WebGPU of its own, so this needs the optional
  *     `webgpu` package (Dawn's Node binding: `npm install webgpu`) and a Vulkan driver (libvulkan1
  *     plus the GPU vendor's ICD, e.g. NVIDIA's). When either is missing, or no adapter is found, the
  *     loader says why on stderr and falls back to wasm, so training always runs.
- *   - `auto`: webgpu when it is available as above, wasm otherwise (no message).
  *   - `cpu`: the pure-JS backend (slow; bit-for-bit the same on every machine).
  * `@tensorflow/tfjs-node` (native) cannot be installed here, hence WebGPU for GPUs.
  */
@@ -28,7 +29,7 @@ export function loadTf(): Promise<Tf> {
 }
 
 export function wantedBackend(env: NodeJS.ProcessEnv = process.env): TfBackend {
-  const w = (env.VIGIL_TF_BACKEND ?? 'wasm').trim().toLowerCase();
+  const w = (env.VIGIL_TF_BACKEND ?? 'auto').trim().toLowerCase();
   if (w === 'wasm' || w === 'webgpu' || w === 'auto' || w === 'cpu') return w;
   throw new VigilError('INVALID_ARGUMENT', `VIGIL_TF_BACKEND must be wasm, webgpu, auto or cpu, not [${env.VIGIL_TF_BACKEND}]`);
 }
