@@ -226,7 +226,7 @@ export class DefaultDetector implements Detector {
     // weekly over daily: the weekly profile holds only the day-of-week effects (centred per time of
     // day) and each learns on what the other leaves (backfitting), so the daily profile is the
     // average day instead of a mix of the last few days, and the weekly one converges in weeks
-    if (this.spec.jointWeekly && this.seasons.length === 2 && this.seasons[1].slots % 7 === 0) this.seasons[1].centredEvery = this.seasons[1].slots / 7;
+    if (this.spec.jointWeekly && this.seasons.length === 2 && this.seasons[1].slots % 7 === 0) this.seasons[1].setCentred(this.seasons[1].slots / 7);
     for (let c = 0; c <= this.seasons.length; c++) {
       this.hyps.push({
         components: c,

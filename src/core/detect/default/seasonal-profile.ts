@@ -26,7 +26,9 @@ export class SeasonalProfile {
     this.periodMs = periodMs;
     this.periodBuckets = Math.round(periodMs / bucketSpanMs);
     this.slots = Math.min(this.periodBuckets, maxSlots);
-    this.values = new Float64Array(this.slots);
+    // NaN marks a slot not yet observed in the first cycle (gappy or irregular data): it reads as 0
+    // and is filled from its neighbours when the first cycle ends, so it cannot become a hole
+    this.values = new Float64Array(this.slots).fill(NaN);
     this.baseAlpha = 2 / (this.periodBuckets + 1);
   }
 
@@ -58,7 +60,33 @@ export class SeasonalProfile {
   /** The profile's value at a bucket centre. */
   at(centre: number): number {
     this.locate(centre);
-    return (1 - this.w) * this.values[this.i0] + this.w * this.values[this.i1];
+    const a = this.values[this.i0];
+    const b = this.values[this.i1];
+    if (this.updates >= this.periodBuckets) return (1 - this.w) * a + this.w * b;
+    return (1 - this.w) * (a === a ? a : 0) + this.w * (b === b ? b : 0);
+  }
+
+  /** Fills slots never observed in the first cycle by linear interpolation between observed ones (circular). */
+  private fillUnseen(): void {
+    const v = this.values;
+    const n = this.slots;
+    let first = -1;
+    for (let i = 0; i < n; i++) if (v[i] === v[i]) { first = i; break; }
+    if (first < 0) { v.fill(0); return; }
+    let prev = first;
+    for (let k = 1; k <= n; k++) {
+      const i = (first + k) % n;
+      if (v[i] !== v[i]) continue;
+      const gap = (i - prev + n) % n || n;
+      for (let j = 1; j < gap; j++) v[(prev + j) % n] = v[prev] + ((v[i] - v[prev]) * j) / gap;
+      prev = i;
+    }
+  }
+
+  /** Marks this profile as centred every `m` slots (day-of-week effects): 0 is then the neutral value. */
+  setCentred(m: number): void {
+    this.centredEvery = m;
+    for (let i = 0; i < this.slots; i++) if (this.values[i] !== this.values[i]) this.values[i] = 0;
   }
 
   /**
@@ -81,8 +109,9 @@ export class SeasonalProfile {
     this.locate(centre);
     const { i0, i1, w } = this;
     const n = this.slots;
-    this.values[i0] += g * (1 - w) * target;
-    this.values[i1] += g * w * target;
+    const v = this.values;
+    if (w < 1) v[i0] = (v[i0] === v[i0] ? v[i0] : 0) + g * (1 - w) * target;
+    if (w > 0) v[i1] = (v[i1] === v[i1] ? v[i1] : 0) + g * w * target;
     if (!first) {
       let b = x - current - this.baseline;
       if (b > clip) b = clip;
@@ -93,6 +122,7 @@ export class SeasonalProfile {
     // keep the profile centred so the level stays in the level trackers; the caller moves what
     // learns on top of this profile by the returned amount, so no prediction jumps
     if (this.updates % this.periodBuckets === 0) {
+      if (this.updates === this.periodBuckets) this.fillUnseen();
       let mean = 0;
       for (let i = 0; i < n; i++) mean += this.values[i];
       mean /= n;
@@ -140,16 +170,20 @@ export class SeasonalProfile {
     if (!Number.isNaN(this.baseline)) this.baseline += delta;
   }
 
-  toState(): { values: number[]; baseline: number | null; updates: number } {
+  toState(): { values: (number | null)[]; baseline: number | null; updates: number } {
     return {
-      values: Array.from(this.values),
+      values: Array.from(this.values, (x) => (x === x ? x : null)),
       baseline: Number.isNaN(this.baseline) ? null : this.baseline,
       updates: this.updates,
     };
   }
 
-  restore(s: { values: number[]; baseline: number | null; updates: number }): this {
-    this.values.set(s.values);
+  restore(s: { values: (number | null)[]; baseline: number | null; updates: number }): this {
+    // JSON keeps an unseen slot (NaN) as null
+    for (let i = 0; i < this.slots; i++) {
+      const x = s.values[i];
+      this.values[i] = x === null ? NaN : x;
+    }
     this.baseline = s.baseline === null ? NaN : s.baseline;
     this.updates = s.updates;
     return this;
