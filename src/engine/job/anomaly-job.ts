@@ -22,92 +22,36 @@
  *
  * The whole job (models, open buckets, counts, normaliser, pending results) is one versioned state:
  * `AnomalyJob.fromState(config, job.toState())` continues exactly where the job was.
+ *
+ * This file holds the job's time (intake, final and interim buckets, flush) and its state; the
+ * parts it uses are in anomaly-job/: data counts, result documents (bucket-results.ts), pending and
+ * interim results, the renormalisation window (score-window.ts), custom rules applied to results
+ * (rule-evaluation.ts), model-change annotations, memory and model_size_stats, timing_stats, the
+ * flush parameters and the state layout (job-state.ts).
  */
-import { VigilError } from '../../core/errors.js';
 import type { ModelState } from '../../core/state.js';
+import { emitBucketResults } from './anomaly-job/bucket-results.js';
+import { countFinalBucket, diffCounts, emptyDataCounts, type DataCounts } from './anomaly-job/data-counts.js';
+import { readFlushTimes, type FlushOptions, type FlushResult } from './anomaly-job/flush-params.js';
+import { STATE_TYPE, STATE_VERSION, checkJobState, type JobState } from './anomaly-job/job-state.js';
+import { MemoryAccount, type ModelSizeStats } from './anomaly-job/memory.js';
+import { modelChangeAnnotation } from './anomaly-job/model-change-annotation.js';
+import { PendingResults } from './anomaly-job/pending-results.js';
+import { modelUpdateRules, skippedByRule } from './anomaly-job/rule-evaluation.js';
+import { ScoreWindow } from './anomaly-job/score-window.js';
+import { emptyTiming, recordTiming, timingFromState, timingStats, timingToState, type TimingStats } from './anomaly-job/timing.js';
 import { jobSettings, type DetectionRule, type JobConfig, type JobSettings } from './config.js';
-import { eventsIn, sensitivityOf, timeShiftAt, withSensitivity, type AnnotationDoc, type JobControls, type JobEvent } from './controls.js';
-import { DetectorRunner, type BucketControl, type DetectorRunnerState, type ModelChange, type PendingRecord } from './detector-runner.js';
+import { eventsIn, sensitivityOf, timeShiftAt, withSensitivity, type JobControls, type JobEvent } from './controls.js';
+import { DetectorRunner, type BucketControl, type PendingRecord } from './detector-runner.js';
 import { countFields, fieldGetter, numberOf, termOf, type FieldGetter } from './field-access.js';
-import { invalid } from './job-error.js';
-import { ScoreNormaliser, roundScore, type NormaliserState } from './normaliser.js';
-import {
-  resultId,
-  type BucketDoc,
-  type BucketInfluencerDoc,
-  type InfluencerDoc,
-  type JobResults,
-  type ModelPlotDoc,
-  type RecordDoc,
-  type ScoreUpdate,
-} from './results.js';
-import { makeTimeReader, readTimeParam, type TimeReader } from './time-reader.js';
+import { ScoreNormaliser } from './normaliser.js';
+import type { JobResults, ModelPlotDoc, ScoreUpdate } from './results.js';
+import { makeTimeReader, type TimeReader } from './time-reader.js';
 
-const STATE_TYPE = 'anomaly_job';
-const STATE_VERSION = 1;
-const SOFT_LIMIT_RATIO = 0.7;
-
-export type MemoryStatus = 'ok' | 'soft_limit' | 'hard_limit';
-
-/** Elastic's data_counts document. */
-export interface DataCounts {
-  job_id: string;
-  processed_record_count: number;
-  processed_field_count: number;
-  input_bytes: number;
-  input_field_count: number;
-  invalid_date_count: number;
-  missing_field_count: number;
-  out_of_order_timestamp_count: number;
-  empty_bucket_count: number;
-  sparse_bucket_count: number;
-  bucket_count: number;
-  input_record_count: number;
-  earliest_record_timestamp?: number;
-  latest_record_timestamp?: number;
-  last_data_time?: number;
-  latest_empty_bucket_timestamp?: number;
-  latest_sparse_bucket_timestamp?: number;
-  latest_bucket_timestamp?: number;
-  log_time?: number;
-}
-
-/** Elastic's model_size_stats document. */
-export interface ModelSizeStats {
-  job_id: string;
-  result_type: 'model_size_stats';
-  model_bytes: number;
-  peak_model_bytes: number;
-  model_bytes_exceeded: number;
-  model_bytes_memory_limit: number;
-  total_by_field_count: number;
-  total_over_field_count: number;
-  total_partition_field_count: number;
-  bucket_allocation_failures_count: number;
-  memory_status: MemoryStatus;
-  assignment_memory_basis: 'model_memory_limit';
-  categorized_doc_count: number;
-  total_category_count: number;
-  frequent_category_count: number;
-  rare_category_count: number;
-  dead_category_count: number;
-  failed_category_count: number;
-  categorization_status: 'ok';
-  log_time: number;
-  timestamp?: number;
-}
-
-/** Elastic's timing_stats document. */
-export interface TimingStats {
-  job_id: string;
-  bucket_count: number;
-  total_bucket_processing_time_ms: number;
-  minimum_bucket_processing_time_ms?: number;
-  maximum_bucket_processing_time_ms?: number;
-  average_bucket_processing_time_ms?: number;
-  exponential_average_bucket_processing_time_ms?: number;
-  exponential_average_bucket_processing_time_per_hour_ms?: number;
-}
+export { emptyDataCounts, type DataCounts } from './anomaly-job/data-counts.js';
+export type { FlushOptions, FlushResult } from './anomaly-job/flush-params.js';
+export type { MemoryStatus, ModelSizeStats } from './anomaly-job/memory.js';
+export type { TimingStats } from './anomaly-job/timing.js';
 
 export interface AnomalyJobOptions {
   /** Monotonic clock in ms for processing_time_ms and timing stats (default performance.now). */
@@ -123,60 +67,6 @@ export interface AnomalyJobOptions {
 export interface PostDataOptions {
   /** Bytes of the request body these documents came in (Elastic's input_bytes). */
   inputBytes?: number;
-}
-
-/** Elastic's `_flush` parameters; times are epoch ms (numbers or numeric text) or ISO 8601. */
-export interface FlushOptions {
-  calcInterim?: boolean;
-  start?: number | string;
-  end?: number | string;
-  advanceTime?: number | string;
-  skipTime?: number | string;
-}
-
-export interface FlushResult {
-  flushed: true;
-  /** End of the last final bucket, epoch ms (0 before any). */
-  last_finalized_bucket_end: number;
-}
-
-interface Kept {
-  id: string;
-  kind: 'bucket' | 'record' | 'influencer';
-  timestamp: number;
-  raw: number;
-  score: number;
-  /** Buckets: raw score per influencer field (bucket_influencers). */
-  fields?: [string, number][];
-}
-
-interface Timing {
-  count: number;
-  total: number;
-  min: number;
-  max: number;
-  expAvg: number;
-  hourAvg: number;
-  hourStart: number;
-  hourTotal: number;
-}
-
-interface JobStateBody {
-  counts: DataCounts;
-  nextBucket: number | null;
-  latest: number | null;
-  finalized: boolean;
-  events: [number, number][];
-  recentCounts: number[];
-  normaliser: NormaliserState;
-  runners: DetectorRunnerState[];
-  kept: Kept[];
-  memory: { bytes: number; peak: number; status: MemoryStatus; failures: number; statusTime: number; since: number };
-  estimatedExtra: number;
-  timing: Timing;
-  pending: JobResults;
-  interimOut: boolean;
-  lastBucketRaw: number;
 }
 
 export class AnomalyJob {
@@ -212,16 +102,12 @@ export class AnomalyJob {
   private readonly eventCounts = new Map<number, number>();
   /** Event counts of recent non-empty buckets (sparse-bucket test). */
   private recentCounts: number[] = [];
-  private kept: Kept[] = [];
-  private memory = { bytes: 0, peak: 0, status: 'ok' as MemoryStatus, failures: 0, statusTime: 0, since: 0 };
-  private estimatedExtra = 0;
-  private readonly newEntityCostMax: number;
-  private timing: Timing = { count: 0, total: 0, min: Infinity, max: 0, expAvg: 0, hourAvg: 0, hourStart: NaN, hourTotal: 0 };
-  private pending: JobResults = emptyResults();
-  /** Interim results were handed out by a drain and not yet cleared. */
-  private interimOut = false;
-  /** Whether `pending` may hold interim results (set when any are emitted): spares dropPendingInterim a scan per final bucket. */
-  private pendingInterim = false;
+  /** Final results within the renormalisation window. */
+  private readonly window = new ScoreWindow();
+  private readonly memory: MemoryAccount;
+  private timing = emptyTiming();
+  /** Results not handed out yet. */
+  private readonly pending = new PendingResults();
   private lastBucketRaw = 0;
   /** Told each final bucket's start once every detector has closed it (not part of the state). */
   private bucketListener: ((bucket: number) => void) | null = null;
@@ -263,11 +149,11 @@ export class AnomalyJob {
       bucketSpanMs: this.span,
       ringSize: this.ringSize,
       influencerFields: a.influencers,
-      allowNewEntity: () => this.allowNewEntity(),
+      allowNewEntity: () => this.memory.allowNewEntity(),
       modelPlot: { enabled: mp?.enabled ?? false, terms: terms && terms.size > 0 ? terms : null },
     };
     this.runners = a.detectors.map((d) => new DetectorRunner(d, env));
-    this.newEntityCostMax = Math.max(1000, ...this.runners.map((r) => r.newEntityBytes()));
+    this.memory = new MemoryAccount(this.runners, this.settings.modelMemoryLimitBytes, () => this.nextBucket);
     this.normaliser = new ScoreNormaliser(Math.max(1, Math.round(this.settings.renormalizationWindowMs / this.span)));
     this.counts = emptyDataCounts(config.job_id);
   }
@@ -391,24 +277,10 @@ export class AnomalyJob {
 
   private finalizeBucket(bucket: number): void {
     const t0 = this.now();
-    if (this.interimOut) this.pending.clearInterim = true;
-    this.dropPendingInterim();
-    const prune = this.memory.status === 'ok' ? this.settings.modelPruneWindowMs : this.settings.modelPruneWindowMs / 2;
-    const pruneBefore = bucket - prune;
-    const slot = this.slotOf(bucket);
-    let refused = 0;
-    const records: PendingRecord[] = [];
-    const plots: ModelPlotDoc[] = [];
+    this.pending.supersedeInterim();
+    const prune = this.memory.state.status === 'ok' ? this.settings.modelPruneWindowMs : this.settings.modelPruneWindowMs / 2;
     const events = eventsIn(this.events, bucket, bucket + this.span);
-    const skipResults = events.some((e) => e.skip_result !== false);
-    for (let i = 0; i < this.runners.length; i++) {
-      const r = this.runners[i];
-      refused += r.refusedInBucket;
-      const out = r.finishBucket(bucket, slot, false, pruneBefore, this.bucketControl(i, bucket, events));
-      for (const rec of out.records) if (!skipResults && !this.skippedByRule(this.rules[i], rec)) records.push(this.sensitive(rec));
-      for (const p of out.plots) plots.push(p);
-      for (const c of out.changes) this.annotate(i, bucket, c);
-    }
+    const { records, plots, refused } = this.closeBucket(bucket, false, bucket - prune, events);
     let rawMax = 0;
     for (const r of records) if (r.raw > rawMax) rawMax = r.raw;
     let series = 0;
@@ -418,37 +290,42 @@ export class AnomalyJob {
     const eventCount = this.eventCounts.get(bucket) ?? 0;
     this.eventCounts.delete(bucket);
     this.emitBucket(bucket, records, plots, eventCount, false, t0, events);
-    // counts
-    const c = this.counts;
-    c.bucket_count++;
-    c.latest_bucket_timestamp = bucket;
-    if (eventCount === 0) {
-      c.empty_bucket_count++;
-      c.latest_empty_bucket_timestamp = bucket;
-    } else {
-      const rc = this.recentCounts;
-      if (rc.length >= 10) {
-        let mean = 0;
-        for (const x of rc) mean += x;
-        mean /= rc.length;
-        if (eventCount < 0.1 * mean) {
-          c.sparse_bucket_count++;
-          c.latest_sparse_bucket_timestamp = bucket;
-        }
-      }
-      rc.push(eventCount);
-      if (rc.length > 30) rc.shift();
-    }
-    // memory
-    if (refused > 0) this.memory.failures++;
-    this.updateMemory(false);
+    countFinalBucket(this.counts, this.recentCounts, bucket, eventCount);
+    this.memory.bucketFinalized(refused);
     // keep the renormalisation window
-    const horizon = bucket - this.settings.renormalizationWindowMs;
-    if (this.kept.length > 0 && this.kept[0].timestamp < horizon) this.kept = this.kept.filter((k) => k.timestamp >= horizon);
+    this.window.forgetBefore(bucket - this.settings.renormalizationWindowMs);
     // timing
     const ms = Math.max(0, this.now() - t0);
-    this.recordTiming(ms, bucket);
+    recordTiming(this.timing, ms, bucket);
     if (this.bucketListener !== null) this.bucketListener(bucket);
+  }
+
+  /**
+   * Closes `bucket` in every detector (final, or interim: models unchanged): its records, less those
+   * a scheduled event or a skip_result rule drops, under the job's sensitivity; its model plots; how
+   * many new entities were refused for memory (final buckets). A final bucket's model changes are
+   * annotated.
+   */
+  private closeBucket(bucket: number, interim: boolean, pruneBefore: number, events: JobEvent[]): { records: PendingRecord[]; plots: ModelPlotDoc[]; refused: number } {
+    const slot = this.slotOf(bucket);
+    let refused = 0;
+    const records: PendingRecord[] = [];
+    const plots: ModelPlotDoc[] = [];
+    const skipResults = events.some((e) => e.skip_result !== false);
+    for (let i = 0; i < this.runners.length; i++) {
+      const r = this.runners[i];
+      if (!interim) refused += r.refusedInBucket;
+      const out = r.finishBucket(bucket, slot, interim, pruneBefore, this.bucketControl(i, bucket, events));
+      for (const rec of out.records) if (!skipResults && !skippedByRule(this.rules[i], rec, this.filters)) records.push(this.sensitive(rec));
+      for (const p of out.plots) plots.push(p);
+      if (!interim) for (const c of out.changes) (this.pending.results.annotations ??= []).push(modelChangeAnnotation(this.config, i, bucket, this.span, c, this.wallClock()));
+    }
+    return { records, plots, refused };
+  }
+
+  private emitBucket(bucket: number, records: PendingRecord[], plots: ModelPlotDoc[], events: number, interim: boolean, t0: number, scheduled: JobEvent[] = []): void {
+    const target = { jobId: this.config.job_id, spanMs: this.span, normaliser: this.normaliser, pending: this.pending, window: this.window, now: this.now };
+    emitBucketResults(target, bucket, records, plots, events, interim, t0, scheduled);
   }
 
   /**
@@ -463,28 +340,10 @@ export class AnomalyJob {
 
   /** What detector `i` is told about a bucket: the clock shift, event-wide and rule-based model-update skips. */
   private bucketControl(i: number, bucket: number, events: JobEvent[]): BucketControl {
-    const modelRules = this.rules[i].filter((r) => r.actions.includes('skip_model_update'));
-    const r = this.runners[i];
     return {
       shiftMs: this.events.length ? timeShiftAt(this.events, bucket) : 0,
       skipModelUpdate: events.some((e) => e.skip_model_update !== false),
-      skipUpdate:
-        modelRules.length === 0
-          ? null
-          : (fields, actual, typical) => {
-              const doc = {
-                timestamp: bucket,
-                actual: [actual],
-                typical: [typical],
-                partition_field_name: r.config.partition_field_name,
-                partition_field_value: fields.partition ?? undefined,
-                by_field_name: r.config.by_field_name,
-                by_field_value: fields.by ?? undefined,
-                over_field_name: r.config.over_field_name,
-                over_field_value: fields.over ?? undefined,
-              } as unknown as RecordDoc;
-              return modelRules.some((rule) => this.ruleApplies(rule, doc));
-            },
+      skipUpdate: modelUpdateRules(this.rules[i], this.runners[i].config, bucket, this.filters),
     };
   }
 
@@ -492,35 +351,6 @@ export class AnomalyJob {
   private sensitive(rec: PendingRecord): PendingRecord {
     if (this.sensitivity !== 1) rec.raw = withSensitivity(rec.raw, this.sensitivity);
     return rec;
-  }
-
-  /** A model change as an Elastic model_change annotation (handed out with the results). */
-  private annotate(detector: number, bucket: number, c: ModelChange): void {
-    const d = this.config.analysis_config.detectors[detector];
-    const now = this.wallClock();
-    const doc: AnnotationDoc = {
-      job_id: this.config.job_id,
-      type: 'annotation',
-      event: 'model_change',
-      annotation: c.text,
-      timestamp: bucket,
-      end_timestamp: bucket + this.span,
-      detector_index: detector,
-      create_time: now,
-      create_username: '_xpack',
-      modified_time: now,
-      modified_username: '_xpack',
-      result_type: 'annotation',
-    };
-    if (d.partition_field_name !== undefined && c.partition !== null) {
-      doc.partition_field_name = d.partition_field_name;
-      doc.partition_field_value = c.partition;
-    }
-    if (d.by_field_name !== undefined && c.by !== null) {
-      doc.by_field_name = d.by_field_name;
-      doc.by_field_value = c.by;
-    }
-    (this.pending.annotations ??= []).push(doc);
   }
 
   /**
@@ -542,175 +372,6 @@ export class AnomalyJob {
     this.sensitivity = sensitivityOf(config.custom_settings);
   }
 
-  private emitBucket(bucket: number, records: PendingRecord[], plots: ModelPlotDoc[], events: number, interim: boolean, t0: number, scheduled: JobEvent[] = []): void {
-    const n = this.normaliser;
-    const jobId = this.config.job_id;
-    const spanS = this.span / 1000;
-    let rawMax = 0;
-    let minP = 1;
-    // influencers: (field, value) → highest raw score and lowest probability of the records they influenced
-    const infl = new Map<string, { field: string; value: string; raw: number; p: number }>();
-    const fieldRaw = new Map<string, { raw: number; p: number }>();
-    const out = this.pending;
-    for (const r of records) {
-      const score = roundScore(n.normalise(r.raw));
-      r.doc.record_score = score;
-      r.doc.initial_record_score = score;
-      if (r.influences.length > 0) {
-        r.doc.influencers = r.influences;
-        for (const i of r.influences) {
-          if (!(i.influencer_field_name in r.doc)) r.doc[i.influencer_field_name] = [...i.influencer_field_values];
-        }
-      }
-      for (const [name, value] of [
-        [r.doc.partition_field_name, r.doc.partition_field_value],
-        [r.doc.by_field_name, r.doc.by_field_value],
-        [r.doc.over_field_name, r.doc.over_field_value],
-      ] as const) {
-        if (name !== undefined && value !== undefined && !(name in r.doc)) r.doc[name] = [value];
-      }
-      if (r.raw > rawMax) rawMax = r.raw;
-      if (r.doc.probability < minP) minP = r.doc.probability;
-      for (const i of r.influences) {
-        for (const v of i.influencer_field_values) {
-          const key = `${i.influencer_field_name}\u0000${v}`;
-          const e = infl.get(key);
-          if (!e) infl.set(key, { field: i.influencer_field_name, value: v, raw: r.raw, p: r.doc.probability });
-          else {
-            if (r.raw > e.raw) e.raw = r.raw;
-            if (r.doc.probability < e.p) e.p = r.doc.probability;
-          }
-        }
-        const f = fieldRaw.get(i.influencer_field_name);
-        if (!f) fieldRaw.set(i.influencer_field_name, { raw: r.raw, p: r.doc.probability });
-        else {
-          if (r.raw > f.raw) f.raw = r.raw;
-          if (r.doc.probability < f.p) f.p = r.doc.probability;
-        }
-      }
-      out.records.push(r.doc);
-      if (!interim && score > 0) this.kept.push({ id: resultId(r.doc), kind: 'record', timestamp: bucket, raw: r.raw, score });
-    }
-    const bucketScore = roundScore(n.normalise(rawMax));
-    const bucketInfluencer = (field: string, raw: number, p: number): BucketInfluencerDoc => {
-      const s = roundScore(n.normalise(raw));
-      return {
-        job_id: jobId,
-        result_type: 'bucket_influencer',
-        influencer_field_name: field,
-        initial_anomaly_score: s,
-        anomaly_score: s,
-        raw_anomaly_score: roundScore(raw),
-        probability: p,
-        timestamp: bucket,
-        bucket_span: spanS,
-        is_interim: interim,
-      };
-    };
-    const bucketInfluencers: BucketInfluencerDoc[] = [];
-    if (records.length > 0) {
-      for (const [field, f] of [...fieldRaw].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) bucketInfluencers.push(bucketInfluencer(field, f.raw, f.p));
-      bucketInfluencers.push(bucketInfluencer('bucket_time', rawMax, minP));
-    }
-    for (const e of infl.values()) {
-      const s = roundScore(n.normalise(e.raw));
-      const doc: InfluencerDoc = {
-        job_id: jobId,
-        result_type: 'influencer',
-        influencer_field_name: e.field,
-        influencer_field_value: e.value,
-        influencer_score: s,
-        initial_influencer_score: s,
-        probability: e.p,
-        bucket_span: spanS,
-        is_interim: interim,
-        timestamp: bucket,
-      };
-      if (!(e.field in doc)) doc[e.field] = e.value;
-      out.influencers.push(doc);
-      if (!interim && s > 0) this.kept.push({ id: resultId(doc), kind: 'influencer', timestamp: bucket, raw: e.raw, score: s });
-    }
-    for (const p of plots) out.modelPlots.push(p);
-    const doc: BucketDoc = {
-      job_id: jobId,
-      result_type: 'bucket',
-      timestamp: bucket,
-      bucket_span: spanS,
-      anomaly_score: bucketScore,
-      initial_anomaly_score: bucketScore,
-      event_count: events,
-      is_interim: interim,
-      processing_time_ms: Math.round(Math.max(0, this.now() - t0)),
-      bucket_influencers: bucketInfluencers,
-    };
-    if (scheduled.length > 0) doc.scheduled_events = scheduled.map((e) => e.description);
-    out.buckets.push(doc);
-    if (interim) this.pendingInterim = true;
-    if (!interim && bucketScore > 0) {
-      this.kept.push({
-        id: resultId(doc),
-        kind: 'bucket',
-        timestamp: bucket,
-        raw: rawMax,
-        score: bucketScore,
-        fields: bucketInfluencers.map((b) => [b.influencer_field_name, b.raw_anomaly_score]),
-      });
-    }
-  }
-
-  /** Custom rules with skip_result: conditions on actual/typical/diff_from_typical/time, scopes on filters. */
-  private skippedByRule(rules: readonly DetectionRule[], rec: PendingRecord): boolean {
-    for (const rule of rules) {
-      if (!rule.actions.includes('skip_result')) continue;
-      if (this.ruleApplies(rule, rec.doc)) return true;
-    }
-    return false;
-  }
-
-  private ruleApplies(rule: DetectionRule, doc: RecordDoc): boolean {
-    for (const [field, ref] of Object.entries(rule.scope ?? {})) {
-      const value =
-        field === doc.partition_field_name ? doc.partition_field_value : field === doc.by_field_name ? doc.by_field_value : field === doc.over_field_name ? doc.over_field_value : undefined;
-      if (value === undefined) return false;
-      const items = this.filters[ref.filter_id] ?? [];
-      const inFilter = items.some((item) => globMatch(item, value));
-      if (ref.filter_type === 'include' ? !inFilter : inFilter) return false;
-    }
-    for (const cond of rule.conditions ?? []) {
-      const actual = doc.actual?.[0];
-      const typical = doc.typical?.[0];
-      let x: number;
-      switch (cond.applies_to) {
-        case 'actual':
-          x = actual ?? NaN;
-          break;
-        case 'typical':
-          x = typical ?? NaN;
-          break;
-        case 'diff_from_typical':
-          x = actual !== undefined && typical !== undefined ? Math.abs(actual - typical) : NaN;
-          break;
-        case 'time':
-          x = doc.timestamp / 1000;
-          break;
-      }
-      const ok = cond.operator === 'gt' ? x > cond.value : cond.operator === 'gte' ? x >= cond.value : cond.operator === 'lt' ? x < cond.value : x <= cond.value;
-      if (!ok) return false;
-    }
-    return true;
-  }
-
-  private dropPendingInterim(): void {
-    if (!this.pendingInterim) return;
-    this.pendingInterim = false;
-    const p = this.pending;
-    if (p.buckets.some((b) => b.is_interim)) {
-      p.buckets = p.buckets.filter((b) => !b.is_interim);
-      p.records = p.records.filter((b) => !b.is_interim);
-      p.influencers = p.influencers.filter((b) => !b.is_interim);
-      p.modelPlots = p.modelPlots.filter((b) => !b.is_interim);
-    }
-  }
 
   // ------------------------------------------------------------------------------------------
   // flush
@@ -724,19 +385,7 @@ export class AnomalyJob {
    * @throws JobConfigError with Elastic's messages for inconsistent parameters.
    */
   flush(options: FlushOptions = {}): FlushResult {
-    const start = options.start === undefined ? undefined : timeParam(options.start, 'start');
-    const end = options.end === undefined ? undefined : timeParam(options.end, 'end');
-    const advance = options.advanceTime === undefined ? undefined : timeParam(options.advanceTime, 'advance_time');
-    const skip = options.skipTime === undefined ? undefined : timeParam(options.skipTime, 'skip_time');
-    if (!options.calcInterim) {
-      if (start !== undefined) throw invalid("Invalid flush parameters: unexpected 'start'.");
-      if (end !== undefined) throw invalid("Invalid flush parameters: unexpected 'end'.");
-    } else if (start === undefined && end !== undefined) {
-      throw invalid("Invalid flush parameters: 'start' has not been specified.");
-    }
-    if (start !== undefined && end !== undefined && end < start) {
-      throw invalid(`Invalid time range: end time '${end}' is earlier than start time '${start}'.`);
-    }
+    const { start, end, advance, skip } = readFlushTimes(options);
     if (skip !== undefined) this.skipTo(skip);
     if (advance !== undefined) this.advanceTo(advance);
     if (options.calcInterim) this.calcInterim(start, end);
@@ -770,24 +419,14 @@ export class AnomalyJob {
 
   private calcInterim(start: number | undefined, end: number | undefined): void {
     if (Number.isNaN(this.nextBucket) || Number.isNaN(this.latest)) return;
-    if (this.interimOut) this.pending.clearInterim = true;
-    this.dropPendingInterim();
+    this.pending.supersedeInterim();
     const last = Math.floor(this.latest / this.span) * this.span;
     const from = Math.max(this.nextBucket, start === undefined ? -Infinity : Math.floor(start / this.span) * this.span);
     const to = Math.min(last, end === undefined ? Infinity : Math.ceil(end / this.span) * this.span - this.span);
     for (let b = from; b <= to; b += this.span) {
       const t0 = this.now();
-      const slot = this.slotOf(b);
-      const records: PendingRecord[] = [];
-      const plots: ModelPlotDoc[] = [];
       const events = eventsIn(this.events, b, b + this.span);
-      const skipResults = events.some((e) => e.skip_result !== false);
-      for (let i = 0; i < this.runners.length; i++) {
-        const r = this.runners[i];
-        const out = r.finishBucket(b, slot, true, -Infinity, this.bucketControl(i, b, events));
-        for (const rec of out.records) if (!skipResults && !this.skippedByRule(this.rules[i], rec)) records.push(this.sensitive(rec));
-        for (const p of out.plots) plots.push(p);
-      }
+      const { records, plots } = this.closeBucket(b, true, -Infinity, events);
       this.emitBucket(b, records, plots, this.eventCounts.get(b) ?? 0, true, t0, events);
     }
   }
@@ -800,12 +439,7 @@ export class AnomalyJob {
    * interim results of the job must be deleted before these are stored.
    */
   drainResults(): JobResults {
-    const out = this.pending;
-    this.pending = emptyResults();
-    this.pendingInterim = false;
-    if (out.buckets.some((b) => b.is_interim)) this.interimOut = true;
-    else if (out.clearInterim) this.interimOut = false;
-    return out;
+    return this.pending.drain();
   }
 
   /**
@@ -815,137 +449,21 @@ export class AnomalyJob {
    * the `initial_*` scores never change.
    */
   renormalise(): ScoreUpdate[] {
-    const n = this.normaliser;
-    const updates: ScoreUpdate[] = [];
-    for (const k of this.kept) {
-      const s = roundScore(n.normalise(k.raw));
-      if (Math.abs(s - k.score) < 1e-6) continue;
-      k.score = s;
-      if (k.kind === 'record') updates.push({ id: k.id, result_type: 'record', timestamp: k.timestamp, record_score: s });
-      else if (k.kind === 'influencer') updates.push({ id: k.id, result_type: 'influencer', timestamp: k.timestamp, influencer_score: s });
-      else {
-        updates.push({
-          id: k.id,
-          result_type: 'bucket',
-          timestamp: k.timestamp,
-          anomaly_score: s,
-          bucket_influencers: (k.fields ?? []).map(([f, raw]) => ({ influencer_field_name: f, anomaly_score: roundScore(n.normalise(raw)) })),
-        });
-      }
-    }
-    return updates;
+    return this.window.renormalise(this.normaliser);
   }
 
   // ------------------------------------------------------------------------------------------
-  // memory and timing
-
-  private allowNewEntity(): boolean {
-    if (this.memory.status === 'hard_limit') return false;
-    const limit = this.settings.modelMemoryLimitBytes;
-    const cost = this.newEntityCostMax;
-    if (this.memory.bytes + this.estimatedExtra + cost > limit) {
-      this.setStatus('hard_limit');
-      return false;
-    }
-    this.estimatedExtra += cost;
-    return true;
-  }
-
-  private setStatus(status: MemoryStatus): void {
-    if (this.memory.status !== status) {
-      this.memory.status = status;
-      this.memory.statusTime = Number.isNaN(this.nextBucket) ? 0 : this.nextBucket;
-    }
-  }
-
-  /**
-   * Model bytes are counted exactly every 32 buckets, and every bucket once memory is above half
-   * the limit; in between, new entities are added at their estimated cost (counting every model
-   * every bucket cost a fifth of the engine's time).
-   */
-  private updateMemory(force: boolean): void {
-    const limit = this.settings.modelMemoryLimitBytes;
-    this.memory.since++;
-    if (!force && this.memory.since < 32 && this.memory.bytes + this.estimatedExtra < 0.5 * limit && this.memory.status === 'ok') return;
-    this.memory.since = 0;
-    let bytes = 0;
-    for (const r of this.runners) bytes += r.memoryBytes();
-    this.memory.bytes = bytes;
-    this.estimatedExtra = 0;
-    if (bytes > this.memory.peak) this.memory.peak = bytes;
-    // hard_limit stays until memory has come well below the limit (pruning), as in Elastic
-    if (this.memory.status === 'hard_limit' && bytes > SOFT_LIMIT_RATIO * limit) return;
-    this.setStatus(bytes >= limit ? 'hard_limit' : bytes >= SOFT_LIMIT_RATIO * limit ? 'soft_limit' : 'ok');
-  }
-
-  private recordTiming(ms: number, bucket: number): void {
-    const t = this.timing;
-    t.count++;
-    t.total += ms;
-    if (ms < t.min) t.min = ms;
-    if (ms > t.max) t.max = ms;
-    const alpha = 0.01;
-    t.expAvg = t.count === 1 ? ms : (1 - alpha) * t.expAvg + alpha * ms;
-    const hour = Math.floor(bucket / 3_600_000) * 3_600_000;
-    if (hour !== t.hourStart) {
-      if (!Number.isNaN(t.hourStart)) t.hourAvg = t.hourAvg === 0 ? t.hourTotal : 0.9 * t.hourAvg + 0.1 * t.hourTotal;
-      t.hourStart = hour;
-      t.hourTotal = 0;
-    }
-    t.hourTotal += ms;
-  }
+  // stats
 
   /** Elastic's model_size_stats (model bytes counted exactly at the call). */
   modelSizeStats(): ModelSizeStats {
-    this.updateMemory(true);
-    let by = 0;
-    let over = 0;
-    let partition = 0;
-    for (const r of this.runners) {
-      const c = r.counts();
-      by += c.by;
-      over += c.over;
-      partition += c.partition;
-    }
-    const limit = this.settings.modelMemoryLimitBytes;
-    const out: ModelSizeStats = {
-      job_id: this.config.job_id,
-      result_type: 'model_size_stats',
-      model_bytes: this.memory.bytes,
-      peak_model_bytes: this.memory.peak,
-      model_bytes_exceeded: Math.max(0, this.memory.bytes - limit),
-      model_bytes_memory_limit: limit,
-      total_by_field_count: by,
-      total_over_field_count: over,
-      total_partition_field_count: partition,
-      bucket_allocation_failures_count: this.memory.failures,
-      memory_status: this.memory.status,
-      assignment_memory_basis: 'model_memory_limit',
-      categorized_doc_count: 0,
-      total_category_count: 0,
-      frequent_category_count: 0,
-      rare_category_count: 0,
-      dead_category_count: 0,
-      failed_category_count: 0,
-      categorization_status: 'ok',
-      log_time: this.wallClock(),
-    };
-    if (this.finalized) out.timestamp = this.nextBucket - this.span;
-    return out;
+    this.memory.update(true);
+    return this.memory.sizeStats(this.config.job_id, this.wallClock(), this.finalized ? this.nextBucket - this.span : undefined);
   }
 
   /** Elastic's timing_stats. */
   timingStats(): TimingStats {
-    const t = this.timing;
-    const out: TimingStats = { job_id: this.config.job_id, bucket_count: t.count, total_bucket_processing_time_ms: round3(t.total) };
-    if (t.count > 0) {
-      out.minimum_bucket_processing_time_ms = round3(t.min);
-      out.maximum_bucket_processing_time_ms = round3(t.max);
-      out.average_bucket_processing_time_ms = round3(t.total / t.count);
-      out.exponential_average_bucket_processing_time_ms = round3(t.expAvg);
-      out.exponential_average_bucket_processing_time_per_hour_ms = round3(t.hourAvg || t.hourTotal);
-    }
-    return out;
+    return timingStats(this.config.job_id, this.timing);
   }
 
   /**
@@ -970,8 +488,9 @@ export class AnomalyJob {
   // ------------------------------------------------------------------------------------------
   // state
 
+
   /** The whole job as a versioned, JSON-safe state. */
-  toState(): ModelState<JobStateBody, { job_id: string; detectors: number }> {
+  toState(): JobState {
     return {
       type: STATE_TYPE,
       version: STATE_VERSION,
@@ -985,12 +504,12 @@ export class AnomalyJob {
         recentCounts: [...this.recentCounts],
         normaliser: this.normaliser.toState(),
         runners: this.runners.map((r) => r.toState()),
-        kept: this.kept.map((k) => ({ ...k })),
-        memory: { ...this.memory },
-        estimatedExtra: this.estimatedExtra,
-        timing: { ...this.timing, min: Number.isFinite(this.timing.min) ? this.timing.min : -1, hourStart: Number.isNaN(this.timing.hourStart) ? -1 : this.timing.hourStart },
-        pending: structuredClone(this.pending),
-        interimOut: this.interimOut,
+        kept: this.window.kept.map((k) => ({ ...k })),
+        memory: { ...this.memory.state },
+        estimatedExtra: this.memory.estimatedExtra,
+        timing: timingToState(this.timing),
+        pending: structuredClone(this.pending.results),
+        interimOut: this.pending.interimOut,
         lastBucketRaw: this.lastBucketRaw,
       },
     };
@@ -1003,16 +522,7 @@ export class AnomalyJob {
    * @throws VigilError STATE_TYPE / STATE_VERSION for a state of another kind or version.
    */
   static fromState(config: JobConfig, state: ModelState, options: AnomalyJobOptions = {}): AnomalyJob {
-    if (!state || typeof state !== 'object' || state.type !== STATE_TYPE) {
-      throw new VigilError('STATE_TYPE', `saved state is of type [${(state as ModelState | undefined)?.type}], expected [${STATE_TYPE}]`);
-    }
-    if (state.version !== STATE_VERSION) {
-      throw new VigilError('STATE_VERSION', `saved ${STATE_TYPE} state has version ${state.version}; this Vigil reads version ${STATE_VERSION}`);
-    }
-    const s = state as ModelState<JobStateBody, { job_id: string; detectors: number }>;
-    if (s.spec.detectors !== config.analysis_config.detectors.length) {
-      throw new VigilError('STATE_TYPE', `saved job state has ${s.spec.detectors} detectors; the configuration has ${config.analysis_config.detectors.length}`);
-    }
+    const s = checkJobState(config, state);
     const job = new AnomalyJob(config, options);
     const b = s.state;
     job.counts = { ...b.counts, job_id: config.job_id };
@@ -1023,76 +533,12 @@ export class AnomalyJob {
     job.recentCounts = [...b.recentCounts];
     job.normaliser = ScoreNormaliser.fromState(b.normaliser, job.normaliser.windowBuckets);
     b.runners.forEach((rs, i) => job.runners[i].restoreState(rs));
-    job.kept = b.kept.map((k) => ({ ...k }));
-    job.memory = { ...b.memory };
-    job.estimatedExtra = b.estimatedExtra;
-    job.timing = { ...b.timing, min: b.timing.min < 0 ? Infinity : b.timing.min, hourStart: b.timing.hourStart < 0 ? NaN : b.timing.hourStart };
-    job.pending = structuredClone(b.pending);
-    job.pendingInterim = job.pending.buckets.some((d) => d.is_interim);
-    job.interimOut = b.interimOut;
+    job.window.kept = b.kept.map((k) => ({ ...k }));
+    job.memory.state = { ...b.memory };
+    job.memory.estimatedExtra = b.estimatedExtra;
+    job.timing = timingFromState(b.timing);
+    job.pending.restore(b.pending, b.interimOut);
     job.lastBucketRaw = b.lastBucketRaw;
     return job;
   }
-}
-
-function emptyResults(): JobResults {
-  return { clearInterim: false, buckets: [], records: [], influencers: [], modelPlots: [], annotations: [] };
-}
-
-/** A job's data_counts before any data (Elastic's zeroes). */
-export function emptyDataCounts(jobId: string): DataCounts {
-  return {
-    job_id: jobId,
-    processed_record_count: 0,
-    processed_field_count: 0,
-    input_bytes: 0,
-    input_field_count: 0,
-    invalid_date_count: 0,
-    missing_field_count: 0,
-    out_of_order_timestamp_count: 0,
-    empty_bucket_count: 0,
-    sparse_bucket_count: 0,
-    bucket_count: 0,
-    input_record_count: 0,
-  };
-}
-
-const ADDITIVE: (keyof DataCounts)[] = [
-  'processed_record_count',
-  'processed_field_count',
-  'input_bytes',
-  'input_field_count',
-  'invalid_date_count',
-  'missing_field_count',
-  'out_of_order_timestamp_count',
-  'empty_bucket_count',
-  'sparse_bucket_count',
-  'bucket_count',
-  'input_record_count',
-];
-
-function diffCounts(now: DataCounts, before: DataCounts): DataCounts {
-  const out = { ...now };
-  for (const k of ADDITIVE) (out as unknown as Record<string, number>)[k] = (now[k] as number) - (before[k] as number);
-  return out;
-}
-
-function timeParam(v: number | string, name: string): number {
-  const t = readTimeParam(v);
-  if (Number.isNaN(t)) throw invalid(`Query param [${name}] with value [${String(v)}] cannot be parsed as a date or converted to a number (epoch).`);
-  return t;
-}
-
-function globMatch(pattern: string, value: string): boolean {
-  const starts = pattern.startsWith('*');
-  const ends = pattern.endsWith('*') && pattern.length > 1;
-  const core = pattern.slice(starts ? 1 : 0, ends ? -1 : undefined);
-  if (starts && ends) return value.includes(core);
-  if (starts) return value.endsWith(core);
-  if (ends) return value.startsWith(core);
-  return value === pattern;
-}
-
-function round3(x: number): number {
-  return Math.round(x * 1000) / 1000;
 }
