@@ -30,7 +30,7 @@ export function attachDatafeeds(jobs: JobService, datafeeds: DatafeedService, in
 
 function dataDirOf(jobs: JobService): string | undefined {
   // the jobs service keeps its WAL in <data dir>/wal; datafeeds and indices live beside it
-  const wal = (jobs as unknown as { walDir?: string }).walDir;
+  const wal = jobs.walDir;
   return wal ? dirname(wal) : undefined;
 }
 
