@@ -27,6 +27,7 @@ import { datafeedRoutes } from './datafeeds/routes.js';
 import type { AlertService } from './alerting/alert-service.js';
 import { alertRoutes } from './alerting/routes.js';
 import { modelRoutes } from './models/routes.js';
+import type { TrainingLimits } from '../engine/training/model-manager.js';
 import { Type } from '@sinclair/typebox';
 
 export interface AppDeps {
@@ -44,6 +45,8 @@ export interface AppDeps {
   ops?: Ops;
   /** Alerting (rules, history) under /_vigil/alerts; without it those routes are absent. */
   alerts?: AlertService;
+  /** Limits on parallel trainings, live activations and historical runs (the `training.*` settings). */
+  trainingLimits?: Partial<TrainingLimits>;
 }
 
 /** The Elastic version Vigil's API corresponds to (what `GET /` reports). */

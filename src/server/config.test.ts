@@ -28,4 +28,15 @@ describe('server configuration', () => {
     expect(() => loadConfig({ cwd: dir, env: {}, flags: { log_level: 'loud' } })).toThrow(/log_level/);
     expect(() => loadConfig({ cwd: dir, env: {}, configFile: join(dir, 'missing.yml'), flags: {} })).toThrow(/cannot be read/);
   });
+
+  it('training.* limits: defaults, file, environment; bad values refused', () => {
+    expect(loadConfig({ cwd: dir, env: {}, flags: {} }).training).toEqual({ max_trainings: 1, max_activations: 8, max_historical: 2 });
+    const file = join(dir, 'training.yml');
+    writeFileSync(file, 'training:\n  max_trainings: 3\n  max_historical: 5\n');
+    const c = loadConfig({ cwd: dir, env: { VIGIL_CONFIG: file, VIGIL_MAX_ACTIVATIONS: '16', VIGIL_MAX_HISTORICAL: '4' }, flags: {} });
+    expect(c.training).toEqual({ max_trainings: 3, max_activations: 16, max_historical: 4 });
+    expect(() => loadConfig({ cwd: dir, env: { VIGIL_MAX_TRAININGS: '0' }, flags: {} })).toThrow(/training\.max_trainings: "0" is not a positive integer/);
+    writeFileSync(file, 'training:\n  max_gpus: 1\n');
+    expect(() => loadConfig({ cwd: dir, env: {}, configFile: file, flags: {} })).toThrow(/training\.max_gpus: unknown setting/);
+  });
 });

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { VigilError } from '../core/errors.js';
+import { DEFAULT_TRAINING_LIMITS } from '../engine/training/model-manager.js';
 import { applyOpsLimit, applyOpsSetting, defaultOpsConfig, defaultOpsLimits, OPS_ENV, type OpsConfig, type OpsLimits } from './security/config.js';
 
 /** `security`, `tls`, `backup` and the limits.* of OpsLimits: src/server/security/config.ts. */
@@ -35,6 +36,12 @@ export interface ServerConfig extends OpsConfig {
     /** Snapshots kept per job. */
     keep: number;
   };
+  /** Trained models: parallel trainings, live activations and historical runs (beyond them jobs queue). */
+  training: {
+    max_trainings: number;
+    max_activations: number;
+    max_historical: number;
+  };
   /** Start with the demo job fed with the bundled example data. */
   demo: boolean;
 }
@@ -51,6 +58,11 @@ export function defaultConfig(cwd: string): ServerConfig {
     cluster_name: 'vigil',
     limits: { ...defaultOpsLimits(), max_body_bytes: 100 * 2 ** 20, max_open_jobs: 512 },
     snapshot: { every_ops: 1000, every_bytes: 64 * 2 ** 20, interval_ms: 3 * 3_600_000, keep: 3 },
+    training: {
+      max_trainings: DEFAULT_TRAINING_LIMITS.maxTrainings,
+      max_activations: DEFAULT_TRAINING_LIMITS.maxActivations,
+      max_historical: DEFAULT_TRAINING_LIMITS.maxHistorical,
+    },
     demo: false,
     ...defaultOpsConfig(),
   };
@@ -119,7 +131,8 @@ export function applySettings(cfg: ServerConfig, s: Record<string, unknown>, whe
         out.demo = v === true || v === 'true' || v === '1';
         break;
       case 'limits':
-      case 'snapshot': {
+      case 'snapshot':
+      case 'training': {
         if (v === null || typeof v !== 'object' || Array.isArray(v)) bad(key, v, 'a mapping');
         for (const [k2, v2] of Object.entries(v as Record<string, unknown>)) {
           const key2 = `${key}.${k2}`;
@@ -131,6 +144,7 @@ export function applySettings(cfg: ServerConfig, s: Record<string, unknown>, whe
           else if (k === 'snapshot' && k2 === 'every_bytes') out.snapshot.every_bytes = parseBytes(key2, v2);
           else if (k === 'snapshot' && k2 === 'interval') out.snapshot.interval_ms = parseDuration(key2, v2);
           else if (k === 'snapshot' && k2 === 'keep') out.snapshot.keep = positiveInt(key2, v2);
+          else if (k === 'training' && (k2 === 'max_trainings' || k2 === 'max_activations' || k2 === 'max_historical')) out.training[k2] = positiveInt(key2, v2);
           else throw new VigilError('USAGE', `configuration ${key2}: unknown setting`);
         }
         break;
@@ -141,7 +155,7 @@ export function applySettings(cfg: ServerConfig, s: Record<string, unknown>, whe
         applyOpsSetting(out, k, v, key, cwd);
         break;
       default:
-        throw new VigilError('USAGE', `configuration ${key}: unknown setting (known: host, port, data_dir, log_level, cluster_name, demo, limits.*, snapshot.*, security.*, tls.*, backup.*)`);
+        throw new VigilError('USAGE', `configuration ${key}: unknown setting (known: host, port, data_dir, log_level, cluster_name, demo, limits.*, snapshot.*, training.*, security.*, tls.*, backup.*)`);
     }
   }
   return out;
@@ -159,6 +173,9 @@ const ENV: Record<string, [string] | [string, string]> = {
   VIGIL_SNAPSHOT_EVERY_OPS: ['snapshot', 'every_ops'],
   VIGIL_SNAPSHOT_EVERY_BYTES: ['snapshot', 'every_bytes'],
   VIGIL_SNAPSHOT_INTERVAL: ['snapshot', 'interval'],
+  VIGIL_MAX_TRAININGS: ['training', 'max_trainings'],
+  VIGIL_MAX_ACTIVATIONS: ['training', 'max_activations'],
+  VIGIL_MAX_HISTORICAL: ['training', 'max_historical'],
   ...OPS_ENV,
 };
 

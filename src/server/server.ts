@@ -88,6 +88,7 @@ export async function startServer(cfg: ServerConfig, o: { engine?: EngineFactory
     version: o.version,
     clusterName: cfg.cluster_name,
     maxBodyBytes: cfg.limits.max_body_bytes,
+    trainingLimits: { maxTrainings: cfg.training.max_trainings, maxActivations: cfg.training.max_activations, maxHistorical: cfg.training.max_historical },
     logger: cfg.log_level === 'silent' ? false : loggerOptions(cfg.log_level), // JSON lines, secrets redacted
   });
   service.setLogger(app.log);

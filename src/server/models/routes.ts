@@ -7,8 +7,9 @@
  * Elastic's shape through the server's one error mapper. Models, weights and live activations live
  * under `<data_dir>/models` and are restored at start (before jobs re-open, so that the activations
  * that follow a job see the buckets its write-ahead log replays). Limits (parallel trainings,
- * activations, historical runs) come from the environment (VIGIL_MAX_TRAININGS,
- * VIGIL_MAX_ACTIVATIONS, VIGIL_MAX_HISTORICAL) and `POST /_vigil/models/_limits`.
+ * activations, historical runs) come from the server configuration's `training.*` settings (YAML,
+ * or VIGIL_MAX_TRAININGS / VIGIL_MAX_ACTIVATIONS / VIGIL_MAX_HISTORICAL) and can be changed
+ * while running with `POST /_vigil/models/_limits`.
  *
  * Data in bodies: `data` is a list of `{ "timestamp": epoch ms | ISO 8601, "value": number }` or of
  * `[timestamp, value]` pairs; it is bucketed with the mean at `bucket_span` (default: suggested).
@@ -74,18 +75,6 @@ function selection(b: Record<string, unknown>, spanDefault?: number) {
   return selectTrainingData(times, values, { from: timeOf(b.from, 'from'), to: timeOf(b.to, 'to'), bucketSpanMs: spanOf(b.bucket_span) ?? spanDefault, previewPoints: 200 });
 }
 
-function envLimits(): Partial<TrainingLimits> {
-  const n = (k: string): number | undefined => {
-    const v = process.env[k];
-    return v !== undefined && Number(v) >= 1 ? Math.floor(Number(v)) : undefined;
-  };
-  const l: Partial<TrainingLimits> = {};
-  if (n('VIGIL_MAX_TRAININGS')) l.maxTrainings = n('VIGIL_MAX_TRAININGS');
-  if (n('VIGIL_MAX_ACTIVATIONS')) l.maxActivations = n('VIGIL_MAX_ACTIVATIONS');
-  if (n('VIGIL_MAX_HISTORICAL')) l.maxHistorical = n('VIGIL_MAX_HISTORICAL');
-  return l;
-}
-
 interface ModelsOfApp {
   manager: ModelManager;
   ready: Promise<void>;
@@ -94,18 +83,26 @@ interface ModelsOfApp {
 
 const managers = new WeakMap<object, ModelsOfApp>();
 
+interface ModelDeps {
+  service: JobService;
+  ops?: { dataDir?: string };
+  models?: ModelManager;
+  /** The server configuration's training.* limits (defaults: DEFAULT_TRAINING_LIMITS). */
+  trainingLimits?: Partial<TrainingLimits>;
+}
+
 /**
  * The model manager of an app (one per job service): files under `<data_dir>/models` when the
  * server has a data directory, else in memory. Restores stored models and live activations at
  * once; the jobs service re-opens jobs after that (`delayRecovery`) and waits for the
  * activations' saves when it shuts down.
  */
-export function modelManagerFor(deps: { service: JobService; ops?: { dataDir?: string }; models?: ModelManager }): ModelsOfApp {
+export function modelManagerFor(deps: ModelDeps): ModelsOfApp {
   const key = deps.models ?? deps.service;
   let m = managers.get(key);
   if (m) return m;
   const dir = deps.ops?.dataDir;
-  const manager = deps.models ?? new ModelManager({ limits: envLimits(), repository: dir ? new FileModelRepository(join(dir, 'models')) : new MemoryModelRepository() });
+  const manager = deps.models ?? new ModelManager({ limits: deps.trainingLimits ?? {}, repository: dir ? new FileModelRepository(join(dir, 'models')) : new MemoryModelRepository() });
   const feeds = new JobFeeds(manager, deps.service);
   const ready = manager.open().then(() => feeds.followAll());
   deps.service.delayRecovery(ready);
@@ -120,7 +117,7 @@ export function modelManagerFor(deps: { service: JobService; ops?: { dataDir?: s
   return m;
 }
 
-export function modelRoutes(deps: { service: JobService; ops?: { dataDir?: string }; models?: ModelManager }): RouteSpec[] {
+export function modelRoutes(deps: ModelDeps): RouteSpec[] {
   const { manager: mm, ready, feeds } = modelManagerFor(deps);
   const jobs = deps.service;
   // restore failures surface on the first request, not at start-up
