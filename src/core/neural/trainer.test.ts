@@ -167,4 +167,10 @@ describe('trainModel', () => {
     const p = trainModel(series, tinySpec('detect', { trials: 10 }), { signal: ac.signal, onEvent: (e) => { if (e.type === 'trial' && e.trial.index === 1) ac.abort(); } });
     await expect(p).rejects.toBeInstanceOf(CancelledError);
   });
+
+  test('cancellation in the middle of a search trial is a CancelledError too (the trial model is disposed once)', async () => {
+    const ac = new AbortController();
+    const p = trainModel(series, tinySpec('detect', { trials: 6 }), { signal: ac.signal, onEvent: (e) => { if (e.type === 'trial_epoch') ac.abort(); } });
+    await expect(p).rejects.toBeInstanceOf(CancelledError);
+  });
 });

@@ -251,10 +251,9 @@ export async function trainModel(series: TrainingSeries, specIn: Partial<Trainin
       rec.stopReason = fit.result.stopReason;
       if (!Number.isFinite(rec.valLoss)) rec.status = 'failed';
     } catch (err) {
-      if (err instanceof CancelledError) {
-        model?.dispose();
-        throw err;
-      }
+      // (the model is disposed once, in finally: disposing it here too made tfjs throw "already
+      // disposed" from finally, which replaced the CancelledError of a search cancelled mid-trial)
+      if (err instanceof CancelledError) throw err;
       rec.status = 'failed';
       rec.error = (err as Error).message;
     } finally {

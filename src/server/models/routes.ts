@@ -22,6 +22,7 @@ import { selectTrainingData } from '../../core/neural/data.js';
 import type { ModelKind } from '../../core/neural/spec.js';
 import { parseDuration } from '../../core/time/duration.js';
 import { MemoryModelRepository, ModelManager, type TrainingLimits } from '../../engine/training/model-manager.js';
+import { workerTrainer, workerTrainerAvailable } from '../../engine/training/worker-trainer.js';
 import { datafeedsFor } from '../datafeeds/routes.js';
 import type { JobService } from '../jobs/job-service.js';
 import { COMMON_QUERY, type RouteSpec } from '../route-spec.js';
@@ -102,7 +103,10 @@ export function modelManagerFor(deps: ModelDeps): ModelsOfApp {
   let m = managers.get(key);
   if (m) return m;
   const dir = deps.ops?.dataDir;
-  const manager = deps.models ?? new ModelManager({ limits: deps.trainingLimits ?? {}, repository: dir ? new FileModelRepository(join(dir, 'models')) : new MemoryModelRepository() });
+  // trainings run in worker threads when the compiled worker is there (a built server), so they never
+  // block requests; from TypeScript sources (tests) they run in-process
+  const trainer = workerTrainerAvailable() ? workerTrainer : undefined;
+  const manager = deps.models ?? new ModelManager({ limits: deps.trainingLimits ?? {}, trainer, repository: dir ? new FileModelRepository(join(dir, 'models')) : new MemoryModelRepository() });
   const feeds = new JobFeeds(manager, deps.service);
   const ready = manager.open().then(() => feeds.followAll());
   deps.service.delayRecovery(ready);
