@@ -7,12 +7,13 @@
  * combined probability, mapped to 0–100 like every family score and passed through the sparse alarm
  * policy (no second calibration: the members' scales are already comparable). One configuration for every series; no labels.
  */
-import type { Detector, DetectorContext, DetectorFactory, DetectorOutput } from '../detector.js';
+import type { Detector, DetectorContext, DetectorOutput } from '../detector.js';
 import { newOutput } from '../detector.js';
 import { createDetector, registerDetector, restoreDetector } from '../registry.js';
 import { VigilError } from '../../errors.js';
-import { checkState, type ModelState } from '../../state.js';
+import type { ModelState } from '../../state.js';
 import { TailCalibrator, type CalibratorState } from './calibrator.js';
+import { familyFactory } from './factory.js';
 import { ScoreStage, coldOutput, stageSpec, type StageSpec, type StageState } from './stage.js';
 
 export const AUTO = 'auto';
@@ -110,11 +111,8 @@ class AutoDetector implements Detector {
       out.typical = first.typical;
       out.lower = first.lower;
       out.upper = first.upper;
-      if (Number.isNaN(value)) {
-        this.stage.missing(out);
-        out.kind = 'missing';
-        out.explanation = '';
-      } else {
+      if (Number.isNaN(value)) this.stage.missingBucket(out);
+      else {
         this.stage.scoreProbability(out, Math.pow(10, -raw));
         if (out.score > 0) {
           // the kind and words of the most surprised member
@@ -128,10 +126,7 @@ class AutoDetector implements Detector {
           out.explanation = '';
         }
       }
-    } else {
-      coldOutput(out);
-      if (Number.isNaN(value)) out.kind = 'missing';
-    }
+    } else coldOutput(out, Number.isNaN(value));
     this.seen++;
   }
 
@@ -154,17 +149,12 @@ class AutoDetector implements Detector {
   }
 }
 
-export const autoFactory: DetectorFactory<AutoSpec> = {
+export const autoFactory = familyFactory<AutoSpec, AutoState>({
   type: AUTO,
+  version: VERSION,
   description: 'Calibrated combination of the default detector and the best family members (one configuration for all series).',
-  create(context, spec) {
-    return new AutoDetector(context, autoSpec(spec));
-  },
-  fromState(saved) {
-    checkState(saved, AUTO, VERSION);
-    const st = saved.state as AutoState;
-    return new AutoDetector(st.context, autoSpec(saved.spec as Partial<AutoSpec>), st);
-  },
-};
+  spec: autoSpec,
+  make: (context, spec, state) => new AutoDetector(context, spec, state),
+});
 
 registerDetector(autoFactory);

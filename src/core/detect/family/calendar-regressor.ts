@@ -7,14 +7,15 @@
  * an alert (score 50–100), each ordered by the calibrated score.
  */
 import Holidays from 'date-holidays';
-import type { Detector, DetectorContext, DetectorFactory, DetectorOutput } from '../detector.js';
+import type { Detector, DetectorContext, DetectorOutput } from '../detector.js';
 import { registerDetector } from '../registry.js';
 import { VigilError } from '../../errors.js';
-import { checkState, packF64, unpackF64, type ModelState } from '../../state.js';
+import { packF64, unpackF64, type ModelState } from '../../state.js';
+import { familyFactory } from './factory.js';
 import { DAY_MS } from './period.js';
 import { Ring, type RingState } from './ring.js';
 import { medianOf } from './select.js';
-import { ScoreStage, coldOutput, num, sided, stageSpec, type StageSpec, type StageState } from './stage.js';
+import { ScoreStage, bandOutput, coldOutput, num, sided, stageSpec, type StageSpec, type StageState } from './stage.js';
 
 export const CALENDAR_REGRESSOR = 'calendar-regressor';
 const VERSION = 1;
@@ -265,14 +266,9 @@ class CalendarRegressorDetector implements Detector {
     const code = this.codeOf(time);
     if (this.ready) {
       const typical = this.predict(code, this.seen) + this.centre;
-      out.typical = typical;
-      out.lower = typical - 1.96 * this.spread;
-      out.upper = typical + 1.96 * this.spread;
-      if (missing) {
-        this.stage.missing(out);
-        out.kind = 'missing';
-        out.explanation = '';
-      } else {
+      bandOutput(out, typical, this.spread);
+      if (missing) this.stage.missingBucket(out);
+      else {
         const z = (value - typical) / this.spread;
         this.stage.scoreLevels(out, sided(z, this.context.side), this.spec.warnK, this.spec.alertK);
         if (out.score > 0) {
@@ -283,10 +279,7 @@ class CalendarRegressorDetector implements Detector {
           out.explanation = '';
         }
       }
-    } else {
-      coldOutput(out);
-      if (missing) out.kind = 'missing';
-    }
+    } else coldOutput(out, missing);
     this.values.push(value);
     this.codes.push(code);
     this.seen++;
@@ -322,17 +315,12 @@ class CalendarRegressorDetector implements Detector {
   }
 }
 
-export const calendarRegressorFactory: DetectorFactory<CalendarRegressorSpec> = {
+export const calendarRegressorFactory = familyFactory<CalendarRegressorSpec, CalendarState>({
   type: CALENDAR_REGRESSOR,
+  version: VERSION,
   description: 'Ridge regression on calendar features (weekday, hour, holidays) with K-sigma warnings and alerts.',
-  create(context, spec) {
-    return new CalendarRegressorDetector(context, calendarRegressorSpec(spec));
-  },
-  fromState(saved) {
-    checkState(saved, CALENDAR_REGRESSOR, VERSION);
-    const st = saved.state as CalendarState;
-    return new CalendarRegressorDetector(st.context, calendarRegressorSpec(saved.spec as Partial<CalendarRegressorSpec>), st);
-  },
-};
+  spec: calendarRegressorSpec,
+  make: (context, spec, state) => new CalendarRegressorDetector(context, spec, state),
+});
 
 registerDetector(calendarRegressorFactory);

@@ -5,11 +5,12 @@
  * change, and a two-sided CUSUM for level shifts. The raw score is the level a supermajority agrees
  * on: the m-th largest member score, m = ⌈supermajority × members voting⌉.
  */
-import type { Detector, DetectorContext, DetectorFactory, DetectorOutput } from '../detector.js';
+import type { Detector, DetectorContext, DetectorOutput } from '../detector.js';
 import { registerDetector } from '../registry.js';
-import { checkState, packF64, unpackF64, type ModelState } from '../../state.js';
+import { packF64, unpackF64, type ModelState } from '../../state.js';
+import { familyFactory } from './factory.js';
 import { PeriodTracker, trackerFor, type PeriodTrackerState } from './period.js';
-import { ScoreStage, coldOutput, num, sided, stageSpec, type StageSpec, type StageState } from './stage.js';
+import { ScoreStage, bandOutput, coldOutput, deviationKind, num, sided, stageSpec, type StageSpec, type StageState } from './stage.js';
 
 export const ENSEMBLE_VOTE = 'ensemble-vote';
 const VERSION = 1;
@@ -152,9 +153,8 @@ class EnsembleVoteDetector implements Detector {
 
   update(_time: number, value: number, out: DetectorOutput): void {
     if (Number.isNaN(value)) {
-      coldOutput(out);
+      coldOutput(out, true);
       if (this.tracker.seen >= this.coldStartBuckets) this.stage.missing(out);
-      out.kind = 'missing';
       this.tracker.push(value);
       return;
     }
@@ -179,15 +179,10 @@ class EnsembleVoteDetector implements Detector {
     const m = Math.max(1, Math.ceil(this.spec.supermajority * active - 1e-9));
     const raw = act[active - m];
     if (this.tracker.seen >= this.coldStartBuckets) {
-      const sd = Math.sqrt(s[M.vr]);
-      out.typical = s[M.mean];
-      out.lower = s[M.mean] - 1.96 * sd;
-      out.upper = s[M.mean] + 1.96 * sd;
+      bandOutput(out, s[M.mean], Math.sqrt(s[M.vr]));
       this.stage.score(out, raw);
       if (out.score > 0) {
-        const up = this.z[0] > 0;
-        const shift = Math.abs(this.z[4]) >= 3;
-        out.kind = shift ? (up ? 'level_shift_up' : 'level_shift_down') : up ? 'spike' : 'dip';
+        out.kind = deviationKind(this.z[0] > 0, Math.abs(this.z[4]) >= 3);
         let votes = 0;
         for (let i = 0; i < active; i++) if (act[i] >= 3) votes++;
         out.explanation = `${votes} of ${active} simple detectors agree (supermajority level ${raw.toFixed(1)}σ)`;
@@ -218,17 +213,12 @@ class EnsembleVoteDetector implements Detector {
   }
 }
 
-export const ensembleVoteFactory: DetectorFactory<EnsembleVoteSpec> = {
+export const ensembleVoteFactory = familyFactory<EnsembleVoteSpec, VoteState>({
   type: ENSEMBLE_VOTE,
+  version: VERSION,
   description: 'Skyline-style ensemble of simple detectors (z, IQR, seasonal z, rate, CUSUM) with a supermajority vote.',
-  create(context, spec) {
-    return new EnsembleVoteDetector(context, ensembleVoteSpec(spec));
-  },
-  fromState(saved) {
-    checkState(saved, ENSEMBLE_VOTE, VERSION);
-    const st = saved.state as VoteState;
-    return new EnsembleVoteDetector(st.context, ensembleVoteSpec(saved.spec as Partial<EnsembleVoteSpec>), st);
-  },
-};
+  spec: ensembleVoteSpec,
+  make: (context, spec, state) => new EnsembleVoteDetector(context, spec, state),
+});
 
 registerDetector(ensembleVoteFactory);

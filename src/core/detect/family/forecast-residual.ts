@@ -8,14 +8,15 @@
  *   `trainWindow` every `retrainEvery` buckets; the j-th bucket after a refit is judged against the
  *   j-step forecast and the standard error read from its 95 % interval (slower: a refit costs ms).
  */
-import type { Detector, DetectorContext, DetectorFactory, DetectorOutput } from '../detector.js';
+import type { Detector, DetectorContext, DetectorOutput } from '../detector.js';
 import { registerDetector } from '../registry.js';
 import { VigilError } from '../../errors.js';
 import { createForecaster, modelNames } from '../../forecast/index.js';
-import { checkState, packF64, unpackF64, type ModelState } from '../../state.js';
+import { packF64, unpackF64, type ModelState } from '../../state.js';
+import { familyFactory } from './factory.js';
 import { HoltWinters, fitHoltWinters, type HwState } from './holt-winters.js';
 import { PeriodTracker, trackerFor, type PeriodTrackerState } from './period.js';
-import { ScoreStage, coldOutput, num, sided, stageSpec, type StageSpec, type StageState } from './stage.js';
+import { ScoreStage, bandOutput, coldOutput, deviationKind, num, sided, stageSpec, type StageSpec, type StageState } from './stage.js';
 
 export const FORECAST_RESIDUAL = 'forecast-residual';
 const VERSION = 1;
@@ -148,30 +149,21 @@ class ForecastResidualDetector implements Detector {
         sig = this.stderr[j];
         this.step++;
       }
-      out.typical = typical;
-      out.lower = typical - Z95 * sig;
-      out.upper = typical + Z95 * sig;
-      if (missing) {
-        this.stage.missing(out);
-        out.kind = 'missing';
-        out.explanation = '';
-      } else {
+      bandOutput(out, typical, sig, Z95);
+      if (missing) this.stage.missingBucket(out);
+      else {
         if (hw) hw.step(value, slot);
         const z = (value - typical) / sig;
         this.stage.score(out, sided(z, this.context.side));
         if (out.score > 0) {
-          const up = z > 0;
-          out.kind = out.multiBucketImpact > 0 ? (up ? 'level_shift_up' : 'level_shift_down') : up ? 'spike' : 'dip';
+          out.kind = deviationKind(z > 0, out.multiBucketImpact > 0);
           out.explanation = `${z.toFixed(1)} standard errors from the ${this.spec.model} forecast ${typical.toPrecision(4)}`;
         } else {
           out.kind = 'none';
           out.explanation = '';
         }
       }
-    } else {
-      coldOutput(out);
-      if (missing) out.kind = 'missing';
-    }
+    } else coldOutput(out, missing);
     const changed = this.tracker.push(value);
     this.sinceFit++;
     if (!this.ready) {
@@ -201,17 +193,12 @@ class ForecastResidualDetector implements Detector {
   }
 }
 
-export const forecastResidualFactory: DetectorFactory<ForecastResidualSpec> = {
+export const forecastResidualFactory = familyFactory<ForecastResidualSpec, FrState>({
   type: FORECAST_RESIDUAL,
+  version: VERSION,
   description: 'A forecaster as detector: residual over the forecast standard error (Holt-Winters online, or any forecast model refitted periodically).',
-  create(context, spec) {
-    return new ForecastResidualDetector(context, forecastResidualSpec(spec));
-  },
-  fromState(saved) {
-    checkState(saved, FORECAST_RESIDUAL, VERSION);
-    const st = saved.state as FrState;
-    return new ForecastResidualDetector(st.context, forecastResidualSpec(saved.spec as Partial<ForecastResidualSpec>), st);
-  },
-};
+  spec: forecastResidualSpec,
+  make: (context, spec, state) => new ForecastResidualDetector(context, spec, state),
+});
 
 registerDetector(forecastResidualFactory);

@@ -8,9 +8,10 @@
  * nearest-neighbour distance standardised by the running typical distance and its spread: a shape never seen before scores
  * high. Between aggregate points the last score is held.
  */
-import type { Detector, DetectorContext, DetectorFactory, DetectorOutput } from '../detector.js';
+import type { Detector, DetectorContext, DetectorOutput } from '../detector.js';
 import { registerDetector } from '../registry.js';
-import { checkState, packF64, unpackF64, type ModelState } from '../../state.js';
+import { packF64, unpackF64, type ModelState } from '../../state.js';
+import { familyFactory } from './factory.js';
 import { PeriodTracker, trackerFor, type PeriodTrackerState } from './period.js';
 import { ScoreStage, coldOutput, num, stageSpec, type StageSpec, type StageState } from './stage.js';
 
@@ -249,11 +250,8 @@ class MatrixProfileDetector implements Detector {
       out.typical = this.lastMean;
       out.lower = NaN;
       out.upper = NaN;
-      if (missing) {
-        this.stage.missing(out);
-        out.kind = 'missing';
-        out.explanation = '';
-      } else {
+      if (missing) this.stage.missingBucket(out);
+      else {
         this.stage.score(out, this.lastRaw, stepped);
         if (out.score > 0) {
           out.kind = 'pattern';
@@ -265,8 +263,7 @@ class MatrixProfileDetector implements Detector {
       }
     } else {
       if (stepped && this.steps > 0) this.stage.learn(this.lastRaw);
-      coldOutput(out);
-      if (missing) out.kind = 'missing';
+      coldOutput(out, missing);
     }
     if (this.tracker.push(value)) this.configure();
   }
@@ -301,17 +298,12 @@ class MatrixProfileDetector implements Detector {
   }
 }
 
-export const matrixProfileFactory: DetectorFactory<MatrixProfileSpec> = {
+export const matrixProfileFactory = familyFactory<MatrixProfileSpec, MpState>({
   type: MATRIX_PROFILE,
+  version: VERSION,
   description: 'Online left matrix profile (subsequence discords) for pattern anomalies.',
-  create(context, spec) {
-    return new MatrixProfileDetector(context, matrixProfileSpec(spec));
-  },
-  fromState(saved) {
-    checkState(saved, MATRIX_PROFILE, VERSION);
-    const st = saved.state as MpState;
-    return new MatrixProfileDetector(st.context, matrixProfileSpec(saved.spec as Partial<MatrixProfileSpec>), st);
-  },
-};
+  spec: matrixProfileSpec,
+  make: (context, spec, state) => new MatrixProfileDetector(context, spec, state),
+});
 
 registerDetector(matrixProfileFactory);

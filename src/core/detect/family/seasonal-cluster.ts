@@ -8,12 +8,13 @@
  * pointwise deviation from the profile and the standardised distance of the window-so-far to it.
  * Without a detected period it falls back to a robust running z-score.
  */
-import type { Detector, DetectorContext, DetectorFactory, DetectorOutput } from '../detector.js';
+import type { Detector, DetectorContext, DetectorOutput } from '../detector.js';
 import { registerDetector } from '../registry.js';
-import { checkState, packF64, unpackF64, type ModelState } from '../../state.js';
+import { packF64, unpackF64, type ModelState } from '../../state.js';
+import { familyFactory } from './factory.js';
 import { PeriodTracker, trackerFor, type PeriodTrackerState } from './period.js';
 import { medianOf } from './select.js';
-import { ScoreStage, coldOutput, num, sided, stageSpec, type StageSpec, type StageState } from './stage.js';
+import { ScoreStage, bandOutput, coldOutput, num, sided, stageSpec, type StageSpec, type StageState } from './stage.js';
 
 export const SEASONAL_CLUSTER = 'seasonal-cluster';
 const VERSION = 1;
@@ -232,9 +233,7 @@ class SeasonalClusterDetector implements Detector {
     const e = value - this.level;
     if (!learnOnly) {
       const z = e / sig;
-      out.typical = this.level;
-      out.lower = this.level - 1.96 * sig;
-      out.upper = this.level + 1.96 * sig;
+      bandOutput(out, this.level, sig);
       this.stage.score(out, sided(z, this.context.side));
       this.describe(out, z, 'running level (no seasonality found)');
     }
@@ -266,14 +265,9 @@ class SeasonalClusterDetector implements Detector {
       const c = this.expected(win);
       const typ = this.profiles[c * L + j];
       const sd = this.spreads[c * L + j];
-      out.typical = typ;
-      out.lower = typ - 1.96 * sd;
-      out.upper = typ + 1.96 * sd;
-      if (missing) {
-        this.stage.missing(out);
-        out.kind = 'missing';
-        out.explanation = '';
-      } else {
+      bandOutput(out, typ, sd);
+      if (missing) this.stage.missingBucket(out);
+      else {
         const z = (value - typ) / sd;
         for (let q = 0; q < this.k; q++) {
           const zq = (value - this.profiles[q * L + j]) / this.spreads[q * L + j];
@@ -297,11 +291,8 @@ class SeasonalClusterDetector implements Detector {
       this.fallback(value, out, false);
     } else {
       if (!missing) this.fallback(value, out, true);
-      coldOutput(out);
-      if (missing) {
-        out.kind = 'missing';
-        if (scoring) this.stage.missing(out);
-      }
+      coldOutput(out, missing);
+      if (missing && scoring) this.stage.missing(out);
     }
     const changed = this.tracker.push(value);
     const L = this.tracker.base;
@@ -406,17 +397,12 @@ export function kmeans(x: Float64Array, n: number, d: number, k: number, labels:
   return sse;
 }
 
-export const seasonalClusterFactory: DetectorFactory<SeasonalClusterSpec> = {
+export const seasonalClusterFactory = familyFactory<SeasonalClusterSpec, ClusterState>({
   type: SEASONAL_CLUSTER,
+  version: VERSION,
   description: 'ADESCA: clusters period-long windows into profiles and scores deviation from the expected profile.',
-  create(context, spec) {
-    return new SeasonalClusterDetector(context, seasonalClusterSpec(spec));
-  },
-  fromState(saved) {
-    checkState(saved, SEASONAL_CLUSTER, VERSION);
-    const st = saved.state as ClusterState;
-    return new SeasonalClusterDetector(st.context, seasonalClusterSpec(saved.spec as Partial<SeasonalClusterSpec>), st);
-  },
-};
+  spec: seasonalClusterSpec,
+  make: (context, spec, state) => new SeasonalClusterDetector(context, spec, state),
+});
 
 registerDetector(seasonalClusterFactory);

@@ -3,7 +3,7 @@
  * → the caller's output object. Detectors compute a raw score (≥ 0, z-like) and hand it here.
  */
 import { VigilError } from '../../errors.js';
-import type { DetectorOutput, Side } from '../detector.js';
+import type { AnomalyKind, DetectorOutput, Side } from '../detector.js';
 import { AlarmPolicy, type AlarmState } from './alarm-policy.js';
 import { TailCalibrator, scoreOfProbability, type CalibratorState } from './calibrator.js';
 
@@ -109,6 +109,13 @@ export class ScoreStage {
     out.multiBucketImpact = 0;
   }
 
+  /** A missing bucket while the detector scores: `missing`, with kind `missing` and no explanation. */
+  missingBucket(out: DetectorOutput): void {
+    this.missing(out);
+    out.kind = 'missing';
+    out.explanation = '';
+  }
+
   toState(): StageState {
     return { cal: this.cal.toState(), alarm: this.alarm.toState(), mb: this.mb };
   }
@@ -118,16 +125,28 @@ export class ScoreStage {
   }
 }
 
-/** Resets the output to the cold-start shape (nothing known, nothing scored). */
-export function coldOutput(out: DetectorOutput): void {
+/** Resets the output to the cold-start shape (nothing known, nothing scored; kind `missing` for a missing bucket). */
+export function coldOutput(out: DetectorOutput, missing = false): void {
   out.typical = NaN;
   out.lower = NaN;
   out.upper = NaN;
   out.probability = 1;
   out.score = 0;
   out.multiBucketImpact = 0;
-  out.kind = 'none';
+  out.kind = missing ? 'missing' : 'none';
   out.explanation = '';
+}
+
+/** Writes the typical value and its band, typical ± z·sigma (z = 1.96: 95 %). */
+export function bandOutput(out: DetectorOutput, typical: number, sigma: number, z = 1.96): void {
+  out.typical = typical;
+  out.lower = typical - z * sigma;
+  out.upper = typical + z * sigma;
+}
+
+/** The kind of a deviation up or down: a level shift when it is sustained, else a spike or a dip. */
+export function deviationKind(up: boolean, shift: boolean): AnomalyKind {
+  return shift ? (up ? 'level_shift_up' : 'level_shift_down') : up ? 'spike' : 'dip';
 }
 
 /** Spec helper: a number from the partial spec or the default, validated as finite and in range. */

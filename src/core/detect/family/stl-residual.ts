@@ -5,11 +5,12 @@
  * decomposition it is judged against. The period is detected from the trailing history (or fixed by
  * spec `period`), and on a change the decomposition is rebuilt from that history.
  */
-import type { Detector, DetectorContext, DetectorFactory, DetectorOutput } from '../detector.js';
+import type { Detector, DetectorContext, DetectorOutput } from '../detector.js';
 import { registerDetector } from '../registry.js';
-import { checkState, packF64, unpackF64, type ModelState } from '../../state.js';
+import { packF64, unpackF64, type ModelState } from '../../state.js';
+import { familyFactory } from './factory.js';
 import { PeriodTracker, trackerFor, type PeriodTrackerState } from './period.js';
-import { ScoreStage, coldOutput, num, sided, stageSpec, type StageSpec, type StageState } from './stage.js';
+import { ScoreStage, bandOutput, coldOutput, deviationKind, num, sided, stageSpec, type StageSpec, type StageState } from './stage.js';
 
 export const STL_RESIDUAL = 'stl-residual';
 const VERSION = 1;
@@ -177,30 +178,20 @@ class StlResidualDetector implements Detector {
     if (this.ready) {
       const P = this.period;
       const typical = this.level + (P > 1 ? this.season[slot] : 0);
-      const sig = this.sigma();
-      out.typical = typical;
-      out.lower = typical - 1.96 * sig;
-      out.upper = typical + 1.96 * sig;
-      if (missing) {
-        this.stage.missing(out);
-        out.kind = 'missing';
-        out.explanation = '';
-      } else {
+      bandOutput(out, typical, this.sigma());
+      if (missing) this.stage.missingBucket(out);
+      else {
         const z = this.step(value, slot);
         this.stage.score(out, sided(z, this.context.side));
         if (out.score > 0) {
-          const up = z > 0;
-          out.kind = out.multiBucketImpact > 0 ? (up ? 'level_shift_up' : 'level_shift_down') : up ? 'spike' : 'dip';
+          out.kind = deviationKind(z > 0, out.multiBucketImpact > 0);
           out.explanation = `residual ${z.toFixed(1)}σ from trend + season (period ${P})`;
         } else {
           out.kind = 'none';
           out.explanation = '';
         }
       }
-    } else {
-      coldOutput(out);
-      if (missing) out.kind = 'missing';
-    }
+    } else coldOutput(out, missing);
     const changed = this.tracker.push(value);
     if (this.tracker.seen === this.coldStartBuckets && !this.ready) this.rebuild(true);
     else if (changed && this.ready) this.rebuild(false);
@@ -224,17 +215,12 @@ class StlResidualDetector implements Detector {
   }
 }
 
-export const stlResidualFactory: DetectorFactory<StlResidualSpec> = {
+export const stlResidualFactory = familyFactory<StlResidualSpec, StlState>({
   type: STL_RESIDUAL,
+  version: VERSION,
   description: 'Online seasonal-trend decomposition; scores the robustly standardised residual.',
-  create(context, spec) {
-    return new StlResidualDetector(context, stlResidualSpec(spec));
-  },
-  fromState(saved) {
-    checkState(saved, STL_RESIDUAL, VERSION);
-    const st = saved.state as StlState;
-    return new StlResidualDetector(st.context, stlResidualSpec(saved.spec as Partial<StlResidualSpec>), st);
-  },
-};
+  spec: stlResidualSpec,
+  make: (context, spec, state) => new StlResidualDetector(context, spec, state),
+});
 
 registerDetector(stlResidualFactory);
