@@ -391,8 +391,11 @@ export function medianInPlace(values: Float64Array, from: number, to: number): n
   return (lower + upper) / 2;
 }
 
-/** Puts the k-th smallest of values[lo..hi] at index k (Hoare quickselect, median-of-three pivot). */
-function selectInPlace(a: Float64Array, lo: number, hi: number, k: number): number {
+/**
+ * Puts the k-th smallest of values[lo..hi] at index k and returns it (Hoare quickselect,
+ * median-of-three pivot): smaller values end up left of k, larger ones right. NaN-free input.
+ */
+export function selectInPlace(a: Float64Array, lo: number, hi: number, k: number): number {
   while (hi > lo) {
     const mid = (lo + hi) >> 1;
     // median of three into a[mid]
