@@ -12,6 +12,7 @@ import { parseM4Csv } from '../../core/forecast/m4.js';
 import { listModels, modelNames } from '../../core/forecast/registry.js';
 import type { ForecasterOptions } from '../../core/forecast/types.js';
 import { parseDuration } from '../../core/time/duration.js';
+import { columns } from '../columns.js';
 import { EXIT_OK, type Command, type CommandIO } from '../command.js';
 
 const USAGE = `Usage: vigil eval-forecast TRAIN TEST --period M --horizon H [options]
@@ -43,9 +44,7 @@ function positiveInt(text: string | undefined, name: string): number {
 export function formatEvalTable(rows: EvalRow[]): string {
   const head = ['model', 'sMAPE', 'MASE', 'OWA', 'MSIS', 'cov95', 'seconds'];
   const body = rows.map((r) => [r.model, r.smape.toFixed(3), r.mase.toFixed(3), r.owa.toFixed(3), r.msis.toFixed(3), r.coverage.toFixed(3), r.seconds.toFixed(2)]);
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  return [line(head), ...body.map(line)].join('\n') + '\n';
+  return columns([head, ...body]) + '\n';
 }
 
 const command: Command = {

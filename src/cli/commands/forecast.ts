@@ -12,6 +12,7 @@ import { createForecaster, listModels, modelNames } from '../../core/forecast/re
 import type { Forecast, ForecasterOptions } from '../../core/forecast/types.js';
 import { formatDuration, parseDuration } from '../../core/time/duration.js';
 import { readSeriesArrays } from '../../sources/read-series-arrays.js';
+import { columns } from '../columns.js';
 import { EXIT_OK, type Command, type CommandIO } from '../command.js';
 
 const USAGE = `Usage: vigil forecast FILE|- --horizon 7d|N [options]
@@ -156,12 +157,7 @@ const command: Command = {
     } else {
       const keys = Object.keys(rows[0]);
       const cells = rows.map((r) => keys.map((k) => fmt(r[k])));
-      const widths = keys.map((k, i) => Math.max(k.length, ...cells.map((c) => c[i].length)));
-      const line = (c: string[]) => c.map((x, i) => (i === 0 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join('  ');
-      text =
-        `model ${model}, ${n} points at ${formatDuration(spanMs)}, horizon ${h} steps (${formatDuration(h * spanMs)})\n` +
-        [line(keys), ...cells.map(line)].join('\n') +
-        '\n';
+      text = `model ${model}, ${n} points at ${formatDuration(spanMs)}, horizon ${h} steps (${formatDuration(h * spanMs)})\n` + columns([keys, ...cells]) + '\n';
     }
     if (values.output) await writeFile(values.output, text);
     else io.stdout.write(text);

@@ -19,6 +19,7 @@ import { TRAINING_DEFAULTS, type HyperParams, type ModelKind, type TrainingSpec 
 import type { TrainingEvent, TrainResult, TrialRecord } from '../../core/neural/trainer.js';
 import { formatDuration, parseDuration } from '../../core/time/duration.js';
 import { readSeriesArrays } from '../../sources/read-series-arrays.js';
+import { columns } from '../columns.js';
 import { EXIT_OK, type Command, type CommandIO } from '../command.js';
 
 const USAGE = `Usage: vigil train FILE|- --type detect|predict [options]
@@ -149,11 +150,6 @@ function trialLine(t: TrialRecord, of: number): string {
   return `  trial ${String(t.index).padStart(2)}/${of}  ${arch(t.params).padEnd(48)} ${score}  ${(t.ms / 1000).toFixed(1)} s`;
 }
 
-function table(rows: string[][]): string {
-  const w = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]) : c.padStart(w[i]))).join('  ')).join('\n');
-}
-
 export function comparisonTable(test: DetectTestReport | PredictTestReport | null): string {
   if (!test) return 'test set: none (--test-split 0)';
   if (test.kind === 'detect') {
@@ -169,13 +165,13 @@ export function comparisonTable(test: DetectTestReport | PredictTestReport | nul
         ['region F1', fmt(n.regions.f1, 3), fmt(d.regions.f1, 3)],
       );
     }
-    return `test set: ${test.buckets} buckets (${test.scored} scored by both)\n` + table(rows);
+    return `test set: ${test.buckets} buckets (${test.scored} scored by both)\n` + columns(rows);
   }
   const rows = [['test set', 'trained model', `${test.defaultModel} (statistical)`]];
   const n = test.neural;
   const d = test.default;
   rows.push(['sMAPE', fmt(n.smape, 3), fmt(d.smape, 3)], ['MASE', fmt(n.mase, 3), fmt(d.mase, 3)], ['80 % coverage', pct(n.coverage80), pct(d.coverage80)], ['95 % coverage', pct(n.coverage95), pct(d.coverage95)], ['MSIS (95 %)', fmt(n.msis, 3), fmt(d.msis, 3)]);
-  return `test set: ${test.origins} forecast origins × ${test.horizon} buckets\n` + table(rows);
+  return `test set: ${test.origins} forecast origins × ${test.horizon} buckets\n` + columns(rows);
 }
 
 /** A small SVG of training and validation loss per epoch (log scale), plus the trials' scores. */

@@ -4,6 +4,9 @@
  */
 import type { DetectorEvaluation } from '../../core/eval/evaluate.js';
 import type { RegionScores } from '../../core/eval/region-metrics.js';
+import { columns } from '../columns.js';
+
+export { columns };
 
 export interface DetectorRun {
   detector: string;
@@ -62,13 +65,6 @@ export function humanDuration(ms: number): string {
   if (a < 3_600_000) return `${sign}${(a / 60_000).toFixed(0)} min`;
   if (a < 86_400_000) return `${sign}${(a / 3_600_000).toFixed(1)} h`;
   return `${sign}${(a / 86_400_000).toFixed(1)} d`;
-}
-
-/** Lays out rows of cells as aligned columns (first column left, others right). */
-export function columns(rows: string[][]): string {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
-  return rows.map((row) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd()).join('\n');
 }
 
 const REGION_HEAD = ['TA', 'TAD', 'TP', 'FP', 'precision', 'recall', 'F1'];
