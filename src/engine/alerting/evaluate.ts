@@ -217,6 +217,14 @@ function recover(ctx: Ctx, ep: OpenEpisode, d: Omit<Draft, 'phase' | 'severity' 
   });
 }
 
+/**
+ * The fields of an alert that no result stands behind (no_data, missing-data runs, recoveries):
+ * no score, result type, actual or typical value, not interim; `entity` the series, if any.
+ */
+export function withoutResult(entity: Record<string, string> = {}): Pick<AlertEvent, 'score' | 'result_type' | 'actual' | 'typical' | 'entity' | 'is_interim'> {
+  return { score: null, result_type: null, actual: null, typical: null, entity, is_interim: false };
+}
+
 const iso = (t: number): string => new Date(t).toISOString();
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
 
@@ -379,12 +387,7 @@ function evaluateNoData(ctx: Ctx, c: NoDataCondition): void {
   const open = ctx.state.open[''];
   if (open && ref !== undefined && ref > open.start) {
     recover(ctx, open, {
-      score: null,
-      result_type: null,
-      actual: null,
-      typical: null,
-      entity: {},
-      is_interim: false,
+      ...withoutResult(),
       explanation: `data is arriving again for job ${ctx.job.job_id}: ${c.reference === 'record_time' ? 'newest record' : 'data received'} at ${iso(ref)}, after silence since ${iso(open.start)}`,
       details: { last_data_before: iso(open.start), data_again_at: iso(ref), silence: humanDuration(ref - open.start) },
     });
@@ -399,12 +402,7 @@ function evaluateNoData(ctx: Ctx, c: NoDataCondition): void {
     phase: 'fired',
     event_time: ref,
     severity: 'critical',
-    score: null,
-    result_type: null,
-    actual: null,
-    typical: null,
-    entity: {},
-    is_interim: false,
+    ...withoutResult(),
     explanation: `job ${ctx.job.job_id} has received no data for ${humanDuration(ctx.now - ref)} (${plural(Math.floor((ctx.now - ref) / span), 'bucket span')} of ${formatDuration(span)}); ${c.reference === 'record_time' ? 'newest record' : 'last data received'} at ${iso(ref)}`,
     details: { last_data_time: iso(ref), silence_ms: ctx.now - ref, bucket_span: formatDuration(span), buckets_without_data: Math.floor((ctx.now - ref) / span), threshold_buckets: c.buckets, reference: c.reference },
   });
@@ -425,6 +423,11 @@ interface Run {
   /** The run may have started before the first bucket seen. */
   truncated: boolean;
   docs: ResultLike[];
+}
+
+/** True when run `r` is the open episode `ep` still going (a truncated run may have started before the window). */
+function continuesEpisode(r: Run, ep: OpenEpisode): boolean {
+  return !r.closed && (r.start === ep.start || (r.truncated && ep.start <= r.start));
 }
 
 /** Runs of consecutive flagged bucket slots; `seen` are the bucket times that have a result at all. */
@@ -474,16 +477,11 @@ function evaluateMissingRun(ctx: Ctx, c: MissingRunCondition): void {
   const open = ctx.state.open[''];
   if (open) {
     const after = nextWithData(open.start);
-    const stillOpen = runs.find((r) => !r.closed && (r.start === open.start || (r.truncated && open.start <= r.start)));
+    const stillOpen = runs.find((r) => continuesEpisode(r, open));
     if (!stillOpen && after !== undefined) {
       const run = runs.find((r) => r.start === open.start);
       recover(ctx, open, {
-        score: null,
-        result_type: null,
-        actual: null,
-        typical: null,
-        entity: {},
-        is_interim: false,
+        ...withoutResult(),
         explanation: `data is back for job ${ctx.job.job_id} at ${iso(after)} after ${run ? run.length : Math.round((after - open.start) / span)} missing buckets from ${iso(open.start)}`,
         details: { run_start: iso(open.start), data_again_at: iso(after), missing_buckets: run ? run.length : Math.round((after - open.start) / span) },
       });
@@ -493,18 +491,13 @@ function evaluateMissingRun(ctx: Ctx, c: MissingRunCondition): void {
   for (const r of runs) {
     if (r.length <= c.max_buckets) continue;
     const cur = ctx.state.open[''];
-    if (cur && !r.closed && (cur.start === r.start || (r.truncated && cur.start <= r.start))) continue; // the open episode, already fired
+    if (cur && continuesEpisode(r, cur)) continue; // the open episode, already fired
     const draft: Draft = {
       kind: 'missing_data_run',
       phase: 'fired',
       event_time: r.start,
       severity: 'critical',
-      score: null,
-      result_type: null,
-      actual: null,
-      typical: null,
-      entity: {},
-      is_interim: false,
+      ...withoutResult(),
       explanation: `job ${ctx.job.job_id} has a run of ${r.length} missing buckets (${formatDuration(r.length * span)}) from ${iso(r.start)}${r.closed ? `; data returned at ${iso(r.endedAt as number)}` : ', still missing at the newest result'} (more than ${c.max_buckets} tolerated)`,
       details: { run_start: iso(r.start), missing_buckets: r.length, max_buckets: c.max_buckets, bucket_span: formatDuration(span), ended: r.closed ? iso(r.endedAt as number) : null },
     };
@@ -512,12 +505,7 @@ function evaluateMissingRun(ctx: Ctx, c: MissingRunCondition): void {
     const ep: OpenEpisode = { kind: 'missing_data_run', start: r.start, key: res.key, suppressed: res.suppressed };
     if (r.closed) {
       recover(ctx, ep, {
-        score: null,
-        result_type: null,
-        actual: null,
-        typical: null,
-        entity: {},
-        is_interim: false,
+        ...withoutResult(),
         explanation: `data is back for job ${ctx.job.job_id} at ${iso(r.endedAt as number)} after ${r.length} missing buckets from ${iso(r.start)}`,
         details: { run_start: iso(r.start), data_again_at: iso(r.endedAt as number), missing_buckets: r.length },
       });
@@ -581,17 +569,12 @@ function evaluateVolume(ctx: Ctx, c: VolumeCondition): void {
   for (const [k, ep] of Object.entries(ctx.state.open)) {
     const f = flags.get(k);
     const after = f ? inRangeAfter(f)(ep.start) : bucketTimes.find((x) => x > ep.start);
-    const stillOpen = f ? runsOf(f.times, span, first, last, inRangeAfter(f)).some((r) => !r.closed && (r.start === ep.start || (r.truncated && ep.start <= r.start))) : false;
+    const stillOpen = f ? runsOf(f.times, span, first, last, inRangeAfter(f)).some((r) => continuesEpisode(r, ep)) : false;
     if (!stillOpen && after !== undefined) {
       const dir = ep.kind === 'volume_low' ? 'low' : 'high';
       const entity = f?.entity ?? {};
       recover(ctx, ep, {
-        score: null,
-        result_type: null,
-        actual: null,
-        typical: null,
-        entity,
-        is_interim: false,
+        ...withoutResult(entity),
         explanation: `volume is back within the expected range for job ${ctx.job.job_id}${entityText(entity) ? ` (${entityText(entity)})` : ''} at ${iso(after)} (was ${dir} from ${iso(ep.start)})`,
         details: { run_start: iso(ep.start), back_in_range_at: iso(after) },
       });
@@ -602,7 +585,7 @@ function evaluateVolume(ctx: Ctx, c: VolumeCondition): void {
     for (const r of runsOf(f.times, span, first, last, inRangeAfter(f))) {
       if (r.length < c.buckets) continue;
       const cur = ctx.state.open[k];
-      if (cur && !r.closed && (cur.start === r.start || (r.truncated && cur.start <= r.start))) continue;
+      if (cur && continuesEpisode(r, cur)) continue;
       const kind: AlertKind = f.dir === 'low' ? 'volume_low' : 'volume_high';
       const lastInfo = f.info.get(r.last) as NonNullable<ReturnType<typeof outOfRange>>;
       const maxScore = Math.max(0, ...r.docs.map((d) => Number(d.record_score ?? 0)));
@@ -625,12 +608,7 @@ function evaluateVolume(ctx: Ctx, c: VolumeCondition): void {
       const ep: OpenEpisode = { kind, start: r.start, key: res.key, suppressed: res.suppressed, entity: k };
       if (r.closed) {
         recover(ctx, ep, {
-          score: null,
-          result_type: null,
-          actual: null,
-          typical: null,
-          entity: f.entity,
-          is_interim: false,
+          ...withoutResult(f.entity),
           explanation: `volume is back within the expected range for job ${ctx.job.job_id}${ent ? ` (${ent})` : ''} at ${iso(r.endedAt as number)} (was ${f.dir} for ${r.length} buckets from ${iso(r.start)})`,
           details: { run_start: iso(r.start), back_in_range_at: iso(r.endedAt as number), consecutive_buckets: r.length },
         });

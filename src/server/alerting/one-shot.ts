@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import { VigilError } from '../../core/errors.js';
 import { severityOf } from '../../core/score/severity.js';
 import { formatDuration } from '../../core/time/duration.js';
-import { alertKey, retryDelay, type AlertEvent, type AlertSeverity } from '../../engine/alerting/index.js';
+import { alertKey, retryDelay, withoutResult, type AlertEvent, type AlertSeverity } from '../../engine/alerting/index.js';
 import { attemptDelivery } from './deliver.js';
 
 export interface OneShotAnomaly {
@@ -93,12 +93,7 @@ export function oneShotEvents(o: OneShotInput): AlertEvent[] {
       phase: 'fired',
       event_time: r.start,
       severity: 'critical',
-      score: null,
-      result_type: null,
-      actual: null,
-      typical: null,
-      entity: entity(r.partition),
-      is_interim: false,
+      ...withoutResult(entity(r.partition)),
       explanation: `no data for ${r.length} bucket${r.length === 1 ? '' : 's'} (${formatDuration(r.length * o.spanMs)}) from ${new Date(r.start).toISOString()}${r.partition !== null && o.partitionField ? ` (${o.partitionField}=${r.partition})` : ''}`,
       details: { run_start: new Date(r.start).toISOString(), missing_buckets: r.length, bucket_span: formatDuration(o.spanMs) },
       suppressed: false,
