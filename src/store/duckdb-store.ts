@@ -18,6 +18,7 @@
 import { DuckDBInstance, type DuckDBAppender, type DuckDBConnection } from '@duckdb/node-api';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Serial } from '../core/serial.js';
 import { resultId } from './result-id.js';
 import {
   type BucketScore,
@@ -80,21 +81,12 @@ const SCORE: Record<string, [string, string]> = {
 
 type Value = string | number | boolean | null;
 
-/** Runs tasks on one connection one at a time (a DuckDB connection is one session). */
-class Serial {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(fn, fn);
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
-}
-
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const text = (v: unknown): string | null => (v === undefined || v === null ? null : String(v));
 
 export class DuckDbStore implements Store {
   readonly kind = 'duckdb';
+  /** Tasks run on each connection one at a time (a DuckDB connection is one session). */
   private readonly writeQ = new Serial();
   private readonly readQ = new Serial();
   private readonly countQ = new Serial();

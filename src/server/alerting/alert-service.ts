@@ -19,6 +19,7 @@
 import type { AlertAction, AlertEvent, AlertRule, JobView, ResultLike, RetryPolicy } from '../../engine/alerting/index.js';
 import { DEFAULT_RETRY, alertLink, emptyRuleJobState, evaluateRule, renderAlertRule, resultsWindow, retryDelay, ruleMatchesJob, validateAlertRule } from '../../engine/alerting/index.js';
 import { VigilError } from '../../core/errors.js';
+import { Serial } from '../../core/serial.js';
 import { AlertStore, isFinished, overallStatus, type AlertRecord, type AlertStatus, type DeliveryState } from './alert-store.js';
 import { actionTarget, attemptDelivery, closeTransports, type DeliveryConfig } from './deliver.js';
 
@@ -55,15 +56,6 @@ export interface HistoryQuery {
   start?: number;
   from?: number;
   size?: number;
-}
-
-class Serial {
-  private tail: Promise<unknown> = Promise.resolve();
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    const next = this.tail.then(fn, fn);
-    this.tail = next.catch(() => undefined);
-    return next;
-  }
 }
 
 export class AlertService {
