@@ -68,14 +68,26 @@ function id(req: FastifyRequest): string {
   return (req.params as { datafeed_id: string }).datafeed_id;
 }
 
+const query = (req: FastifyRequest): Record<string, unknown> => req.query as Record<string, unknown>;
+
 function timeOf(name: string, ...values: unknown[]): number | undefined {
   for (const v of values) if (v !== undefined && v !== '' && v !== null) return parseTimeParam(name, v);
   return undefined;
 }
 
+/** A preview's range and size, from the query string. */
+function previewOptions(q: Record<string, unknown>): { start: number | undefined; end: number | undefined; size: number | undefined } {
+  return { start: timeOf('start', q.start), end: timeOf('end', q.end), size: q.size as number | undefined };
+}
+
 export function datafeedRoutes(deps: { service: JobService }): RouteSpec[] {
   const get = (): DatafeedService => datafeedsFor(deps.service).datafeeds;
   const F = '/_ml/datafeeds';
+  /** GET datafeeds: the path's expression (none on the collection route: every datafeed), counted. */
+  const list = async (req: FastifyRequest): Promise<{ count: number; datafeeds: unknown[] }> => {
+    const d = await get().get((req.params as { datafeed_id?: string }).datafeed_id, qbool(query(req).allow_no_match, true));
+    return { count: d.length, datafeeds: d };
+  };
   const routes: RouteSpec[] = [
     {
       method: 'PUT',
@@ -96,10 +108,7 @@ export function datafeedRoutes(deps: { service: JobService }): RouteSpec[] {
       tag: 'elastic',
       summary: 'Datafeed configurations.',
       querystring: Q({ allow_no_match: QBool('Allow an expression that matches nothing.'), exclude_generated: QBool('Accepted.') }),
-      handler: async (req) => {
-        const d = await get().get(undefined, qbool((req.query as Record<string, unknown>).allow_no_match, true));
-        return { count: d.length, datafeeds: d };
-      },
+      handler: list,
     },
     {
       method: 'GET',
@@ -109,10 +118,7 @@ export function datafeedRoutes(deps: { service: JobService }): RouteSpec[] {
       summary: 'Datafeed configurations (ids, wildcards, _all).',
       params: DfParam,
       querystring: Q({ allow_no_match: QBool('Allow an expression that matches nothing.'), exclude_generated: QBool('Accepted.') }),
-      handler: async (req) => {
-        const d = await get().get(id(req), qbool((req.query as Record<string, unknown>).allow_no_match, true));
-        return { count: d.length, datafeeds: d };
-      },
+      handler: list,
     },
     {
       method: 'DELETE',
@@ -123,7 +129,7 @@ export function datafeedRoutes(deps: { service: JobService }): RouteSpec[] {
       params: DfParam,
       querystring: Q({ force: QBool('Stop it first if it is started.') }),
       handler: async (req) => {
-        await get().delete(id(req), qbool((req.query as Record<string, unknown>).force));
+        await get().delete(id(req), qbool(query(req).force));
         return { acknowledged: true };
       },
     },
@@ -150,7 +156,7 @@ export function datafeedRoutes(deps: { service: JobService }): RouteSpec[] {
       bodyName: 'start_datafeed',
       body: Type.Object({ start: Time('Start time.'), end: Time('End time.'), timeout: Type.Optional(Type.String()) }, { additionalProperties: false }),
       handler: async (req) => {
-        const q = req.query as Record<string, unknown>;
+        const q = query(req);
         const b = (req.body ?? {}) as Record<string, unknown>;
         return get().start(id(req), { start: timeOf('start', q.start, b.start), end: timeOf('end', q.end, b.end) });
       },
@@ -166,7 +172,7 @@ export function datafeedRoutes(deps: { service: JobService }): RouteSpec[] {
       bodyName: 'stop_datafeed',
       body: Type.Object({ force: Type.Optional(Type.Boolean()), allow_no_match: Type.Optional(Type.Boolean()), timeout: Type.Optional(Type.String()) }, { additionalProperties: false }),
       handler: async (req) => {
-        const q = req.query as Record<string, unknown>;
+        const q = query(req);
         return get().stop(id(req), { force: qbool(q.force), allowNoMatch: qbool(q.allow_no_match ?? q.allow_no_datafeeds, true) });
       },
     },
@@ -180,10 +186,7 @@ export function datafeedRoutes(deps: { service: JobService }): RouteSpec[] {
       querystring: Q({ start: Time('Start time.'), end: Time('End time.'), size: Type.Optional(Type.Integer({ description: 'Vigil: at most this many documents (default 100).' })) }),
       bodyName: 'preview_datafeed',
       body: AnyBody('Ignored for a stored datafeed.'),
-      handler: async (req) => {
-        const q = req.query as Record<string, unknown>;
-        return get().preview(id(req), {}, { start: timeOf('start', q.start), end: timeOf('end', q.end), size: q.size as number | undefined });
-      },
+      handler: async (req) => get().preview(id(req), {}, previewOptions(query(req))),
     },
     {
       method: 'POST',
@@ -194,10 +197,7 @@ export function datafeedRoutes(deps: { service: JobService }): RouteSpec[] {
       querystring: Q({ start: Time('Start time.'), end: Time('End time.'), size: Type.Optional(Type.Integer()) }),
       bodyName: 'preview_datafeed',
       body: AnyBody('datafeed_config (and job_config.job_id).'),
-      handler: async (req) => {
-        const q = req.query as Record<string, unknown>;
-        return get().preview(undefined, req.body as Record<string, unknown>, { start: timeOf('start', q.start), end: timeOf('end', q.end), size: q.size as number | undefined });
-      },
+      handler: async (req) => get().preview(undefined, req.body as Record<string, unknown>, previewOptions(query(req))),
     },
     {
       method: 'GET',
@@ -220,7 +220,7 @@ export function datafeedRoutes(deps: { service: JobService }): RouteSpec[] {
       params: DfParam,
       querystring: Q({ allow_no_match: QBool('Allow an expression that matches nothing.') }),
       handler: async (req) => {
-        const d = await get().stats(id(req), qbool((req.query as Record<string, unknown>).allow_no_match, true));
+        const d = await get().stats(id(req), qbool(query(req).allow_no_match, true));
         return { count: d.length, datafeeds: d };
       },
     },

@@ -15,6 +15,7 @@ import {
   getOverallBuckets,
   getRecords,
   mergeParams,
+  type ResultsParams,
 } from '../jobs/results-query.js';
 import { parseTimeParam } from '../jobs/time-param.js';
 import { snapshotsOf } from '../control/routes.js';
@@ -94,6 +95,18 @@ export function mlRoutes(service: JobService, o: { version: string }): RouteSpec
     sort: Type.Optional(Type.String()),
     page: Page,
   };
+  /** Jobs or their stats, counted: the path's expression (none on the collection routes: every job). */
+  const jobList =
+    (list: (expr: string | undefined, allowNoMatch: boolean) => Promise<unknown[]>) =>
+    async (req: FastifyRequest): Promise<{ count: number; jobs: unknown[] }> => {
+      const jobs = await list(params(req).job_id, qbool(query(req).allow_no_match, true));
+      return { count: jobs.length, jobs };
+    };
+  /** A results endpoint: the path's jobs (unknown explicit ids → 404), then the query and body parameters merged. */
+  const results =
+    (get: (ids: string[], p: ResultsParams, req: FastifyRequest) => Promise<unknown>) =>
+    async (req: FastifyRequest): Promise<unknown> =>
+      get(await resultJobs(service, params(req).job_id), mergeParams(query(req), body(req)), req);
 
   const routes: RouteSpec[] = [
     {
@@ -143,10 +156,7 @@ export function mlRoutes(service: JobService, o: { version: string }): RouteSpec
       tag: 'elastic',
       summary: 'Get every anomaly detection job.',
       querystring: Q({ allow_no_match: QBool('Allow an expression that matches nothing (default true).'), exclude_generated: QBool('Accepted for compatibility.') }),
-      handler: async (req) => {
-        const jobs = await service.getJobs(undefined, qbool(query(req).allow_no_match, true));
-        return { count: jobs.length, jobs };
-      },
+      handler: jobList((expr, allowNoMatch) => service.getJobs(expr, allowNoMatch)),
     },
     {
       method: 'GET',
@@ -156,10 +166,7 @@ export function mlRoutes(service: JobService, o: { version: string }): RouteSpec
       summary: 'Get anomaly detection jobs by id, group, comma list or wildcard.',
       params: JobIdParam,
       querystring: Q({ allow_no_match: QBool('Allow an expression that matches nothing (default true).'), exclude_generated: QBool('Accepted for compatibility.') }),
-      handler: async (req) => {
-        const jobs = await service.getJobs(params(req).job_id, qbool(query(req).allow_no_match, true));
-        return { count: jobs.length, jobs };
-      },
+      handler: jobList((expr, allowNoMatch) => service.getJobs(expr, allowNoMatch)),
     },
     {
       method: 'DELETE',
@@ -269,10 +276,7 @@ export function mlRoutes(service: JobService, o: { version: string }): RouteSpec
       tag: 'elastic',
       summary: 'Usage statistics of every job.',
       querystring: Q({ allow_no_match: QBool('Allow an expression that matches nothing (default true).') }),
-      handler: async (req) => {
-        const jobs = await service.stats(undefined, qbool(query(req).allow_no_match, true));
-        return { count: jobs.length, jobs };
-      },
+      handler: jobList((expr, allowNoMatch) => service.stats(expr, allowNoMatch)),
     },
     {
       method: 'GET',
@@ -282,10 +286,7 @@ export function mlRoutes(service: JobService, o: { version: string }): RouteSpec
       summary: 'Usage statistics of jobs: data_counts, model_size_stats, timing_stats, state, node, open_time.',
       params: JobIdParam,
       querystring: Q({ allow_no_match: QBool('Allow an expression that matches nothing (default true).') }),
-      handler: async (req) => {
-        const jobs = await service.stats(params(req).job_id, qbool(query(req).allow_no_match, true));
-        return { count: jobs.length, jobs };
-      },
+      handler: jobList((expr, allowNoMatch) => service.stats(expr, allowNoMatch)),
     },
     {
       method: ['GET', 'POST'],
@@ -297,12 +298,10 @@ export function mlRoutes(service: JobService, o: { version: string }): RouteSpec
       querystring: Q({ ...resultsQuery, anomaly_score: Type.Optional(Type.Number({ description: 'Minimum anomaly_score.' })), expand: QBool('Include the bucket’s records.') }),
       bodyName: 'get_buckets',
       body: Body({ ...resultsBody, anomaly_score: Type.Optional(Type.Number()), expand: Type.Optional(Type.Boolean()), timestamp: DateTimeSchema('A single bucket.') }),
-      handler: async (req) => {
-        const ids = await resultJobs(service, params(req).job_id);
-        const p = mergeParams(query(req), body(req));
+      handler: results((ids, p) => {
         const ts = (p as { timestamp?: unknown }).timestamp;
         return getBuckets(service.store, ids, p, ts === undefined ? undefined : String(ts));
-      },
+      }),
     },
     {
       method: ['GET', 'POST'],
@@ -314,10 +313,7 @@ export function mlRoutes(service: JobService, o: { version: string }): RouteSpec
       querystring: Q({ ...resultsQuery, anomaly_score: Type.Optional(Type.Number()), expand: QBool('Include the bucket’s records.') }),
       bodyName: 'get_buckets',
       body: Body({ ...resultsBody, anomaly_score: Type.Optional(Type.Number()), expand: Type.Optional(Type.Boolean()) }),
-      handler: async (req) => {
-        const ids = await resultJobs(service, params(req).job_id);
-        return getBuckets(service.store, ids, mergeParams(query(req), body(req)), params(req).timestamp);
-      },
+      handler: results((ids, p, req) => getBuckets(service.store, ids, p, params(req).timestamp)),
     },
     {
       method: ['GET', 'POST'],
@@ -329,7 +325,7 @@ export function mlRoutes(service: JobService, o: { version: string }): RouteSpec
       querystring: Q({ ...resultsQuery, record_score: Type.Optional(Type.Number({ description: 'Minimum record_score.' })) }),
       bodyName: 'get_records',
       body: Body({ ...resultsBody, record_score: Type.Optional(Type.Number()) }),
-      handler: async (req) => getRecords(service.store, await resultJobs(service, params(req).job_id), mergeParams(query(req), body(req))),
+      handler: results((ids, p) => getRecords(service.store, ids, p)),
     },
     {
       method: ['GET', 'POST'],
@@ -341,7 +337,7 @@ export function mlRoutes(service: JobService, o: { version: string }): RouteSpec
       querystring: Q({ ...resultsQuery, influencer_score: Type.Optional(Type.Number({ description: 'Minimum influencer_score.' })) }),
       bodyName: 'get_influencers',
       body: Body({ ...resultsBody, influencer_score: Type.Optional(Type.Number()) }),
-      handler: async (req) => getInfluencers(service.store, await resultJobs(service, params(req).job_id), mergeParams(query(req), body(req))),
+      handler: results((ids, p) => getInfluencers(service.store, ids, p)),
     },
     {
       method: ['GET', 'POST'],
@@ -401,7 +397,7 @@ export function mlRoutes(service: JobService, o: { version: string }): RouteSpec
         over_field_value: Type.Optional(Type.String()),
       }),
       response: { description: '{ count, model_plot: [...] }, sorted by timestamp (ascending unless desc).' },
-      handler: async (req) => getModelPlot(service.store, await resultJobs(service, params(req).job_id), mergeParams(query(req), body(req))),
+      handler: results((ids, p) => getModelPlot(service.store, ids, p)),
     },
     {
       method: ['GET', 'POST'],
