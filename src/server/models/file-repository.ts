@@ -21,13 +21,19 @@ async function atomicWrite(path: string, data: string | Uint8Array): Promise<voi
   await rename(tmp, path);
 }
 
-async function readJson<T>(path: string): Promise<T | null> {
+/** What `read` gives, or `missing` when the file or folder does not exist (other errors are thrown). */
+async function unlessMissing<T, M>(read: Promise<T>, missing: M): Promise<T | M> {
   try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
+    return await read;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return missing;
     throw err;
   }
+}
+
+async function readJson<T>(path: string): Promise<T | null> {
+  const text = await unlessMissing(readFile(path, 'utf8'), null);
+  return text === null ? null : (JSON.parse(text) as T);
 }
 
 export class FileModelRepository implements ModelRepository {
@@ -53,15 +59,9 @@ export class FileModelRepository implements ModelRepository {
 
   async loadModel(id: string): Promise<TrainedModel | null> {
     const d = this.modelDir(id);
-    let json: string;
-    let weights: Buffer;
-    try {
-      json = await readFile(join(d, 'model.json'), 'utf8');
-      weights = await readFile(join(d, 'weights.bin'));
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw err;
-    }
+    const json = await unlessMissing(readFile(join(d, 'model.json'), 'utf8'), null);
+    const weights = json === null ? null : await unlessMissing(readFile(join(d, 'weights.bin')), null);
+    if (json === null || weights === null) return null;
     return TrainedModel.fromArtifacts(json, new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength));
   }
 
@@ -71,26 +71,27 @@ export class FileModelRepository implements ModelRepository {
     await atomicWrite(join(d, `${run.run_id}.json`), JSON.stringify(run));
   }
 
-  async loadAll(): Promise<{ info: ModelInfo; runs: TrainingRunRecord[] }[]> {
-    let ids: string[];
+  /** The model folders, in order (none before the first model). */
+  private async modelIds(): Promise<string[]> {
+    return (await unlessMissing(readdir(this.dir), [])).sort();
+  }
+
+  /** The `.json` files of a model's sub-folder, in order (none when it cannot be read). */
+  private async jsonFiles(id: string, sub: 'runs' | 'activations'): Promise<string[]> {
     try {
-      ids = await readdir(this.dir);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
+      return (await readdir(join(this.modelDir(id), sub))).filter((f) => f.endsWith('.json')).sort();
+    } catch {
+      return [];
     }
+  }
+
+  async loadAll(): Promise<{ info: ModelInfo; runs: TrainingRunRecord[] }[]> {
     const out: { info: ModelInfo; runs: TrainingRunRecord[] }[] = [];
-    for (const id of ids.sort()) {
+    for (const id of await this.modelIds()) {
       const info = await readJson<ModelInfo>(join(this.modelDir(id), 'config.json'));
       if (!info) continue;
       const runs: TrainingRunRecord[] = [];
-      let files: string[] = [];
-      try {
-        files = (await readdir(join(this.modelDir(id), 'runs'))).filter((f) => f.endsWith('.json')).sort();
-      } catch {
-        files = [];
-      }
-      for (const f of files) {
+      for (const f of await this.jsonFiles(id, 'runs')) {
         const r = await readJson<TrainingRunRecord>(join(this.modelDir(id), 'runs', f));
         if (r) runs.push(r);
       }
@@ -120,31 +121,13 @@ export class FileModelRepository implements ModelRepository {
   }
 
   async loadActivations(): Promise<{ stored: StoredActivation; results: ActivationResultDoc[] }[]> {
-    let ids: string[];
-    try {
-      ids = await readdir(this.dir);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
-    }
     const out: { stored: StoredActivation; results: ActivationResultDoc[] }[] = [];
-    for (const id of ids.sort()) {
-      let files: string[];
-      try {
-        files = (await readdir(join(this.modelDir(id), 'activations'))).filter((f) => f.endsWith('.json')).sort();
-      } catch {
-        continue;
-      }
-      for (const f of files) {
+    for (const id of await this.modelIds()) {
+      for (const f of await this.jsonFiles(id, 'activations')) {
         const stored = await readJson<StoredActivation>(join(this.modelDir(id), 'activations', f));
         if (!stored) continue;
         const results: ActivationResultDoc[] = [];
-        let text = '';
-        try {
-          text = await readFile(join(this.modelDir(id), 'activations', f.slice(0, -'.json'.length) + '.results.ndjson'), 'utf8');
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-        }
+        const text = await unlessMissing(readFile(join(this.modelDir(id), 'activations', f.slice(0, -'.json'.length) + '.results.ndjson'), 'utf8'), '');
         for (const line of text.split('\n')) {
           if (line === '') continue;
           try {
