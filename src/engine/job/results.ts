@@ -30,10 +30,8 @@ export interface GeoResults {
   typical_point?: string;
 }
 
-export interface AnomalyCause {
-  probability: number;
-  function: string;
-  function_description: string;
+/** What a record and each of its causes say: the field, the series (by, over, partition), typical and actual. */
+export interface AnomalyFields {
   field_name?: string;
   by_field_name?: string;
   by_field_value?: string;
@@ -43,10 +41,16 @@ export interface AnomalyCause {
   partition_field_value?: string;
   typical?: number[];
   actual?: number[];
+}
+
+export interface AnomalyCause extends AnomalyFields {
+  probability: number;
+  function: string;
+  function_description: string;
   geo_results?: GeoResults;
 }
 
-export interface RecordDoc {
+export interface RecordDoc extends AnomalyFields {
   job_id: string;
   result_type: 'record';
   probability: number;
@@ -59,15 +63,6 @@ export interface RecordDoc {
   timestamp: number;
   function: string;
   function_description: string;
-  field_name?: string;
-  by_field_name?: string;
-  by_field_value?: string;
-  over_field_name?: string;
-  over_field_value?: string;
-  partition_field_name?: string;
-  partition_field_value?: string;
-  typical?: number[];
-  actual?: number[];
   causes?: AnomalyCause[];
   influencers?: Influence[];
   anomaly_score_explanation?: AnomalyScoreExplanation;
