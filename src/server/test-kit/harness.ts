@@ -24,7 +24,10 @@ export interface Harness {
 }
 
 export async function harness(o: { store?: Store; engine?: EngineFactory; service?: Partial<JobServiceOptions>; app?: Partial<AppDeps> } = {}): Promise<Harness> {
-  const walDir = mkdtempSync(join(tmpdir(), 'vigil-wal-'));
+  // a data directory of its own: the datafeeds and embedded indices live beside the WAL (the WAL's
+  // parent), so a bare temporary WAL folder would put them in the shared temporary directory
+  const dataDir = mkdtempSync(join(tmpdir(), 'vigil-data-'));
+  const walDir = join(dataDir, 'wal');
   const store = o.store ?? new MemoryStore();
   let t = Date.UTC(2024, 0, 1);
   const service = new JobService({ store, engine: o.engine ?? fakeEngine, walDir, clock: () => (t += 1000), ...o.service });
@@ -42,7 +45,7 @@ export async function harness(o: { store?: Store; engine?: EngineFactory; servic
       await alerts.close(100);
       await service.shutdown();
       await store.close();
-      rmSync(walDir, { recursive: true, force: true });
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
