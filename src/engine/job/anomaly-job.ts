@@ -69,6 +69,13 @@ export interface PostDataOptions {
   inputBytes?: number;
 }
 
+/** One series of a job: a detector and, when it is split, its partition / by values (absent: not split by it). */
+export interface SeriesFilter {
+  detector_index: number;
+  partition_field_value?: string | null;
+  by_field_value?: string | null;
+}
+
 export class AnomalyJob {
   readonly config: JobConfig;
   readonly settings: JobSettings;
@@ -469,13 +476,16 @@ export class AnomalyJob {
   /**
    * The kept bucket values of every series entity (per detector, partition and by value; oldest
    * first, NaN for an empty bucket), the input of `_forecast` (src/engine/forecast). Population,
-   * rare, time and lat_long detectors keep none. See bucket-history.ts for the bound.
+   * rare, time and lat_long detectors keep none. See bucket-history.ts for the bound. With `only`,
+   * just that series (a trained model following one series of a split job).
    */
-  forecastHistories(): { detector_index: number; partition_field_value?: string; by_field_value?: string; time: Float64Array; value: Float64Array }[] {
+  forecastHistories(only?: SeriesFilter): { detector_index: number; partition_field_value?: string; by_field_value?: string; time: Float64Array; value: Float64Array }[] {
     const out: ReturnType<AnomalyJob['forecastHistories']> = [];
     this.runners.forEach((r, i) => {
       const detector_index = r.config.detector_index ?? i;
-      for (const h of r.histories()) {
+      if (only && only.detector_index !== detector_index) return;
+      // one series: only its values are copied (a split job keeps thousands)
+      for (const h of r.histories(only ? { partition: only.partition_field_value ?? null, by: only.by_field_value ?? null } : undefined)) {
         const doc: (typeof out)[number] = { detector_index, time: h.time, value: h.value };
         if (h.partition !== null) doc.partition_field_value = h.partition;
         if (h.by !== null) doc.by_field_value = h.by;

@@ -48,4 +48,22 @@ describe('BucketHistory', () => {
     const restored = AnomalyJob.fromState(config, JSON.parse(JSON.stringify(job.toState())));
     expect(restored.forecastHistories()).toEqual(hs);
   });
+
+  it('AnomalyJob.forecastHistories(only) gives just the one series asked for', () => {
+    const config = validateJobConfig('h', {
+      analysis_config: { bucket_span: '1h', detectors: [{ function: 'mean', field_name: 'v', partition_field_name: 'host', by_field_name: 'dc' }, { function: 'sum', field_name: 'v' }] },
+      data_description: { time_field: 't', time_format: 'epoch_ms' },
+    });
+    const job = new AnomalyJob(config);
+    const docs = [];
+    for (let i = 0; i < 6; i++) for (const host of ['a', 'b']) for (const dc of ['x', 'y']) docs.push({ t: T0 + i * H, host, dc, v: i + (host === 'b' ? 10 : 0) + (dc === 'y' ? 100 : 0) });
+    job.postData(docs);
+    const all = job.forecastHistories();
+    expect(all.length).toBe(5);
+    const one = job.forecastHistories({ detector_index: 0, partition_field_value: 'b', by_field_value: 'y' });
+    expect(one).toEqual(all.filter((h) => h.detector_index === 0 && h.partition_field_value === 'b' && h.by_field_value === 'y'));
+    expect([...one[0].value]).toEqual([110, 111, 112, 113, 114]);
+    expect(job.forecastHistories({ detector_index: 1 })).toEqual(all.filter((h) => h.detector_index === 1));
+    expect(job.forecastHistories({ detector_index: 0, partition_field_value: 'c', by_field_value: 'y' })).toEqual([]);
+  });
 });

@@ -107,6 +107,12 @@ export interface DetectorRunnerState {
 }
 
 /** A series entity's kept bucket values (oldest first), for `_forecast`. */
+/** One series entity: its partition and by values (null when the detector is not split by them). */
+export interface SeriesKey {
+  partition: string | null;
+  by: string | null;
+}
+
 export interface EntityHistory {
   partition: string | null;
   by: string | null;
@@ -122,7 +128,8 @@ export interface ShapeRunner {
   finish(bucket: number, slot: number, interim: boolean, pruneBefore: number, out: BucketOutput, control: BucketControl): void;
   /** Drops open-bucket data of buckets before `bucket` (skip_time). */
   discardBefore(bucket: number): void;
-  histories(): EntityHistory[];
+  /** Each series entity's kept bucket values; with `only`, just that entity's (none when it has none). */
+  histories(only?: SeriesKey): EntityHistory[];
   counts(): { by: number; over: number; partition: number };
   seriesCount(): number;
   memoryBytes(): number;
@@ -180,9 +187,9 @@ export class DetectorRunner {
     return this.kit.functionDescription;
   }
 
-  /** Each series entity's kept bucket values (oldest first), for `_forecast`. */
-  histories(): EntityHistory[] {
-    return this.runner.histories();
+  /** Each series entity's kept bucket values (oldest first), for `_forecast`; with `only`, one entity's. */
+  histories(only?: SeriesKey): EntityHistory[] {
+    return this.runner.histories(only);
   }
 
   /**

@@ -16,8 +16,11 @@ export interface FinalBuckets {
   config: JobConfig;
   /** Bucket starts, epoch ms, ascending. */
   buckets: number[];
-  /** Each modelled series' kept bucket values (EngineJob.forecastHistories, read once per call); they hold every bucket of `buckets`. */
-  histories(): ReturnType<NonNullable<EngineJob['forecastHistories']>>;
+  /**
+   * Each modelled series' kept bucket values (EngineJob.forecastHistories, read once per call), or
+   * with `only` one series' (read per call); they hold every bucket of `buckets`.
+   */
+  histories(only?: Parameters<NonNullable<EngineJob['forecastHistories']>>[0]): ReturnType<NonNullable<EngineJob['forecastHistories']>>;
 }
 
 export type BucketListener = (e: FinalBuckets) => void | Promise<void>;
@@ -60,7 +63,7 @@ export class BucketFeed {
     const set = this.listeners.get(jobId);
     if (!set) return;
     let kept: ReturnType<FinalBuckets['histories']> | undefined;
-    const e: FinalBuckets = { jobId, config: job.config, buckets, histories: () => (kept ??= job.engine.forecastHistories?.() ?? []) };
+    const e: FinalBuckets = { jobId, config: job.config, buckets, histories: (only) => (only ? (job.engine.forecastHistories?.(only) ?? []) : (kept ??= job.engine.forecastHistories?.() ?? [])) };
     for (const fn of set) {
       try {
         const p = fn(e);

@@ -55,7 +55,7 @@ export interface EngineJob {
   /** Calls `fn` with each bucket's start as it becomes final (null stops); absent: the job service reports no final buckets. */
   setBucketListener?(fn: ((bucket: number) => void) | null): void;
   /** Each modelled series' kept bucket values, the input of `_forecast` (absent: the job cannot forecast). */
-  forecastHistories?(): { detector_index: number; partition_field_value?: string; by_field_value?: string; time: ArrayLike<number>; value: ArrayLike<number> }[];
+  forecastHistories?(only?: { detector_index: number; partition_field_value?: string | null; by_field_value?: string | null }): { detector_index: number; partition_field_value?: string; by_field_value?: string; time: ArrayLike<number>; value: ArrayLike<number> }[];
 }
 
 export interface EngineOptions {

@@ -103,7 +103,7 @@ export function valuesAt(series: KeptSeries | undefined, buckets: ArrayLike<numb
 /** The bucket values an open job keeps for the series (its last weeks of buckets); null when the job is not open or keeps none. */
 export async function keptSeries(jobs: JobService, src: JobSource, spanMs: number): Promise<TrainingSeries | null> {
   if (!jobs.isOpen(src.job_id)) return null;
-  const kept = await jobs.withOpenJob(src.job_id, async ({ engine }) => findKept(engine.forecastHistories?.() ?? [], src));
+  const kept = await jobs.withOpenJob(src.job_id, async ({ engine }) => findKept(engine.forecastHistories?.(src) ?? [], src));
   if (!kept || kept.time.length === 0) return null;
   return { start: kept.time[0], spanMs, values: valuesAt(kept, kept.time, spanMs) };
 }
@@ -135,12 +135,11 @@ export class JobFeeds {
       return undefined;
     }
     const span = jobSettings(e.config).bucketSpanMs;
-    const kept = e.histories();
     const pushes: Promise<number>[] = [];
     for (const a of followers) {
       const src = a.source as JobSource;
-      // read now: the engine goes on with its batch when this returns
-      const values = valuesAt(findKept(kept, src), e.buckets, span);
+      // read now (the engine goes on with its batch when this returns), and only this series' values
+      const values = valuesAt(findKept(e.histories(src), src), e.buckets, span);
       pushes.push(this.models.pushFromSource(a.activation_id, e.buckets, values));
     }
     return Promise.all(pushes).then(() => undefined);

@@ -88,7 +88,7 @@ export async function readJobSeries(jobs: JobService, src: JobSource, range: { f
   }
   const fromKept = new Set<number>();
   if (jobs.isOpen(src.job_id)) {
-    const kept = await jobs.withOpenJob(src.job_id, async ({ engine }) => findKept(engine.forecastHistories?.() ?? [], src));
+    const kept = await jobs.withOpenJob(src.job_id, async ({ engine }) => findKept(engine.forecastHistories?.(src) ?? [], src));
     if (kept) {
       for (let i = 0; i < kept.time.length; i++) {
         const t = kept.time[i];

@@ -9,7 +9,7 @@ import { newOutput, type Detector, type DetectorOutput } from '../../../core/det
 import { createDetector } from '../../../core/detect/registry.js';
 import '../../../core/detect/default/default-detector.js';
 import { BucketHistory, historyCapacity } from '../bucket-history.js';
-import type { BucketControl, BucketOutput, DetectorRunnerState, EntityHistory, RecordInput, ShapeRunner } from '../detector-runner.js';
+import type { BucketControl, BucketOutput, DetectorRunnerState, EntityHistory, RecordInput, SeriesKey, ShapeRunner } from '../detector-runner.js';
 import type { RecordDoc } from '../results.js';
 import { SlotAcc } from '../slot-acc.js';
 import { explanation, influencesOf, plotAllowed, plotDoc, recordDoc } from './documents.js';
@@ -178,9 +178,12 @@ export class SeriesRunner implements ShapeRunner {
   // ------------------------------------------------------------------------------------------
   // bookkeeping
 
-  histories(): EntityHistory[] {
+  histories(only?: SeriesKey): EntityHistory[] {
     const out: EntityHistory[] = [];
-    for (const e of this.entities.values()) if (e.hist) out.push({ partition: e.partition, by: e.by, ...e.hist.series(this.kit.env.bucketSpanMs) });
+    for (const e of this.entities.values()) {
+      if (only && (e.partition !== only.partition || e.by !== only.by)) continue;
+      if (e.hist) out.push({ partition: e.partition, by: e.by, ...e.hist.series(this.kit.env.bucketSpanMs) });
+    }
     return out;
   }
 
