@@ -3,8 +3,10 @@
  * playwright-core) against a real `vigil serve` on 127.0.0.1 port 0: a file uploaded through the
  * wizard's upload route, then the Training page creates and trains a small, seeded, fast model
  * (3 trials of a tiny dense network, a few epochs), follows it live, and shows the trials'
- * histogram, the loss curves, the chosen configuration and the test accuracy next to the default's.
- * Writes test-artifacts/ui/training.png. Skipped, saying why, when /usr/bin/chromium is missing.
+ * histogram, the loss curves, the chosen configuration and the test accuracy next to the default's;
+ * then the model page makes it follow a job's series (data posted to the job reaches it, its
+ * results are listed), deactivates it, and shows the server's refusal of a job at another span.
+ * Writes test-artifacts/ui/training.png and training-activation.png. Skipped, saying why, when /usr/bin/chromium is missing.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -128,6 +130,86 @@ describe.skipIf(!haveChromium)('training views in Chromium (end to end)', { time
     // #/training/<model> opens its last run
     await page.goto(`${server.url}/app/#/training/latency-nn`);
     await page.waitForURL(/#\/training\/latency-nn\/[^/?]+$/);
+    expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
+  });
+
+  it('makes the trained model follow a job from its page, shows its results, deactivates it, and shows a refusal', async () => {
+    const api = async (method: string, path: string, body?: unknown): Promise<Record<string, unknown>> => {
+      const res = await fetch(`${server.url}${path}`, { method, headers: body === undefined ? undefined : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const json = (await res.json()) as Record<string, unknown>;
+      expect(res.status, JSON.stringify(json)).toBe(200);
+      return json;
+    };
+    // a job split by host at the model's span (1h), and one at another span
+    const job = (span: string) => ({ analysis_config: { bucket_span: span, detectors: [{ function: 'mean', field_name: 'latency_ms', partition_field_name: 'host' }] }, data_description: { time_field: 'timestamp', time_format: 'epoch_ms' } });
+    await api('PUT', '/_ml/anomaly_detectors/hosts-hourly', job('1h'));
+    await api('POST', '/_ml/anomaly_detectors/hosts-hourly/_open');
+    await api('PUT', '/_ml/anomaly_detectors/hosts-10m', job('10m'));
+
+    await page.goto(`${server.url}/app/#/training/latency-nn`);
+    await page.waitForURL(/#\/training\/latency-nn\/[^/?]+$/);
+    const card = page.locator('[data-testid="activations"]');
+    await card.getByText('Not active').waitFor();
+    // the job at the model's span is picked; its detector is split by host: a partition value is asked for
+    await page.waitForFunction(() => (document.querySelector('select[aria-label="job to follow"]') as HTMLSelectElement | null)?.value === 'hosts-hourly');
+    await expect(page.locator('select[aria-label="detector"]').inputValue()).resolves.toBe('0');
+    await page.locator('input[aria-label="partition value"]').fill('web-1');
+    await page.getByRole('button', { name: 'Follow job' }).click();
+    await page.locator('[data-testid="activated"]').waitFor();
+    await expect(page.locator('[data-testid="activated"]').textContent()).resolves.toMatch(/active — job hosts-hourly · detector 0 · partition = web-1/);
+    const row = card.locator('tr[data-activation][data-state="active"]');
+    await row.waitFor();
+    const aid = (await row.getAttribute('data-activation')) as string;
+    await expect(row.locator('[data-testid="source"]').textContent()).resolves.toBe('job hosts-hourly · detector 0 · partition = web-1');
+    const bookmark = page.url();
+    // the models list shows it live
+    await page.goto(`${server.url}/app/#/training`);
+    await expect(page.locator('tr[data-model="latency-nn"]').textContent()).resolves.toMatch(/live/);
+
+    // data posted to the job reaches the activation: 12 hours after the training data, a spike at 06:00 on web-1
+    const start = Date.UTC(2024, 2, 25);
+    const docs: string[] = [];
+    for (let t = start; t < start + 12 * 3_600_000; t += 10 * 60_000) {
+      const hour = (t - start) / 3_600_000;
+      const v = 120 + 60 * Math.max(0, Math.sin(((hour - 6) / 24) * 2 * Math.PI));
+      docs.push(JSON.stringify({ timestamp: t, host: 'web-1', latency_ms: hour >= 6 && hour < 7 ? v * 6 : v }), JSON.stringify({ timestamp: t, host: 'web-2', latency_ms: v + 25 }));
+    }
+    const res = await fetch(`${server.url}/_ml/anomaly_detectors/hosts-hourly/_data`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: docs.join('\n') });
+    expect(res.status, await res.clone().text()).toBe(200);
+    await page.goto(bookmark);
+    const live = page.locator(`[data-testid="activations"] tr[data-activation="${aid}"]`);
+    await live.waitFor();
+    // buckets 00:00 … 10:00 are final (11)
+    await expect(live.locator('td.num').textContent()).resolves.toBe('11');
+    // its results, opened as a bookmarkable parameter
+    await live.getByRole('link', { name: 'Results' }).click();
+    await page.waitForURL(new RegExp(`activation=${aid}`));
+    const results = page.locator('[data-testid="activation-results"]');
+    await results.locator('tbody tr').first().waitFor();
+    const first = (await results.locator('tbody tr').first().textContent()) ?? '';
+    expect(first).toMatch(/2024-03-25 06:00/);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: join(ARTIFACTS, 'training-activation.png'), fullPage: true });
+
+    // deactivate from the UI
+    await live.getByRole('button', { name: 'Deactivate' }).click();
+    await page.waitForFunction((id) => {
+      const r = document.querySelector(`[data-testid="activations"] tr[data-activation="${id}"]`);
+      return !r || r.getAttribute('data-state') === 'stopped';
+    }, aid);
+    await expect(page.locator('[data-testid="activations"] button', { hasText: 'Deactivate' }).count()).resolves.toBe(0);
+    const after = (await api('GET', `/_vigil/models/latency-nn/activations/${aid}`).catch(() => ({ state: 'gone' }))) as { state: string };
+    expect(['stopped', 'gone']).toContain(after.state);
+
+    // a job at another span is refused: the server's reason is shown
+    await page.locator('select[aria-label="job to follow"]').selectOption('hosts-10m');
+    await page.getByText('the job’s bucket span is 10m, the model’s 1h').waitFor();
+    await page.locator('input[aria-label="partition value"]').fill('web-1');
+    await page.getByRole('button', { name: 'Follow job' }).click();
+    const refusal = page.locator('[data-testid="follow-job"] [role="alert"]');
+    await refusal.waitFor();
+    await expect(refusal.textContent()).resolves.toMatch(/The server refused the activation.*bucket_span 10m.*the spans must be equal/s);
+    await expect(page.locator('[data-testid="activations"] tr[data-state="active"]').count()).resolves.toBe(0);
     expect(errors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
   });
 

@@ -43,10 +43,47 @@ export interface RunSummary {
   error: string | null;
 }
 
+/** Where an activation's buckets come from (null: posted to its `_data`). */
+export type ActivationSource =
+  | { kind: 'job'; job_id: string; detector_index: number; partition_field_value: string | null; by_field_value: string | null }
+  | { kind: 'index'; index: string; time_field: string; value_field: string };
+
 export interface Activation {
   activation_id: string;
+  model_id?: string;
   mode: 'live' | 'historical';
+  /** queued | active | running | completed | failed | cancelled | stopped */
   state: string;
+  source?: ActivationSource | null;
+  queue_position?: number | null;
+  created?: number;
+  started?: number | null;
+  finished?: number | null;
+  buckets?: number;
+  last_time?: number | null;
+  error?: string | null;
+}
+
+/** A live activation that still holds (or waits for) a slot: the ones that can be deactivated. */
+export const isLiveActivation = (a: Activation): boolean => a.mode === 'live' && (a.state === 'active' || a.state === 'queued');
+
+/** The body of a live activation that follows one series of an anomaly-detection job. */
+export interface FollowJob {
+  mode: 'live';
+  job_id: string;
+  detector_index: number;
+  partition_field_value?: string;
+  by_field_value?: string;
+}
+
+/** An activation's anomaly record (the shape of a job's record). */
+export interface ActivationRecord {
+  timestamp: number;
+  record_score: number;
+  probability: number;
+  actual: number[];
+  typical: number[];
+  vigil_explanation?: string;
 }
 
 export interface EpochRecord {
@@ -133,6 +170,9 @@ export const trainModel = (id: string, body: { data: [number, number][]; bucket_
   api('POST', `${M}/${enc(id)}/_train`, body);
 export const getRun = (id: string, run: string, since: number): Promise<RunRecord & { last_seq: number; events: RunEvent[] }> => api('GET', `${M}/${enc(id)}/runs/${enc(run)}?since=${since}`);
 export const cancelRun = (id: string, run: string): Promise<unknown> => api('POST', `${M}/${enc(id)}/runs/${enc(run)}/_cancel`);
+export const activateModel = (id: string, body: FollowJob): Promise<Activation> => api('POST', `${M}/${enc(id)}/_activate`, body);
+export const deactivateActivation = (id: string, aid: string): Promise<Activation> => api('POST', `${M}/${enc(id)}/activations/${enc(aid)}/_deactivate`);
+export const activationResults = (id: string, aid: string): Promise<{ count: number; records: ActivationRecord[] }> => api('GET', `${M}/${enc(id)}/activations/${enc(aid)}/results`);
 export const deleteModel = (id: string): Promise<unknown> => api('DELETE', `${M}/${enc(id)}?force=true`);
 
 /** A one-line description of a run event for the log. */

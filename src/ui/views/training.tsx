@@ -3,7 +3,8 @@
  * (queued with its position, training, trained, failed, cancelled; active or not), a form that
  * creates and trains one (training-form.tsx), and a run view (`#/training/<model>/<run>`) with the
  * trials' histogram, the training and validation loss curves updating live (the run's event log
- * polled with `since`), the chosen configuration, and the test accuracy next to the default's.
+ * polled with `since`), the chosen configuration, the test accuracy next to the default's, and the
+ * model's activations: follow a job, deactivate, an activation's records (activations.tsx).
  */
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type uPlot from 'uplot';
@@ -13,12 +14,13 @@ import { fmtNum, fmtSpan, fmtTime } from '../lib/format.js';
 import { useAsync } from '../lib/hooks.js';
 import { cancelRun, deleteModel, describeEvent, getModel, getRun, isFinished, listModels, type Activation, type ModelInfo, type RunRecord, type RunSummary, type TestReport, type TrialRow } from '../lib/models.js';
 import { href, navigate } from '../lib/router.js';
+import { Activations } from './activations.js';
 import { TrainingForm } from './training-form.js';
 
 export function Training({ parts, params }: { parts: string[]; params: URLSearchParams }) {
   const [model, run] = parts;
   if (model === 'new') return <TrainingForm key={params.toString()} params={params} />;
-  if (model && run) return <RunView key={`${model}/${run}`} modelId={model} runId={run} />;
+  if (model && run) return <RunView key={`${model}/${run}`} modelId={model} runId={run} activation={params.get('activation')} />;
   if (model) return <ModelRedirect key={model} modelId={model} />;
   return <ModelsList />;
 }
@@ -218,7 +220,7 @@ function useRun(modelId: string, runId: string): { run?: RunRecord; error?: Erro
   return { run, error, log, retry: () => setTick((t) => t + 1) };
 }
 
-function RunView({ modelId, runId }: { modelId: string; runId: string }) {
+function RunView({ modelId, runId, activation }: { modelId: string; runId: string; activation: string | null }) {
   const { run, error, log, retry } = useRun(modelId, runId);
   const model = useAsync(() => getModel(modelId), [modelId, run?.state]);
   const [cancelError, setCancelError] = useState<string | null>(null);
@@ -322,6 +324,7 @@ function RunView({ modelId, runId }: { modelId: string; runId: string }) {
           {run.report?.test ? <Accuracy test={run.report.test} /> : <Empty title={isFinished(run.state) ? 'No test report' : 'Reported when the training ends'} />}
         </div>
       </div>
+      {info && <Activations model={info} runId={runId} activations={model.data?.activations ?? []} selected={activation} reload={model.reload} />}
       <div class="card">
         <div class="card-head">
           <h2>Events</h2>
