@@ -1,8 +1,9 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VigilError } from '../../core/errors.js';
+import { aggregateRecords } from './aggregate-records.js';
 import { PostgresSource } from './postgres-source.js';
-import { bucketRows, collectPages } from './source.js';
+import { bucketRows, collectPages, type BucketAggregation, type SearchPage } from './source.js';
 import { sourceContract, type ContractRow } from './test-kit/source-contract.js';
 import { isSkipped, postgresBinDir, startPostgres, type PostgresService } from './test-kit/services.js';
 
@@ -94,6 +95,87 @@ describe.skipIf(skipReason !== undefined)(`postgres source specifics${skipReason
     ]);
     // a timestamp-without-zone column is read as UTC
     expect((await src.timeBounds()).earliest).toBe(t0 + 30 * 60_000 + 3 * 60_000);
+    await src.close();
+  });
+
+  it('many FETCHes with the next one in flight: every bucket once, in order, never split, as the documents give them', async () => {
+    // 3 000 minutes × up to 3 hosts → more than 8 000 bucket rows: at 1 000 rows per page (and
+    // per FETCH) the cursor is read in several round trips, each sent before the last is used
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query(`CREATE TABLE many (ts timestamptz NOT NULL, value float8, host text NOT NULL)`);
+    await c.query(`INSERT INTO many SELECT timestamptz '2024-02-01 00:00:00+00' + g * interval '20 seconds', CASE WHEN g % 101 = 7 THEN NULL ELSE (g * 7919 % 1000) / 8.0 END,
+                     (ARRAY['a', 'b', 'c'])[1 + g % 3] FROM generate_series(0, 8999) g WHERE g % 17 <> 3`);
+    await c.end();
+    const src = new PostgresSource({ connection: url, table: 'many', timeField: 'ts' });
+    const t0 = Date.UTC(2024, 1, 1);
+    const agg: BucketAggregation = { spanMs: 60_000, metrics: [{ name: 'value', fn: 'avg', field: 'value' }, { name: 'hi', fn: 'max', field: 'value' }], partitionField: 'host' };
+    const req = { start: t0 + 60_000, end: t0 + 2_990 * 60_000, aggregation: agg, pageSize: 1_000 };
+    const pages = await collectPages(src.search(req));
+    expect(pages.length).toBeGreaterThan(8);
+    const seen = new Set<number>();
+    for (const p of pages) {
+      if (p.kind !== 'buckets') throw new Error('expected buckets');
+      for (const t of new Set(p.time)) {
+        expect(seen.has(t), `bucket ${t} split across pages`).toBe(false);
+        seen.add(t);
+      }
+    }
+    const got = bucketRows(pages);
+    for (let i = 1; i < got.length; i++) expect(got[i].time).toBeGreaterThanOrEqual(got[i - 1].time);
+    // the same buckets computed by Vigil from the documents (the path of sources that cannot push down)
+    const docs: AsyncIterable<SearchPage> = src.search({ start: req.start, end: req.end, pageSize: 700 });
+    const want = bucketRows(await collectPages(aggregateRecords(docs, agg, src.timeField, 1_000)));
+    expect(got.length).toBe(want.length);
+    expect(got.length).toBeGreaterThan(8_000);
+    for (let i = 0; i < want.length; i++) {
+      expect([got[i].time, got[i].partition, got[i].doc_count, got[i].hi]).toEqual([want[i].time, want[i].partition, want[i].doc_count, want[i].hi]);
+      const [a, b] = [got[i].value as number, want[i].value as number];
+      expect(Number.isNaN(a) ? Number.isNaN(b) : Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b)), `row ${i}: ${a} vs ${b}`).toBe(true);
+    }
+    await src.close();
+  });
+
+  it('sub-second buckets: the bucket starts are whole milliseconds, as Vigil computes them from the documents', async () => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query(`CREATE TABLE fine (ts timestamptz NOT NULL, value float8)`);
+    await c.query(`INSERT INTO fine SELECT timestamptz '2024-02-01 00:00:00+00' + g * interval '37123 microseconds', g FROM generate_series(0, 2999) g`);
+    await c.end();
+    const src = new PostgresSource({ connection: url, table: 'fine', timeField: 'ts' });
+    const t0 = Date.UTC(2024, 1, 1);
+    for (const spanMs of [100, 1_500, 7]) {
+      const agg: BucketAggregation = { spanMs, metrics: [{ name: 'value', fn: 'sum', field: 'value' }] };
+      const got = bucketRows(await collectPages(src.search({ start: t0, end: t0 + 120_000, aggregation: agg })));
+      const want = bucketRows(await collectPages(aggregateRecords(src.search({ start: t0, end: t0 + 120_000 }), agg, src.timeField)));
+      expect(got.length).toBeGreaterThan(50);
+      expect(got).toEqual(want);
+      for (const r of got) expect(Number.isInteger(r.time) && r.time % spanMs === 0).toBe(true);
+    }
+    await src.close();
+  });
+
+  it('a consumer that stops early (or a search that is aborted) leaves the connection clean for the next search', async () => {
+    const src = new PostgresSource({ connection: url, table: 'many', timeField: 'ts' });
+    const t0 = Date.UTC(2024, 1, 1);
+    const agg: BucketAggregation = { spanMs: 60_000, metrics: [{ name: 'value', fn: 'avg', field: 'value' }], partitionField: 'host' };
+    const req = { start: t0, end: t0 + 3_000 * 60_000, aggregation: agg, pageSize: 1_000 };
+    // stops after the first page, with the next FETCH in flight
+    for await (const p of src.search(req)) {
+      expect(p.kind).toBe('buckets');
+      break;
+    }
+    // aborted after the first page
+    const abort = new AbortController();
+    let n = 0;
+    for await (const p of src.search({ ...req, signal: abort.signal })) {
+      n += (p as { n: number }).n;
+      abort.abort();
+    }
+    expect(n).toBeLessThan(8_000);
+    // the pool hands out the same connection again: no transaction or cursor left open on it
+    const all = bucketRows(await collectPages(src.search(req)));
+    expect(all.length).toBeGreaterThan(8_000);
     await src.close();
   });
 

@@ -52,6 +52,30 @@ export function isConnectionError(err: unknown): boolean {
   );
 }
 
+/**
+ * Runs one statement whose rows are handed to `onRow` as they arrive (they are not collected);
+ * resolves with the number of rows. An exception in `onRow` fails the statement once it completes.
+ */
+function fetchRows(client: pg.PoolClient, text: string, onRow: (row: unknown[], fields: pg.FieldDef[]) => void): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let n = 0;
+    let failed: unknown;
+    const query = new pg.Query<unknown[]>({ text, rowMode: 'array' } as pg.QueryArrayConfig as pg.QueryConfig);
+    query.on('row', (row, result) => {
+      n++;
+      if (failed !== undefined) return;
+      try {
+        onRow(row, result!.fields);
+      } catch (err) {
+        failed = err;
+      }
+    });
+    query.on('error', reject);
+    query.on('end', () => (failed === undefined ? resolve(n) : reject(failed)));
+    void client.query(query);
+  });
+}
+
 export class PostgresSource implements DatafeedSource {
   readonly kind = 'postgres';
   readonly timeField: string;
@@ -74,7 +98,10 @@ export class PostgresSource implements DatafeedSource {
       options: '-c TimeZone=UTC -c default_transaction_read_only=on',
       application_name: 'vigil-datafeed',
       types: TYPES,
-    });
+      // queries are written without waiting for the previous one's answer, so that the next FETCH
+      // is already queued in the server while this one's rows are read (see search())
+      pipeline: true,
+    } as pg.PoolConfig);
     // an idle connection that the server drops must not crash the process; the next query reconnects
     this.pool.on('error', () => undefined);
     // and neither must a connection lost while a client is checked out (its query rejects instead)
@@ -116,61 +143,106 @@ export class PostgresSource implements DatafeedSource {
     return true;
   }
 
+  /**
+   * Reads through a server-side cursor with FETCHes kept in flight: the connection is pipelined and
+   * two FETCHes are queued in the server at any time, so the database computes the next rows while
+   * these travel, are parsed and handed to the consumer (a FETCH's rows are only sent once all of
+   * them are computed: without the second one queued, the database would wait for Vigil after
+   * every FETCH). Rows go into the pager as they arrive (pg's row events), not into a result array.
+   */
   async *search(req: SearchRequest): AsyncGenerator<SearchPage> {
     const shape = await this.shape();
     const size = req.pageSize ?? 10_000;
     const q = req.aggregation ? bucketsSql(POSTGRES_DIALECT, shape, req.start, req.end, req.aggregation) : recordsSql(POSTGRES_DIALECT, shape, req.start, req.end);
     const client = await this.pool.connect().catch((e) => this.fail(e));
     let broken: Error | undefined;
+    let finished = false;
+    const inFlight: Promise<number>[] = [];
     try {
       await client.query('BEGIN READ ONLY');
       await client.query(`DECLARE vigil_cursor NO SCROLL CURSOR FOR ${q.text}`, q.values);
       const agg = req.aggregation;
-      const names = agg ? agg.metrics.map((m) => m.name) : [];
-      const bp = agg ? new BucketPager(size, names, agg.partitionField !== undefined) : null;
-      const rp = agg ? null : new RecordPager(size);
-      const values = new Float64Array(names.length);
-      const fetch = Math.max(1000, Math.min(size, 50_000));
-      for (;;) {
-        if (req.signal?.aborted) break;
-        const r = await client.query({ text: `FETCH FORWARD ${fetch} FROM vigil_cursor`, rowMode: 'array' });
-        const rows = r.rows as unknown[][];
-        if (rows.length === 0) break;
-        if (bp) {
-          const pIdx = 2 + names.length;
-          for (const row of rows) {
-            for (let k = 0; k < names.length; k++) {
-              const v = row[2 + k];
-              values[k] = v === null ? NaN : (v as number);
-            }
-            const page = bp.push(row[0] as number, row[1] as number, values, agg!.partitionField !== undefined ? String(row[pIdx] ?? '') : null);
-            if (page) yield page;
+      const ready: SearchPage[] = [];
+      let onRow: (row: unknown[], fields: pg.FieldDef[]) => void;
+      let pager: BucketPager | RecordPager;
+      if (agg) {
+        const names = agg.metrics.map((m) => m.name);
+        const m = names.length;
+        const partitioned = agg.partitionField !== undefined;
+        const values = new Float64Array(m);
+        const bp = new BucketPager(size, names, partitioned);
+        pager = bp;
+        onRow = (row) => {
+          for (let k = 0; k < m; k++) {
+            const v = row[2 + k];
+            values[k] = v === null ? NaN : (v as number);
           }
-        } else {
-          const cols = r.fields.map((f) => f.name);
-          for (const row of rows) {
-            const doc: Record<string, unknown> = {};
-            for (let k = 1; k < cols.length; k++) doc[cols[k]] = row[k];
-            doc[this.timeField] = row[0];
-            const page = rp!.push(doc, row[0] as number);
-            if (page) yield page;
-          }
-        }
-        if (rows.length < fetch) break;
+          const page = bp.push(row[0] as number, row[1] as number, values, partitioned ? String(row[2 + m] ?? '') : null);
+          if (page) ready.push(page);
+        };
+      } else {
+        const rp = new RecordPager(size);
+        pager = rp;
+        let cols: string[] | null = null;
+        onRow = (row, fields) => {
+          cols ??= fields.map((f) => f.name);
+          const doc: Record<string, unknown> = {};
+          for (let k = 1; k < cols.length; k++) doc[cols[k]] = row[k];
+          doc[this.timeField] = row[0];
+          const page = rp.push(doc, row[0] as number);
+          if (page) ready.push(page);
+        };
       }
-      const last = bp ? bp.cut() : rp!.cut();
-      if (last) yield last;
+      const fetch = Math.max(1000, Math.min(size, 50_000));
+      const issue = (): void => {
+        const p = fetchRows(client, `FETCH FORWARD ${fetch} FROM vigil_cursor`, onRow);
+        p.catch(() => undefined); // awaited below; a consumer that stops early must not leave it unhandled
+        inFlight.push(p);
+      };
+      const aborted = (): boolean => req.signal?.aborted === true;
+      // a client that does not pipeline (older pg) would only queue the second one, with a warning
+      const depth = (client as { pipeline?: boolean }).pipeline === true ? 2 : 1;
+      for (let i = 0; i < depth; i++) issue();
+      for (;;) {
+        const got = await inFlight[0];
+        inFlight.shift();
+        if (aborted()) break;
+        const more = got === fetch;
+        if (more) issue(); // (those after the last page answer no rows)
+        while (ready.length && !aborted()) yield ready.shift()!;
+        if (!more || aborted()) break;
+      }
+      while (inFlight.length) await inFlight.shift(); // aborted, or past the end, with FETCHes in flight
+      // once aborted nothing more is handed out, in particular not the rows held back by the pager,
+      // which may end in the middle of a bucket's partitions or a millisecond's documents
+      if (!aborted()) {
+        while (ready.length) yield ready.shift()!;
+        const last = pager.cut();
+        if (last) yield last;
+      }
       await client.query('CLOSE vigil_cursor');
       await client.query('COMMIT');
+      finished = true;
     } catch (err) {
       broken = err as Error;
       try {
+        await Promise.allSettled(inFlight);
         await client.query('ROLLBACK');
       } catch {
         /* the connection is gone */
       }
       this.fail(err);
     } finally {
+      if (!finished && !broken) {
+        // the consumer stopped early (return / break): end the transaction, closing the cursor, so
+        // the connection goes back to the pool clean
+        try {
+          await Promise.allSettled(inFlight);
+          await client.query('ROLLBACK');
+        } catch (err) {
+          broken = err as Error;
+        }
+      }
       client.release(broken && isConnectionError(broken) ? broken : undefined);
     }
   }

@@ -32,7 +32,10 @@ export const POSTGRES_DIALECT: SqlDialect = {
     if (t === 'epoch_s') return `(floor((${c})::float8 * 1000 / ${span}) * ${span})::float8`;
     const origin = t === 'timestamptz' ? `timestamptz '1970-01-01 00:00:00+00'` : `timestamp '1970-01-01 00:00:00'`;
     const col = t === 'date' ? `(${c})::timestamp` : c;
-    return `(extract(epoch from date_bin('${span} milliseconds'::interval, ${col}, ${origin})) * 1000)::float8`;
+    // date_part (a double), not extract (a numeric since PostgreSQL 14, several times slower on every
+    // row, which was a third of the query's time); the bucket start is a whole millisecond, so
+    // rounding the double makes it exact
+    return `round(date_part('epoch', date_bin('${span} milliseconds'::interval, ${col}, ${origin})) * 1000)`;
   },
   timeParam: (p, t) =>
     t === 'epoch_ms' ? p : t === 'epoch_s' ? `(${p}::float8 / 1000)` : t === 'timestamptz' ? `to_timestamp(${p}::float8 / 1000)` : `(to_timestamp(${p}::float8 / 1000) AT TIME ZONE 'UTC')`,
