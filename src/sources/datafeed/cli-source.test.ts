@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +60,34 @@ describe.skipIf(pgSkip !== undefined)(`vigil detect --source postgres://…${pgS
     expect(top.length).toBeGreaterThan(0);
     for (const t of top) expect(t).toBeGreaterThanOrEqual(T0 + 10_990 * MIN);
     expect(top.some((t: number) => t <= T0 + 11_020 * MIN)).toBe(true);
+  });
+
+  it('pushed down to PostgreSQL and read as documents from a file: the same buckets and the same scores', async () => {
+    const c = new pg.Client({ connectionString: s.url });
+    await c.connect();
+    const r = await c.query<{ ms: number; v: number }>(`SELECT (extract(epoch from ts) * 1000)::float8 AS ms, v FROM m ORDER BY ts`);
+    await c.end();
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-src-'));
+    try {
+      const csv = join(dir, 'm.csv');
+      writeFileSync(csv, 'ts,v\n' + r.rows.map((x) => `${new Date(x.ms).toISOString()},${x.v}`).join('\n') + '\n');
+      const common = ['--time-field', 'ts', '--value-field', 'v', '--bucket-span', '10m', '--format', 'json', '--all-buckets', '--no-progress'];
+      const pushed = JSON.parse((await vigil(['detect', '--source', s.url, '--table', 'm', ...common])).stdout);
+      const docs = JSON.parse((await vigil(['detect', csv, ...common])).stdout);
+      expect(pushed.summary.buckets).toBe(1440);
+      expect(pushed.buckets).toHaveLength(docs.buckets.length);
+      const near = (a: number | null, b: number | null): boolean => (a === null || b === null ? a === b : Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b)));
+      for (let i = 0; i < docs.buckets.length; i++) {
+        const [p, d] = [pushed.buckets[i], docs.buckets[i]];
+        expect([p.timestamp, p.kind, p.learning]).toEqual([d.timestamp, d.kind, d.learning]);
+        for (const k of ['actual', 'typical', 'lower', 'upper', 'record_score', 'probability']) expect(near(p[k], d[k]), `${d.timestamp} ${k}: ${p[k]} vs ${d[k]}`).toBe(true);
+      }
+      expect(pushed.anomalies.map((a: { timestamp: string; record_score: number }) => [a.timestamp, Math.round(a.record_score)])).toEqual(
+        docs.anomalies.map((a: { timestamp: string; record_score: number }) => [a.timestamp, Math.round(a.record_score)]),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('count over a SQL query; the table names the source (password hidden)', async () => {

@@ -155,9 +155,14 @@ export function openSourceReader(a: SourceArgs, o: SourceReaderOptions, env: Nod
       start = Math.floor(start / o.bucketSpanMs) * o.bucketSpanMs;
       reader.pushedDown = source.pushesDown(agg) ? `${source.kind} (${isCount ? 'document count' : `${PUSH[base]}(${valueField})`} per ${o.bucketSpanMs / 1000}s bucket${o.partitionField ? ` and ${o.partitionField}` : ''})` : null;
     }
-    let pages: AsyncIterable<SearchPage> = source.search({ start, end, aggregation: agg, pageSize: 65_536 });
-    if (agg && !source.pushesDown(agg)) pages = aggregateRecords(pages, agg, source.timeField, 65_536);
-    const size = o.batchSize ?? 65_536;
+    // Pages (and PostgreSQL's FETCHes) of 16 384 rows: the source reads the next page while the
+    // model works on this one, so what is left after the store's last page is small. The first
+    // batch stays large: the command infers (or checks) the bucket span from it.
+    const pageSize = 16_384;
+    let pages: AsyncIterable<SearchPage> = source.search({ start, end, aggregation: agg, pageSize });
+    if (agg && !source.pushesDown(agg)) pages = aggregateRecords(pages, agg, source.timeField, pageSize);
+    const first = o.batchSize ?? 65_536;
+    let size = first;
     let b = newBatch(size, !!o.partitionField);
     const out: SeriesBatch[] = [];
     const push = (t: number, v: number, p: string | null): void => {
@@ -172,6 +177,7 @@ export function openSourceReader(a: SourceArgs, o: SourceReaderOptions, env: Nod
       if (t > report.maxTime || Number.isNaN(report.maxTime)) report.maxTime = t;
       if (b.n === size) {
         out.push(b);
+        size = Math.min(first, pageSize);
         b = newBatch(size, !!o.partitionField);
       }
     };
