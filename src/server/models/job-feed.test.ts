@@ -9,7 +9,7 @@
  * document per hourly bucket, so a job's bucket mean is the posted value and an activation fed by
  * the job must give the very results of one fed the same values by `_data`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -287,10 +287,17 @@ describe('trained-model activations and jobs', () => {
     expect(back).toMatchObject({ state: 'active', buckets: 100, last_time: t(1098), source: { kind: 'job', job_id: 'web' } });
     expect((await inj('GET', `/_vigil/models/m/activations/${b.activation_id}`)).json().state).toBe('active');
     expect((await inj('GET', `/_vigil/models/m/activations/${c.activation_id}`)).statusCode).toBe(404);
+    // the activation's files as saved now (100 buckets, last 1098), to put back before the crash below
+    const aFile = (ext: string) => join(dir, 'models', 'm', 'activations', a.activation_id + ext);
+    for (const ext of ['.json', '.results.ndjson']) copyFileSync(aFile(ext), aFile(ext) + '.before');
     await postJob(inj, 'web', 1100, 1200);
     await inj('POST', `/_vigil/models/m/activations/${b.activation_id}/_data`, { data: pairs(1099, 1199) });
 
-    // crash: h2 is dropped without shutdown; h3 replays the job's write-ahead log since its last snapshot
+    // crash: h2 is dropped without shutdown; h3 replays the job's write-ahead log since its last
+    // snapshot. The activation's save is put back to before the job's last 100 buckets (as if the
+    // process died after the job's WAL append but before the activation saved): restored before the
+    // job re-opens (delayRecovery), it takes those buckets again from the WAL replay
+    for (const ext of ['.json', '.results.ndjson']) copyFileSync(aFile(ext) + '.before', aFile(ext));
     const h3 = await app(dir, store);
     expect(await h3.service.recover()).toMatchObject({ reopened: ['web'] });
     inj = injector(h3);
