@@ -15,19 +15,26 @@
  *
  * Trainings share one thread with everything else (tfjs yields between batches), so more than one
  * parallel training interleaves rather than speeding up; the limit bounds memory and CPU share.
+ *
+ * Next to it: activation.ts (an activation's object, scoring, save and restore), historical-run.ts
+ * (the loop of a historical run), model-repository.ts (the storage interface and the in-memory one).
+ * Their types are re-exported here.
  */
 import { VigilError } from '../../core/errors.js';
-import { newOutput } from '../../core/detect/detector.js';
 import { CancelledError } from '../../core/neural/cancelled.js';
 import type { TrainingSeries } from '../../core/neural/data.js';
-import { NeuralDetector } from '../../core/neural/neural-detector.js';
-import { OnlinePredictor, type OnlinePredictorState } from '../../core/neural/neural-forecaster.js';
 import { trainingSpec, type ModelKind, type TrainingSpec } from '../../core/neural/spec.js';
 import type { TrainedModel } from '../../core/neural/trained-model.js';
-import type { TrainOptions, TrainResult, TrainingReport } from '../../core/neural/trainer.js';
-import { ResultLog, detectionDocs, forecastDoc, type ActivationResultDoc, type ModelForecastDoc, type ModelPlotDoc, type ModelRecordDoc } from './result-docs.js';
+import type { TrainOptions, TrainResult } from '../../core/neural/trainer.js';
+import { isLive, newActivation, persistActivation, processBuckets, restoreActivation, type Activation, type ActivateOptions, type ActivationInfo, type ActivationSource, type PushResult, type StoredActivation } from './activation.js';
+import { runHistorical } from './historical-run.js';
+import { MemoryModelRepository, type ModelInfo, type ModelRepository, type ModelState } from './model-repository.js';
+import type { ActivationResultDoc, ModelForecastDoc, ResultLog } from './result-docs.js';
 import { SlotQueue, type QueueStats } from './slot-queue.js';
 import { TrainingRun, type TrainingRunRecord } from './training-run.js';
+
+export type { ActivateOptions, ActivationInfo, ActivationSource, ActivationState, PushResult, StoredActivation } from './activation.js';
+export { MemoryModelRepository, type ModelInfo, type ModelRepository, type ModelState } from './model-repository.js';
 
 export interface TrainingLimits {
   maxTrainings: number;
@@ -37,162 +44,7 @@ export interface TrainingLimits {
 
 export const DEFAULT_TRAINING_LIMITS: TrainingLimits = { maxTrainings: 1, maxActivations: 8, maxHistorical: 2 };
 
-export type ModelState = 'created' | 'training' | 'trained' | 'failed';
-
-export interface ModelInfo {
-  model_id: string;
-  type: ModelKind;
-  description: string;
-  /** The training spec as given (validated; defaults filled at training time). */
-  training: Partial<TrainingSpec>;
-  created: number;
-  state: ModelState;
-  last_run_id: string | null;
-  trained: number | null;
-  bucket_span_ms: number | null;
-  /** Summary of the last successful training. */
-  summary: { hyper_params: unknown; parameters: number; best_val_loss: number; test: TrainingReport['test'] } | null;
-}
-
-/** Where models, weights and finished runs are kept. */
-export interface ModelRepository {
-  saveInfo(info: ModelInfo): Promise<void>;
-  saveModel(id: string, model: TrainedModel): Promise<void>;
-  loadModel(id: string): Promise<TrainedModel | null>;
-  saveRun(run: TrainingRunRecord): Promise<void>;
-  loadAll(): Promise<{ info: ModelInfo; runs: TrainingRunRecord[] }[]>;
-  /** Deletes a model with everything of it (weights, runs, activations). */
-  delete(id: string): Promise<void>;
-  /** Replaces a live activation's stored info and state. */
-  saveActivation(a: StoredActivation): Promise<void>;
-  /** Appends results of a live activation (in the order made). */
-  appendActivationResults(modelId: string, activationId: string, docs: ActivationResultDoc[]): Promise<void>;
-  /** Every stored activation with its results. */
-  loadActivations(): Promise<{ stored: StoredActivation; results: ActivationResultDoc[] }[]>;
-  deleteActivation(modelId: string, activationId: string): Promise<void>;
-}
-
-/** What is kept of a live activation so that it continues after a restart. */
-export interface StoredActivation {
-  info: ActivationInfo;
-  /** Detect models: the detector's window and score stage; predict models: the predictor's window. */
-  state: { detector?: ReturnType<NeuralDetector['runtimeState']>; predictor?: OnlinePredictorState };
-}
-
-export class MemoryModelRepository implements ModelRepository {
-  private readonly infos = new Map<string, ModelInfo>();
-  private readonly models = new Map<string, TrainedModel>();
-  private readonly runs = new Map<string, Map<string, TrainingRunRecord>>();
-  async saveInfo(info: ModelInfo): Promise<void> {
-    this.infos.set(info.model_id, structuredClone(info));
-  }
-  async saveModel(id: string, model: TrainedModel): Promise<void> {
-    this.models.set(id, model);
-  }
-  async loadModel(id: string): Promise<TrainedModel | null> {
-    return this.models.get(id) ?? null;
-  }
-  async saveRun(run: TrainingRunRecord): Promise<void> {
-    let m = this.runs.get(run.model_id);
-    if (!m) this.runs.set(run.model_id, (m = new Map()));
-    m.set(run.run_id, structuredClone(run));
-  }
-  async loadAll(): Promise<{ info: ModelInfo; runs: TrainingRunRecord[] }[]> {
-    return [...this.infos.values()].map((info) => ({ info: structuredClone(info), runs: [...(this.runs.get(info.model_id)?.values() ?? [])].map((r) => structuredClone(r)) }));
-  }
-  async delete(id: string): Promise<void> {
-    this.infos.delete(id);
-    this.models.delete(id);
-    this.runs.delete(id);
-    for (const [k, a] of this.acts) if (a.stored.info.model_id === id) this.acts.delete(k);
-  }
-  private readonly acts = new Map<string, { stored: StoredActivation; results: ActivationResultDoc[] }>();
-  async saveActivation(a: StoredActivation): Promise<void> {
-    const id = a.info.activation_id;
-    this.acts.set(id, { stored: structuredClone(a), results: this.acts.get(id)?.results ?? [] });
-  }
-  async appendActivationResults(modelId: string, activationId: string, docs: ActivationResultDoc[]): Promise<void> {
-    const got = this.acts.get(activationId);
-    if (got) got.results.push(...structuredClone(docs));
-    else this.acts.set(activationId, { stored: null as unknown as StoredActivation, results: structuredClone(docs) });
-  }
-  async loadActivations(): Promise<{ stored: StoredActivation; results: ActivationResultDoc[] }[]> {
-    return [...this.acts.values()].filter((a) => a.stored !== null).map((a) => structuredClone(a));
-  }
-  async deleteActivation(_modelId: string, activationId: string): Promise<void> {
-    this.acts.delete(activationId);
-  }
-}
-
 export type Trainer = (series: TrainingSeries, spec: Partial<TrainingSpec> & { type: ModelKind }, o: TrainOptions) => Promise<TrainResult>;
-
-export type ActivationState = 'queued' | 'active' | 'running' | 'completed' | 'failed' | 'cancelled' | 'stopped';
-
-/**
- * Where an activation's buckets come from, when not posted: a series of an anomaly-detection job
- * (live: each bucket as the job finalises it; historical: what the store keeps of it) or, for
- * historical runs, an index of the embedded store bucketed with the mean.
- */
-export type ActivationSource =
-  | { kind: 'job'; job_id: string; detector_index: number; partition_field_value: string | null; by_field_value: string | null }
-  | { kind: 'index'; index: string; time_field: string; value_field: string };
-
-export interface ActivationInfo {
-  activation_id: string;
-  model_id: string;
-  mode: 'live' | 'historical';
-  /** Where the buckets come from (null: posted). */
-  source: ActivationSource | null;
-  state: ActivationState;
-  queue_position: number | null;
-  created: number;
-  started: number | null;
-  finished: number | null;
-  /** Buckets processed so far. */
-  buckets: number;
-  last_time: number | null;
-  /** Historical: the range scored, epoch ms [from, to). */
-  range: { from: number; to: number } | null;
-  /** Predict models: the horizon (buckets ahead) of the stored forecasts, and their level. */
-  horizon: number | null;
-  level: number | null;
-  error: string | null;
-}
-
-export interface ActivateOptions {
-  /** Buckets before the first one to score, to fill the model's window (default: the end of the training data). */
-  history?: TrainingSeries;
-  /** Predict models: how many buckets ahead to store forecasts for (default: the trained horizon). */
-  horizon?: number;
-  /** Predict models: the band's level in percent (default 95). */
-  level?: number;
-  /** Live: the job series the activation follows (src/server/models/job-feed.ts pushes its buckets). */
-  source?: ActivationSource;
-}
-
-export interface PushResult {
-  records: ModelRecordDoc[];
-  plots: ModelPlotDoc[];
-  forecasts: ModelForecastDoc[];
-}
-
-interface Activation {
-  info: ActivationInfo;
-  model: TrainedModel;
-  detector: NeuralDetector | null;
-  predictor: OnlinePredictor | null;
-  results: ResultLog;
-  abort: AbortController;
-  done: Promise<ActivationInfo>;
-  /** Live: results made since the last save, whether a save is due, the save under way. */
-  unsaved: ActivationResultDoc[];
-  dirty: boolean;
-  saving: Promise<void> | null;
-  /** The last bucket the model's window holds (primed or processed): a source's buckets up to it are not taken again. */
-  floor: number;
-}
-
-const isLive = (s: ActivationState): boolean => s === 'queued' || s === 'active';
 
 export class ModelManager {
   private readonly models = new Map<string, ModelInfo>();
@@ -431,58 +283,10 @@ export class ModelManager {
 
   // ── activations ────────────────────────────────────────────────────────
 
-  private newActivation(model: TrainedModel, modelId: string, mode: 'live' | 'historical', o: ActivateOptions & { range?: { from: number; to: number } }): Activation {
-    const horizon = model.type === 'predict' ? Math.max(1, Math.floor(o.horizon ?? model.meta.horizon)) : null;
-    const level = model.type === 'predict' ? (o.level ?? 95) : null;
-    if (level !== null && !(level > 0 && level < 100)) throw new VigilError('INVALID_ARGUMENT', `level must be in (0, 100), got ${level}`);
-    const info: ActivationInfo = {
-      activation_id: this.nextId(`${modelId}-${mode === 'live' ? 'live' : 'hist'}`),
-      model_id: modelId,
-      mode,
-      state: 'queued',
-      queue_position: null,
-      created: Date.now(),
-      started: null,
-      finished: null,
-      buckets: 0,
-      last_time: null,
-      source: o.source ?? null,
-      range: o.range ?? null,
-      horizon,
-      level,
-      error: null,
-    };
-    const span = model.meta.bucketSpanMs;
-    const detector = model.type === 'detect' ? new NeuralDetector(model, { bucketSpanMs: span }) : null;
-    const predictor = model.type === 'predict' ? new OnlinePredictor(model, horizon as number, [level as number]) : null;
-    // fill the window: the history given, else the end of the training data
-    const ctx = o.history ?? { start: model.meta.tail.start, spanMs: span, values: Float64Array.from(model.meta.tail.values, (v) => (v === null ? NaN : v)) };
-    if (ctx.spanMs !== span) throw new VigilError('INVALID_ARGUMENT', `history has bucket span ${ctx.spanMs} ms; the model was trained at ${span} ms`);
-    const upto = o.range ? Math.min(ctx.values.length, Math.max(0, Math.ceil((o.range.from - ctx.start) / span))) : ctx.values.length;
-    for (let i = Math.max(0, upto - model.need); i < upto; i++) {
-      const t = ctx.start + i * span;
-      if (detector) detector.prime(t, ctx.values[i]);
-      else predictor!.update(t, ctx.values[i]);
-    }
-    const floor = upto > 0 ? ctx.start + (upto - 1) * span : -Infinity;
-    return { info, model, detector, predictor, results: new ResultLog(), abort: new AbortController(), done: Promise.resolve(info), unsaved: [], dirty: false, saving: null, floor };
-  }
-
   /** A live activation as it was saved: the window and score state continue, its results are back. */
   private restoreActivation(model: TrainedModel, stored: StoredActivation, results: ActivationResultDoc[]): Activation {
-    const info: ActivationInfo = { ...stored.info, state: 'queued', queue_position: null, source: stored.info.source ?? null };
-    const span = model.meta.bucketSpanMs;
-    const st = stored.state;
-    const detector = model.type === 'detect' ? new NeuralDetector(model, { bucketSpanMs: span }, st.detector) : null;
-    const predictor = model.type === 'predict' ? new OnlinePredictor(model, info.horizon ?? model.meta.horizon, [info.level ?? 95], st.predictor) : null;
-    // results saved after the state (a crash between the two) are made again or not at all
-    const last = info.last_time ?? -Infinity;
-    const log = new ResultLog();
-    log.restore(results.filter((d) => (d.result_type === 'model_forecast' ? d.forecast_create_timestamp : d.timestamp) <= last));
-    const windowEnd = (st.detector ?? st.predictor)?.window.lastTime ?? null;
-    const floor = Math.max(last, windowEnd ?? -Infinity);
-    const a: Activation = { info, model, detector, predictor, results: log, abort: new AbortController(), done: Promise.resolve(info), unsaved: [], dirty: false, saving: null, floor };
-    this.activations.set(info.activation_id, a);
+    const a = restoreActivation(model, stored, results);
+    this.activations.set(a.info.activation_id, a);
     this.enterLive(a);
     return a;
   }
@@ -505,31 +309,9 @@ export class ModelManager {
     );
   }
 
-  private snapshotOf(a: Activation): StoredActivation {
-    return {
-      info: structuredClone(a.info),
-      state: a.detector ? { detector: a.detector.runtimeState() } : { predictor: a.predictor!.toState() },
-    };
-  }
-
   /** Saves a live activation (its new results, then its info and state); resolves once what it holds now is stored. */
   private persist(a: Activation): Promise<void> {
-    if (a.info.mode !== 'live') return Promise.resolve();
-    a.dirty = true;
-    a.saving ??= (async () => {
-      try {
-        while (a.dirty && isLive(a.info.state)) {
-          a.dirty = false;
-          const docs = a.unsaved.splice(0);
-          const stored = this.snapshotOf(a);
-          if (docs.length > 0) await this.repo.appendActivationResults(a.info.model_id, a.info.activation_id, docs);
-          await this.repo.saveActivation(stored);
-        }
-      } finally {
-        a.saving = null;
-      }
-    })();
-    return a.saving;
+    return persistActivation(a, this.repo);
   }
 
   /** Waits for the saves under way (before the process stops). */
@@ -549,7 +331,7 @@ export class ModelManager {
   async activateLive(modelId: string, o: ActivateOptions = {}): Promise<ActivationInfo> {
     const model = await this.trainedModel(modelId);
     if (o.source && o.source.kind !== 'job') throw new VigilError('INVALID_ARGUMENT', `a live activation follows a job's series; [${o.source.kind}] sources are for historical runs`);
-    const a = this.newActivation(model, modelId, 'live', o);
+    const a = newActivation(model, () => this.nextId(`${modelId}-live`), modelId, 'live', o);
     this.activations.set(a.info.activation_id, a);
     this.enterLive(a);
     await this.persist(a);
@@ -590,7 +372,7 @@ export class ModelManager {
     if (a.info.state !== 'active') {
       throw new VigilError('JOB_STATE_CONFLICT', `activation [${activationId}] is ${a.info.state}${a.info.state === 'queued' ? ` (position ${a.info.queue_position} of the activation queue, limit ${this.live.limit})` : ''}; it takes data once active`);
     }
-    const out = this.process(a, times, values, 0, times.length);
+    const out = processBuckets(a, times, values, 0, times.length);
     void this.persist(a).catch(() => undefined);
     return out;
   }
@@ -609,45 +391,9 @@ export class ModelManager {
     const last = Math.max(a.info.last_time ?? -Infinity, a.floor);
     while (from < times.length && times[from] <= last) from++;
     if (from >= times.length) return 0;
-    this.process(a, times, values, from, times.length);
+    processBuckets(a, times, values, from, times.length);
     await this.persist(a);
     return times.length - from;
-  }
-
-  private process(a: Activation, times: ArrayLike<number>, values: ArrayLike<number>, from: number, to: number): PushResult {
-    const span = a.model.meta.bucketSpanMs;
-    const out: PushResult = { records: [], plots: [], forecasts: [] };
-    const o = newOutput();
-    const live = a.info.mode === 'live';
-    for (let i = from; i < to; i++) {
-      const t = times[i];
-      const v = values[i];
-      if (a.info.last_time !== null && t <= a.info.last_time) {
-        throw new VigilError('INVALID_ARGUMENT', `bucket ${new Date(t).toISOString()} is not after the last one processed (${new Date(a.info.last_time).toISOString()})`);
-      }
-      if (a.detector) {
-        a.detector.update(t, v, o);
-        const d = detectionDocs(a.info.model_id, span, t, v, o);
-        a.results.addDetection(d);
-        out.plots.push(d.plot);
-        if (d.record) out.records.push(d.record);
-        if (live) {
-          a.unsaved.push(d.plot);
-          if (d.record) a.unsaved.push(d.record);
-        }
-      } else {
-        const p = a.predictor!.update(t, v);
-        if (p) {
-          const doc = forecastDoc(a.info.model_id, a.info.activation_id, span, p, a.info.horizon as number, a.info.level as number);
-          a.results.addForecast(doc);
-          out.forecasts.push(doc);
-          if (live) a.unsaved.push(doc);
-        }
-      }
-      a.info.buckets++;
-      a.info.last_time = t;
-    }
-    return out;
   }
 
   /** Stops a live activation (freeing its slot; it is forgotten by the repository: it does not come back after a restart) or cancels a historical run. */
@@ -679,43 +425,12 @@ export class ModelManager {
     const from = o.from ?? series.start;
     const to = o.to ?? series.start + series.values.length * series.spanMs;
     if (!(to > from)) throw new VigilError('INVALID_ARGUMENT', `empty time range [${from}, ${to})`);
-    const a = this.newActivation(model, modelId, 'historical', { history: series, horizon: o.horizon, level: o.level, range: { from, to }, source: o.source });
+    const a = newActivation(model, () => this.nextId(`${modelId}-hist`), modelId, 'historical', { history: series, horizon: o.horizon, level: o.level, range: { from, to }, source: o.source });
     this.activations.set(a.info.activation_id, a);
     const id = a.info.activation_id;
     const entered = this.historical.enter(id);
     a.info.queue_position = this.historical.position(id);
-    a.done = (async () => {
-      let holding = false;
-      try {
-        await entered;
-        holding = true;
-        a.info.state = 'running';
-        a.info.started = Date.now();
-        a.info.queue_position = null;
-        this.refreshPositions();
-        const span = series.spanMs;
-        const i0 = Math.max(0, Math.ceil((from - series.start) / span));
-        const i1 = Math.min(series.values.length, Math.ceil((to - series.start) / span));
-        const times = new Float64Array(series.values.length);
-        for (let i = 0; i < times.length; i++) times[i] = series.start + i * span;
-        const chunk = 4096;
-        for (let i = i0; i < i1; i += chunk) {
-          if (a.abort.signal.aborted) throw new CancelledError('historical run was cancelled');
-          this.process(a, times, series.values, i, Math.min(i1, i + chunk));
-          await new Promise<void>((r) => setImmediate(r));
-        }
-        a.info.state = 'completed';
-      } catch (err) {
-        a.info.state = err instanceof CancelledError || a.abort.signal.aborted ? 'cancelled' : 'failed';
-        a.info.error = (err as Error).message;
-      } finally {
-        a.info.finished = Date.now();
-        a.info.queue_position = null;
-        if (holding) this.historical.leave(id);
-        this.refreshPositions();
-      }
-      return a.info;
-    })();
+    a.done = runHistorical(a, series, { from, to }, this.historical, entered, () => this.refreshPositions());
     await Promise.resolve();
     return a.info;
   }
