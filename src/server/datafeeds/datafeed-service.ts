@@ -20,12 +20,15 @@
  * unavailable is retried (live: at the next search; historical: with back-off) from the position.
  */
 import { VigilError } from '../../core/errors.js';
-import { parseTimeValue, validateDatafeedConfig, type JobConfig } from '../../engine/job/index.js';
+import type { JobConfig } from '../../engine/job/index.js';
 import { aggregateRecords } from '../../sources/datafeed/aggregate-records.js';
-import { openSource, validateSourceSpec, type OpenSourceContext, type VigilSourceSpec } from '../../sources/datafeed/open-source.js';
+import { openSource, type OpenSourceContext, type VigilSourceSpec } from '../../sources/datafeed/open-source.js';
 import type { BucketPage, DatafeedSource, RecordPage, SearchPage } from '../../sources/datafeed/source.js';
 import type { JobService } from '../jobs/job-service.js';
+import { feedTiming, matchIds, renderDatafeed, validateDatafeed, type FeedTiming } from './datafeed-config.js';
+import { datafeedStats } from './datafeed-stats.js';
 import { emptyCounters, type DatafeedAnnotation, type DatafeedRecord, type DatafeedStore } from './datafeed-store.js';
+import { checkDelayedData, feedChunk, isTransient, sleep, type FeedDeps, type Running } from './feed-chunk.js';
 import { pageToDocs, planFeed, type FeedPlan } from './feed-plan.js';
 
 export interface DatafeedServiceOptions {
@@ -48,53 +51,6 @@ export interface DatafeedServiceOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-interface Running {
-  abort: AbortController;
-  loop: Promise<void>;
-  timer?: NodeJS.Timeout;
-  source: DatafeedSource;
-  plan: FeedPlan;
-  spanMs: number;
-  busy: Promise<void>;
-}
-
-const CONFIG_FIELDS = ['datafeed_id', 'job_id', 'indices', 'query', 'aggregations', 'chunking_config', 'delayed_data_check_config', 'frequency', 'query_delay', 'scroll_size', 'script_fields', 'runtime_mappings', 'indices_options', 'max_empty_searches'];
-
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
-
-/** Whether JSON.parse(JSON.stringify(d)) gives `d` back: a plain object of strings and finite numbers (not -0). */
-function jsonIdentity(d: Record<string, unknown>): boolean {
-  if (Object.getPrototypeOf(d) !== Object.prototype) return false;
-  for (const k in d) {
-    const v = d[k];
-    if (typeof v === 'string') continue;
-    if (typeof v !== 'number' || !Number.isFinite(v) || Object.is(v, -0)) return false;
-  }
-  return true;
-}
-
-function isTransient(err: unknown): boolean {
-  return err instanceof VigilError && (err.code === 'SOURCE_UNAVAILABLE' || err.code === 'SHUTTING_DOWN');
-}
-
-function matchIds(expr: string | undefined, ids: string[], allowNoMatch: boolean, what = 'datafeed'): string[] {
-  if (!expr || expr === '_all' || expr === '*') return ids;
-  const out = new Set<string>();
-  for (const part of expr.split(',')) {
-    const p = part.trim();
-    const re = new RegExp('^' + p.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$');
-    const hit = ids.filter((i) => re.test(i));
-    if (hit.length === 0 && !p.includes('*')) throw new VigilError('RESOURCE_NOT_FOUND', `No ${what} with id [${p}] exists`);
-    hit.forEach((h) => out.add(h));
-  }
-  if (out.size === 0 && !allowNoMatch) throw new VigilError('RESOURCE_NOT_FOUND', `No ${what} with id [${expr}] exists`);
-  return ids.filter((i) => out.has(i));
-}
-
 export class DatafeedService {
   private readonly jobs: JobService;
   private readonly store: DatafeedStore;
@@ -114,21 +70,16 @@ export class DatafeedService {
     return this.o.log ?? { info() {}, warn() {}, error() {} };
   }
 
+  private get feedDeps(): FeedDeps {
+    return { jobs: this.jobs, store: this.store, clock: this.clock, log: this.log, afterPost: (id, position) => this.o.afterPost?.(id, position) };
+  }
+
   // -------------------------------------------------------------------------------------------
   // configuration
 
   /** Validates a datafeed body against its job (Elastic's rules) plus Vigil's `vigil_source`. */
   private async validate(id: string, body: Record<string, unknown>): Promise<{ config: Record<string, unknown>; job: JobConfig }> {
-    const jobId = body.job_id;
-    if (typeof jobId !== 'string' || jobId === '') throw new VigilError('INVALID_ARGUMENT', '[datafeed_config] job_id must be set');
-    const job = await this.jobs.jobConfig(jobId);
-    const { vigil_source: rawSource, ...rest } = body;
-    const bucketSpanMs = parseTimeValue(job.analysis_config.bucket_span, 'bucket_span');
-    const v = validateDatafeedConfig({ ...rest, datafeed_id: id, job_id: jobId }, jobId, bucketSpanMs) as unknown as Record<string, unknown>;
-    const config: Record<string, unknown> = { ...v };
-    if (rawSource !== undefined) config.vigil_source = validateSourceSpec(rawSource);
-    planFeed(job, config as { aggregations?: Record<string, unknown> }); // refuses what cannot be fed
-    return { config, job };
+    return validateDatafeed(this.jobs, id, body);
   }
 
   /** Creates the datafeeds that jobs carry in their `datafeed_config`, once. */
@@ -157,12 +108,7 @@ export class DatafeedService {
   }
 
   render(rec: DatafeedRecord): Record<string, unknown> {
-    const c = rec.config;
-    const out: Record<string, unknown> = { datafeed_id: rec.datafeed_id, job_id: rec.job_id };
-    for (const k of CONFIG_FIELDS) if (c[k] !== undefined && k !== 'datafeed_id' && k !== 'job_id') out[k] = c[k];
-    out.query_delay ??= '60s';
-    if (c.vigil_source !== undefined) out.vigil_source = c.vigil_source;
-    return out;
+    return renderDatafeed(rec);
   }
 
   async put(id: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -224,16 +170,8 @@ export class DatafeedService {
     return (this.o.openSource ?? openSource)(c.vigil_source as VigilSourceSpec | undefined, ctx);
   }
 
-  private timing(rec: DatafeedRecord, job: JobConfig, plan: FeedPlan): { span: number; queryDelay: number; frequency: number; chunk: number; scroll: number } {
-    const c = rec.config;
-    const bucketSpan = parseTimeValue(job.analysis_config.bucket_span, 'bucket_span');
-    const span = plan.aggregation?.spanMs ?? bucketSpan;
-    const queryDelay = c.query_delay !== undefined ? parseTimeValue(c.query_delay as string, 'query_delay') : 60_000;
-    const frequency = c.frequency !== undefined ? parseTimeValue(c.frequency as string, 'frequency') : bucketSpan <= 120_000 ? bucketSpan : bucketSpan <= 1_200_000 ? bucketSpan / 2 : bucketSpan <= 43_200_000 ? 600_000 : 3_600_000;
-    const cc = c.chunking_config as { mode: string; time_span?: string } | undefined;
-    const chunk =
-      cc?.mode === 'manual' ? parseTimeValue(cc.time_span!, 'time_span') : cc?.mode === 'off' ? Number.POSITIVE_INFINITY : plan.aggregation ? span * 100_000 : span * 1_000;
-    return { span, queryDelay, frequency, chunk, scroll: (c.scroll_size as number | undefined) ?? 1000 };
+  private timing(rec: DatafeedRecord, job: JobConfig, plan: FeedPlan): FeedTiming {
+    return feedTiming(rec, job, plan);
   }
 
   /** Where a resumed feed continues: past its persisted position and past what the job holds. */
@@ -378,7 +316,7 @@ export class DatafeedService {
   }
 
   /** Reads [from, to) in chunks and posts it; false when the feed stopped (error or stop). */
-  private async feedRange(rec: DatafeedRecord, r: Running, from: number, to: number, t: ReturnType<DatafeedService['timing']>, o: { retries: number; live?: boolean }): Promise<boolean> {
+  private async feedRange(rec: DatafeedRecord, r: Running, from: number, to: number, t: FeedTiming, o: { retries: number; live?: boolean }): Promise<boolean> {
     let attempt = 0;
     while (rec.run!.position < to && !r.abort.signal.aborted) {
       const a = rec.run!.position;
@@ -409,133 +347,15 @@ export class DatafeedService {
     return !r.abort.signal.aborted;
   }
 
-  private async feedChunk(rec: DatafeedRecord, r: Running, a: number, b: number, t: ReturnType<DatafeedService['timing']>): Promise<void> {
-    const agg = r.plan.aggregation;
-    const t0 = performance.now();
-    rec.counters.search_count++;
-    let pages: AsyncIterable<SearchPage> = r.source.search({ start: a, end: b, aggregation: agg, pageSize: agg ? Math.max(t.scroll, 10_000) : t.scroll, signal: r.abort.signal });
-    if (agg && !r.source.pushesDown(agg)) pages = aggregateRecords(pages, agg, r.source.timeField, 10_000);
-    let searchMs = 0;
-    let mark = performance.now();
-    for await (const page of pages) {
-      searchMs += performance.now() - mark;
-      const p0 = performance.now();
-      const docs = pageToDocs(page as BucketPage | RecordPage, r.plan, r.source.timeField);
-      if (docs.length === 0) {
-        mark = performance.now();
-        continue;
-      }
-      const body = Buffer.from(docs.map((d) => JSON.stringify(d)).join('\n') + '\n');
-      // documents of strings and finite numbers are what parsing their JSON gives back: the job
-      // takes them as they are (the body still goes to its write-ahead log)
-      await this.jobs.postData(rec.job_id, body, docs.every(jsonIdentity) ? docs : undefined);
-      await this.o.afterPost?.(rec.datafeed_id, rec.run!.position);
-      // the job holds the page: advance past it (pages end on a bucket / millisecond boundary)
-      let last: number;
-      let sourceDocs = 0;
-      // buckets that trimSent drops right after (behind the check window of the new position) are
-      // not written: a 10 000-bucket historical page otherwise inserts and deletes 10 000 keys
-      const keepFrom = (last: number): number => Math.max(rec.run!.position, Math.min(last, b)) - this.checkWindow(rec, t) - t.span;
-      if (page.kind === 'buckets') {
-        last = page.time[page.n - 1] + t.span;
-        const from = keepFrom(last);
-        for (let i = 0; i < page.n; i++) {
-          sourceDocs += page.docCount[i];
-          if (page.time[i] < from) continue;
-          const k = String(page.time[i]);
-          rec.sent[k] = (rec.sent[k] ?? 0) + page.docCount[i];
-        }
-        rec.counters.bucket_count += new Set(page.time).size;
-      } else {
-        last = Math.floor((page.docs[page.docs.length - 1][r.source.timeField] as number) + 1e-3) + 1;
-        sourceDocs = page.docs.length;
-        const from = keepFrom(last);
-        for (const d of page.docs) {
-          const kt = Math.floor((d[r.source.timeField] as number) / t.span) * t.span;
-          if (kt < from) continue;
-          const k = String(kt);
-          rec.sent[k] = (rec.sent[k] ?? 0) + 1;
-        }
-      }
-      rec.run!.position = Math.max(rec.run!.position, Math.min(last, b));
-      rec.counters.pages++;
-      rec.counters.documents_posted += docs.length;
-      rec.counters.source_documents += sourceDocs;
-      rec.counters.seen_data = true;
-      rec.counters.total_post_time_ms += performance.now() - p0;
-      this.trimSent(rec, t);
-      await this.store.put(rec);
-      mark = performance.now();
-    }
-    searchMs += performance.now() - mark;
-    rec.counters.total_search_time_ms += searchMs;
-    if (r.abort.signal.aborted) return;
-    // the whole chunk was read: the job's time moves to its end (empty buckets are finalised)
-    await this.jobs.flushJob(rec.job_id, { advanceTime: b });
-    rec.run!.position = b;
-    rec.counters.last_error = undefined;
-    await this.store.put(rec);
-    void t0;
+  private feedChunk(rec: DatafeedRecord, r: Running, a: number, b: number, t: FeedTiming): Promise<void> {
+    return feedChunk(this.feedDeps, rec, r, a, b, t);
   }
 
-  private checkWindow(rec: DatafeedRecord, t: { span: number }): number {
-    const w = (rec.config.delayed_data_check_config as { check_window?: string } | undefined)?.check_window;
-    return w ? parseTimeValue(w, 'check_window') : Math.max(2 * 3_600_000, 8 * t.span);
-  }
 
-  private trimSent(rec: DatafeedRecord, t: { span: number }): void {
-    const keepFrom = rec.run!.position - this.checkWindow(rec, t) - t.span;
-    for (const k of Object.keys(rec.sent)) if (Number(k) < keepFrom) delete rec.sent[k];
-  }
 
   /** Counts the documents of the check window again and reports those that came too late. */
-  async checkDelayedData(rec: DatafeedRecord, r: Running, t: { span: number; frequency: number }, force = false): Promise<number> {
-    const cfg = rec.config.delayed_data_check_config as { enabled: boolean } | undefined;
-    if (cfg && !cfg.enabled) return 0;
-    const now = this.clock();
-    if (!force && rec.counters.next_delayed_check !== undefined && now < rec.counters.next_delayed_check) return 0;
-    rec.counters.next_delayed_check = now + Math.max(t.frequency, 15 * 60_000);
-    const end = Math.floor(rec.run!.position / t.span) * t.span;
-    const start = end - this.checkWindow(rec, t);
-    const agg = { spanMs: t.span, metrics: [] };
-    let pages: AsyncIterable<SearchPage> = r.source.search({ start, end, aggregation: agg, pageSize: 10_000 });
-    if (!r.source.pushesDown(agg)) pages = aggregateRecords(pages, agg, r.source.timeField);
-    const now2: Record<string, number> = {};
-    try {
-      for await (const p of pages) if (p.kind === 'buckets') for (let i = 0; i < p.n; i++) now2[String(p.time[i])] = (now2[String(p.time[i])] ?? 0) + p.docCount[i];
-    } catch (err) {
-      rec.counters.last_error = (err as Error).message;
-      return 0;
-    }
-    rec.counters.delayed_checks++;
-    let missing = 0;
-    let latest: number | undefined;
-    for (const [k, n] of Object.entries(now2)) {
-      const diff = n - (rec.sent[k] ?? 0);
-      if (diff > 0) {
-        missing += diff;
-        if (latest === undefined || Number(k) > latest) latest = Number(k);
-        rec.sent[k] = n; // reported once
-      }
-    }
-    if (missing > 0 && latest !== undefined) {
-      rec.counters.missing_documents += missing;
-      rec.counters.latest_missing_bucket = latest;
-      const a: DatafeedAnnotation = {
-        annotation: `Datafeed has missed ${missing} documents due to ingest latency, latest bucket with missing data is [${new Date(latest).toISOString()}]. Consider increasing query_delay`,
-        create_time: now,
-        timestamp: start,
-        end_timestamp: latest + t.span,
-        job_id: rec.job_id,
-        type: 'annotation',
-        event: 'delayed_data',
-        create_username: '_xpack',
-      };
-      rec.annotations.push(a);
-      if (rec.annotations.length > 1000) rec.annotations.splice(0, rec.annotations.length - 1000);
-      this.log.warn({ datafeed_id: rec.datafeed_id, missing, latest }, 'delayed data');
-    }
-    return missing;
+  checkDelayedData(rec: DatafeedRecord, r: Running, t: { span: number; frequency: number }, force = false): Promise<number> {
+    return checkDelayedData(this.feedDeps, rec, r, t, force);
   }
 
   /** Runs the delayed-data check now (tests, and `POST _ml/datafeeds/<id>/_vigil/check_delayed_data`). */
@@ -660,52 +480,7 @@ export class DatafeedService {
     const ids = matchIds(expr, all.map((r) => r.datafeed_id), allowNoMatch);
     return all
       .filter((r) => ids.includes(r.datafeed_id))
-      .map((rec) => {
-        const c = rec.counters;
-        const running = this.running.get(rec.datafeed_id);
-        const run = rec.run;
-        const out: Record<string, unknown> = {
-          datafeed_id: rec.datafeed_id,
-          state: rec.state,
-          assignment_explanation: '',
-          timing_stats: {
-            job_id: rec.job_id,
-            search_count: c.search_count,
-            bucket_count: c.bucket_count,
-            total_search_time_ms: Math.round(c.total_search_time_ms),
-            average_search_time_per_bucket_ms: c.bucket_count ? c.total_search_time_ms / c.bucket_count : null,
-            exponential_average_search_time_per_hour_ms: c.search_count ? c.total_search_time_ms / c.search_count : 0,
-          },
-        };
-        if (rec.state === 'started') {
-          out.node = { id: this.jobs.node.id, name: this.jobs.node.name, ephemeral_id: this.jobs.node.ephemeral_id, transport_address: this.jobs.node.transport_address, attributes: {} };
-          out.running_state = { real_time_configured: run?.end === undefined, real_time_running: run?.end === undefined && !!run?.lookback_done, ...(run ? { search_interval: { start_ms: run.start, end_ms: run.position } } : {}) };
-        }
-        const span = run?.end !== undefined ? run.end - run.start : undefined;
-        out.vigil = {
-          source: (rec.config.vigil_source as { type?: string } | undefined)?.type ?? 'embedded',
-          pushed_down: running ? (running.plan.aggregation ? running.source.pushesDown(running.plan.aggregation) : false) : undefined,
-          position: run?.position ?? null,
-          progress: run
-            ? {
-                start: run.start,
-                end: run.end ?? null,
-                position: run.position,
-                percent: span ? Math.min(100, Math.round((1000 * (run.position - run.start)) / span) / 10) : null,
-              }
-            : null,
-          documents_posted: c.documents_posted,
-          source_documents: c.source_documents,
-          pages: c.pages,
-          total_post_time_ms: Math.round(c.total_post_time_ms),
-          empty_searches: c.empty_searches,
-          last_error: c.last_error ?? null,
-          last_error_time: c.last_error_time ?? null,
-          stopped_reason: rec.state === 'stopped' ? (c.stopped_reason ?? null) : null,
-          delayed_data: { checks: c.delayed_checks, missing_documents: c.missing_documents, latest_missing_bucket: c.latest_missing_bucket ?? null },
-        };
-        return out;
-      });
+      .map((rec) => datafeedStats(rec, this.running.get(rec.datafeed_id), this.jobs.node));
   }
 
   async annotations(id: string): Promise<DatafeedAnnotation[]> {
