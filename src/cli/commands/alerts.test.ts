@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AlertService } from '../../server/alerting/alert-service.js';
@@ -10,7 +9,7 @@ import { buildApp } from '../../server/app.js';
 import { JobService } from '../../server/jobs/job-service.js';
 import { fakeEngine } from '../../server/test-kit/fake-engine.js';
 import { MemoryStore } from '../../store/memory-store.js';
-import { main } from '../main.js';
+import { runCli } from '../test-kit.js';
 
 let dir: string;
 let app: FastifyInstance;
@@ -37,16 +36,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function vigil(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  const code = await main(argv, { stdout, stderr, stdin: new PassThrough(), cwd: dir });
-  return { code, out, err };
-}
+const vigil = (...argv: string[]) => runCli(argv, { cwd: dir });
 
 describe('vigil alerts', () => {
   it('puts a rule, lists rules and the alerts with their delivery status', async () => {

@@ -1,11 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../core/random.js';
-import { main } from '../main.js';
+import { runCli } from '../test-kit.js';
 
 interface Run {
   code: number;
@@ -14,14 +13,8 @@ interface Run {
 }
 
 async function vigil(args: string[], stdin?: string): Promise<Run> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c) => (stdout += c));
-  err.on('data', (c) => (stderr += c));
-  const code = await main(args, { stdout: out, stderr: err, stdin: Readable.from(stdin ? [stdin] : []), cwd: dir });
-  return { code, stdout, stderr };
+  const r = await runCli(args, { cwd: dir, stdin });
+  return { code: r.code, stdout: r.out, stderr: r.err };
 }
 
 let dir: string;

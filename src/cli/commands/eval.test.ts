@@ -1,11 +1,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newOutput, type Detector, type DetectorFactory } from '../../core/detect/detector.js';
 import { registerDetector } from '../../core/detect/registry.js';
-import { main } from '../main.js';
+import { runCli } from '../test-kit.js';
 
 /** A small causal detector for the harness: |z| of the value against the last 100 values. */
 const zFactory: DetectorFactory = {
@@ -38,16 +37,7 @@ const zFactory: DetectorFactory = {
 };
 registerDetector(zFactory);
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  const code = await main(argv, { stdout, stderr, stdin: new PassThrough(), cwd: process.cwd() });
-  return { code, out, err };
-}
+const run = (...argv: string[]) => runCli(argv);
 
 let tmp: string;
 let corpus: string;

@@ -1,8 +1,7 @@
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { main } from '../../cli/main.js';
+import { runCli } from '../../cli/test-kit.js';
 import { oneShotEvents } from './one-shot.js';
 import { startHttpReceiver, type HttpReceiver } from './test-kit/receivers.js';
 
@@ -13,16 +12,7 @@ beforeEach(async () => {
 });
 afterEach(async () => hook.close());
 
-async function vigil(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (c) => (out += c));
-  stderr.on('data', (c) => (err += c));
-  const code = await main(argv, { stdout, stderr, stdin: new PassThrough(), cwd: root });
-  return { code, out, err };
-}
+const vigil = (...argv: string[]) => runCli(argv, { cwd: root });
 
 describe('vigil detect --alert-webhook', () => {
   it('posts one alert per major-or-above anomaly and per missing-data run of the example', async () => {

@@ -1,22 +1,15 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../cli/main.js';
+import { runCli } from '../../cli/test-kit.js';
 import { splitSourceArgs } from './cli-source.js';
 import { isSkipped, postgresBinDir, startPostgres, startVictoriaMetrics, victoriaMetricsBinary, type PostgresService, type VictoriaMetricsService } from './test-kit/services.js';
 
 async function vigil(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (c) => (stdout += c));
-  err.on('data', (c) => (stderr += c));
-  const code = await main(args, { stdout: out, stderr: err, stdin: Readable.from([]), cwd: process.cwd() });
-  return { code, stdout, stderr };
+  const r = await runCli(args);
+  return { code: r.code, stdout: r.out, stderr: r.err };
 }
 
 const T0 = Date.UTC(2024, 2, 4);
