@@ -51,6 +51,8 @@ export const workerTrainer: Trainer = (series, spec, o) =>
       if (settled) return;
       settled = true;
       o.signal?.removeEventListener('abort', cancel);
+      // the worker has posted its last message: do not rely on it exiting by itself (tfjs may hold handles)
+      void worker.terminate();
       f();
     };
     if (o.signal?.aborted) cancel();
