@@ -29,8 +29,20 @@ proto.update = function (time, value, out) {
 const res = scorePoints(t.times, t.values, { detector: 'default', spec });
 const from = fromText ? Number(fromText) : 0;
 const to = toText ? Number(toText) : t.times.length;
+// buckets start on span boundaries, rows may not: match each row to the last bucket at or before it
+const keys = [...rows.keys()].sort((x, y) => x - y);
+const bucketOf = (time) => {
+  let lo = 0;
+  let hi = keys.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (keys[mid] <= time) lo = mid;
+    else hi = mid - 1;
+  }
+  return keys[lo];
+};
 for (let i = from; i < to; i++) {
   if (!fromText && !(res.scores[i] > 0)) continue;
-  const d = rows.get(t.times[i]) ?? {};
+  const d = rows.get(bucketOf(t.times[i])) ?? {};
   console.log([i, t.stamps[i], t.values[i], ...(d.vals ?? []).map((x) => (typeof x === 'number' ? x.toFixed(2) : x)), (res.scores[i] * 100).toFixed(1)].join('\t'));
 }
