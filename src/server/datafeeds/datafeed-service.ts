@@ -369,12 +369,13 @@ export class DatafeedService {
     return n;
   }
 
+  /**
+   * Ends a run: the job is flushed and closed (closeJob) before the datafeed reads as stopped, so
+   * that a client that sees `stopped` finds the job closed with all its results, and may re-open it
+   * and start the next range at once (a close still pending would close the job under that run).
+   */
   private async finish(rec: DatafeedRecord, r: Running, closeJob: boolean, reason: string): Promise<void> {
     if (r.timer) clearTimeout(r.timer);
-    this.running.delete(rec.datafeed_id);
-    rec.state = 'stopped';
-    rec.counters.stopped_reason = reason;
-    await this.store.put(rec);
     await r.source.close().catch(() => undefined);
     if (closeJob) {
       try {
@@ -384,6 +385,10 @@ export class DatafeedService {
         this.log.warn({ datafeed_id: rec.datafeed_id, err: String(err) }, 'could not close the job');
       }
     }
+    if (this.running.get(rec.datafeed_id) === r) this.running.delete(rec.datafeed_id);
+    rec.state = 'stopped';
+    rec.counters.stopped_reason = reason;
+    await this.store.put(rec);
     this.log.info({ datafeed_id: rec.datafeed_id, reason }, 'datafeed stopped');
   }
 
