@@ -4,15 +4,19 @@ import { createDetector } from '../registry.js';
 import { newOutput } from '../detector.js';
 import { Random } from '../../random.js';
 
-function scores(type: string, spec: Record<string, unknown> | undefined, v: Float64Array): number[] {
+function outputs(type: string, spec: Record<string, unknown> | undefined, v: Float64Array): { score: number; kind: string; explanation: string }[] {
   const d = createDetector(type, { bucketSpanMs: 300_000 }, spec);
   const out = newOutput();
-  const r: number[] = [];
+  const r: { score: number; kind: string; explanation: string }[] = [];
   for (let i = 0; i < v.length; i++) {
     d.update(Date.UTC(2024, 0, 1) + i * 300_000, v[i], out);
-    r.push(out.score);
+    r.push({ score: out.score, kind: out.kind, explanation: out.explanation });
   }
   return r;
+}
+
+function scores(type: string, spec: Record<string, unknown> | undefined, v: Float64Array): number[] {
+  return outputs(type, spec, v).map((o) => o.score);
 }
 
 describe('auto', () => {
@@ -21,6 +25,35 @@ describe('auto', () => {
 
   it('with one calibrated member scores exactly as that member (no second calibration)', () => {
     expect(scores('auto', { members: [{ type: 'stl-residual' }] }, v)).toEqual(scores('stl-residual', undefined, v));
+    expect(scores('auto', { members: [{ type: 'stl-residual' }], combine: 'mean' }, v)).toEqual(scores('stl-residual', undefined, v));
+  });
+
+  // a change of rhythm: a spike every 4 hours, then every hour, at the same height
+  const rr = new Random(1);
+  const rhythm = new Float64Array(4000).map((_, i) => 20 + rr.normal() + ((i < 3000 ? i % 48 === 0 : i % 12 === 0) ? 15 : 0));
+
+  it('combines by score: the largest of the members’ own scores, each times its weight', () => {
+    const a = scores('auto', undefined, rhythm);
+    const d = scores('default', undefined, rhythm);
+    const mp = scores('matrix-profile', { window: 100 }, rhythm);
+    expect(a).toEqual(d.map((x, i) => Math.max(x, 0.4 * mp[i])));
+    expect(a.some((x, i) => x > d[i])).toBe(true);
+  });
+
+  it('catches a change of rhythm that the default model alone does not see, as a pattern', () => {
+    const d = scores('default', undefined, rhythm);
+    const a = outputs('auto', undefined, rhythm);
+    expect(Math.max(...d.slice(3000, 3300))).toBeLessThan(25);
+    // before the change the shape member adds nothing that reaches an alert
+    for (let i = 700; i < 3000; i++) if (a[i].score !== d[i]) expect(a[i].score).toBeLessThan(25);
+    const hit = a.slice(3000, 3300).find((o) => o.score >= 25);
+    expect(hit?.kind).toBe('pattern');
+    expect(hit?.explanation).toMatch(/^matrix-profile: /);
+  });
+
+  it('refuses a weight outside [0, 1] and an unknown combination', () => {
+    expect(() => createDetector('auto', { bucketSpanMs: 1 }, { members: [{ type: 'default', weight: 2 }] })).toThrow(/weight/);
+    expect(() => createDetector('auto', { bucketSpanMs: 1 }, { members: [{ type: 'default' }], combine: 'median' })).toThrow(/combine/);
   });
 
   it('combines its default members and flags the spike', () => {

@@ -1,11 +1,14 @@
 /**
- * `auto`: a calibrated combination of family members and the default detector. Every member sees
- * every bucket; family members' probabilities are already calibrated tail probabilities, any other
- * member's (the default's) is turned into a surprise (−ln p) and calibrated by its own tail
- * calibrator inside `auto`, so members land on one scale whatever their own probability means. The combined raw score is the mean of the members' calibrated surprises (−log10 of the
- * calibrated tail probabilities) — `combine: 'max'` takes the largest instead; 10^−mean is the
- * combined probability, mapped to 0–100 like every family score and passed through the sparse alarm
- * policy (no second calibration: the members' scales are already comparable). One configuration for every series; no labels.
+ * `auto`: a calibrated combination of the default detector and family members. Every member sees
+ * every bucket.
+ *   - `combine: 'score'` (the default): every member keeps its own calibration and alarm policy; the
+ *     reported score is the largest of the members' 0–100 scores, each times its weight.
+ *   - `combine: 'mean'` / `'max'`: family members' probabilities are already calibrated tail
+ *     probabilities, any other member's (the default's) is turned into a surprise (−ln p) and
+ *     calibrated by its own tail calibrator inside `auto`; the combined raw score is the mean (or
+ *     largest) of the members' calibrated surprises (−log10 of the calibrated tail probabilities),
+ *     mapped to 0–100 and passed through auto's own sparse alarm policy.
+ * One configuration for every series; no labels.
  */
 import type { Detector, DetectorContext, DetectorOutput } from '../detector.js';
 import { newOutput } from '../detector.js';
@@ -24,23 +27,34 @@ const VERSION = 1;
 export interface AutoMember {
   type: string;
   spec?: Record<string, unknown>;
+  /** combine 'score': this member's score counts at this weight (default 1). */
+  weight?: number;
 }
 
 export interface AutoSpec extends StageSpec {
   members: AutoMember[];
-  combine: 'mean' | 'max';
+  /**
+   * mean / max: of the members' calibrated surprises, re-scored by auto's own stage. score: the
+   * largest of the members' own reported scores, each times its weight; every member keeps its own
+   * calibration and alarm policy, and the first member gives typical and bounds.
+   */
+  combine: 'mean' | 'max' | 'score';
 }
 
 /**
- * The members `auto` uses unless told otherwise. Chosen on nab-dev and the synthetic suite (seed 1),
- * NAB standard score (nab-dev / synthetic): default + stl-residual + calendar-regressor 60.0 / 67.7;
- * stl-residual + calendar-regressor 57.4 / 68.2; default + stl-residual 60.2 / 61.4; default +
- * stl-residual + ensemble-vote 60.2 / 46.6; stl-residual alone 56.7 / 65.7; default alone 51.3 / 58.1.
- * Since the default's calibration and record-novelty changes the default alone scores 66.5 / 59.6 and
- * this combination 59.2 / 66.3 (docs/evaluation.md): the mean of surprises dilutes the default's
- * record-novelty bonus on NAB, while the members still help on the synthetic suite.
+ * The members `auto` uses unless told otherwise: the default detector, and the matrix profile's
+ * shape channel at weight 0.4 (a new shape alone stays below "major"), combined on the score scale.
+ * Measured (experiments/detection/README.md, round 5), NAB standard on nab-dev / synthetic seed 1:
+ * this 71.2 / 69.0 (seeds 2, 3: 69.3, 74.3), the default alone 68.1 / 69.1 (69.7, 74.5); weights
+ * 0.3 and 0.6 alike (71.3 / 69.0, 70.9 / 68.7), the matrix profile's own window of 400 71.1 / 68.8;
+ * the earlier combination (default + stl-residual + calendar-regressor, mean of re-calibrated
+ * surprises) 57.6 / 64.5 — re-calibrating the default's raw probability lost the default's
+ * calibration and record novelty. The matrix profile catches what a point model cannot (the
+ * spike-density change of art_increase_spike_density scores 0 by the default), but one series
+ * then costs ≈ 2.8 times the default's time per bucket (0.64 M vs 1.78 M updates/s, mostly the
+ * matrix profile's period detection) and 68 KB instead of 8.7 KB: why it is not the jobs' model.
  */
-export const AUTO_MEMBERS: AutoMember[] = [{ type: 'default' }, { type: 'stl-residual' }, { type: 'calendar-regressor' }];
+export const AUTO_MEMBERS: AutoMember[] = [{ type: 'default' }, { type: 'matrix-profile', weight: 0.4, spec: { window: 100 } }];
 
 export function autoSpec(spec?: Partial<AutoSpec>): AutoSpec {
   const s = spec as Record<string, unknown> | undefined;
@@ -48,8 +62,13 @@ export function autoSpec(spec?: Partial<AutoSpec>): AutoSpec {
   if (!Array.isArray(members) || members.length === 0 || members.some((m) => !m || typeof m.type !== 'string' || m.type === AUTO)) {
     throw new VigilError('INVALID_ARGUMENT', 'spec.members must be a non-empty list of { type, spec } naming other detectors');
   }
-  const combine = (s?.combine ?? 'mean') as AutoSpec['combine'];
-  if (combine !== 'mean' && combine !== 'max') throw new VigilError('INVALID_ARGUMENT', `spec.combine must be mean or max, got [${String(combine)}]`);
+  const combine = (s?.combine ?? 'score') as AutoSpec['combine'];
+  if (combine !== 'mean' && combine !== 'max' && combine !== 'score') throw new VigilError('INVALID_ARGUMENT', `spec.combine must be mean, max or score, got [${String(combine)}]`);
+  for (const m of members) {
+    if (m.weight !== undefined && !(typeof m.weight === 'number' && m.weight >= 0 && m.weight <= 1)) {
+      throw new VigilError('INVALID_ARGUMENT', `spec.members[].weight must be a number in [0, 1], got [${String(m.weight)}]`);
+    }
+  }
   return { ...stageSpec(s), members, combine };
 }
 
@@ -84,11 +103,17 @@ class AutoDetector implements Detector {
     this.stage = new ScoreStage(spec, state?.stage);
     this.outs = this.members.map(() => newOutput());
     this.calibrated = spec.members.map((m) => CALIBRATED_TYPES.has(m.type));
-    this.coldStartBuckets = Math.max(...this.members.map((m) => m.coldStartBuckets));
+    // combined by score, each member scores from its own cold start on: auto's is the earliest of them
+    const colds = this.members.map((m) => m.coldStartBuckets);
+    this.coldStartBuckets = spec.combine === 'score' ? Math.min(...colds) : Math.max(...colds);
     if (state) this.seen = state.seen;
   }
 
   update(time: number, value: number, out: DetectorOutput): void {
+    if (this.spec.combine === 'score') {
+      this.updateByScore(time, value, out);
+      return;
+    }
     let sum = 0;
     let max = 0;
     const k = this.members.length;
@@ -127,6 +152,33 @@ class AutoDetector implements Detector {
         }
       }
     } else coldOutput(out, Number.isNaN(value));
+    this.seen++;
+  }
+
+  /** combine 'score': the members' own reported scores, weighted; the largest wins (kind and words too). */
+  private updateByScore(time: number, value: number, out: DetectorOutput): void {
+    const k = this.members.length;
+    let best = 0;
+    let bestScore = -1;
+    for (let i = 0; i < k; i++) {
+      const o = this.outs[i];
+      this.members[i].update(time, value, o);
+      const s = o.score * (this.spec.members[i].weight ?? 1);
+      if (s > bestScore) {
+        bestScore = s;
+        best = i;
+      }
+    }
+    const first = this.outs[0];
+    const win = this.outs[best];
+    out.typical = first.typical;
+    out.lower = first.lower;
+    out.upper = first.upper;
+    out.score = bestScore > 0 ? bestScore : 0;
+    out.probability = win.probability;
+    out.multiBucketImpact = win.multiBucketImpact;
+    out.kind = out.score > 0 || Number.isNaN(value) ? win.kind : first.kind;
+    out.explanation = out.score > 0 ? (best === 0 ? win.explanation : `${this.spec.members[best].type}: ${win.explanation}`) : '';
     this.seen++;
   }
 
