@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Random } from '../../random.js';
 import { AlarmPolicy } from './alarm-policy.js';
 import { TailCalibrator, scoreOfProbability } from './calibrator.js';
-import { detectPeriod } from './period.js';
+import { detectPeriod, laggedSums } from './period.js';
 import { Ring } from './ring.js';
 import { medianOf, selectKth } from './select.js';
 
@@ -61,6 +61,22 @@ describe('AlarmPolicy', () => {
   it('does not re-arm when the quiet spell is interrupted', () => {
     const a = new AlarmPolicy({ enter: 10, quietBuckets: 3 });
     expect([50, 0, 0, 50, 0, 0, 50].map((s) => a.apply(s))).toEqual([50, 0, 0, 0, 0, 0, 0]);
+  });
+});
+
+describe('laggedSums', () => {
+  it('equals the direct sums Σ x[i]·x[i−l] (FFT of the zero-padded series), for any length', () => {
+    const rng = new Random(9);
+    for (const n of [1, 2, 5, 16, 17, 1000, 1024, 1025]) {
+      const x = new Float64Array(n).map((_, i) => 1e3 + 50 * Math.sin(i / 7) + rng.normal());
+      const max = Math.max(0, n - 1);
+      const s = laggedSums(x, max);
+      for (let l = 0; l <= max; l++) {
+        let d = 0;
+        for (let i = l; i < n; i++) d += x[i] * x[i - l];
+        expect(Math.abs(s[l] - d)).toBeLessThanOrEqual(1e-9 * Math.abs(d) + 1e-9);
+      }
+    }
   });
 });
 
