@@ -22,15 +22,25 @@
  *
  * Causal by construction: update() uses only the state built from earlier buckets. State is a
  * plain, versioned object; toState → fromState continues bit for bit.
+ *
+ * Parts, in this folder: default-spec.ts (the settings and their defaults), seasonal-profile.ts
+ * (one seasonal component), tail-model.ts (heavy-tailed noise), gap-history.ts (how rare a gap is),
+ * explain.ts (kind, explanation and multi-bucket impact of a scored bucket).
  */
 import { VigilError } from '../../errors.js';
 import { checkState, type ModelState } from '../../state.js';
 import { SurpriseCalibrator, scoreFromSurprise, type CalibratorState } from '../../score/calibrator.js';
 import { AlarmPolicy, type AlarmPolicyState } from '../../score/alarm-policy.js';
 import { normalTwoSidedSurprise, normalUpperSurprise } from '../../score/probability.js';
-import type { AnomalyKind, Detector, DetectorContext, DetectorFactory, DetectorOutput, Side } from '../detector.js';
+import type { Detector, DetectorContext, DetectorFactory, DetectorOutput, Side } from '../detector.js';
 import { registerDetector } from '../registry.js';
+import { DEFAULT_SPEC, validateSpec, type DefaultDetectorSpec } from './default-spec.js';
+import { explain, impact, kindOf } from './explain.js';
+import { GapHistory, type GapHistoryState } from './gap-history.js';
 import { SeasonalProfile } from './seasonal-profile.js';
+import { TailModel, type TailModelState } from './tail-model.js';
+
+export { DEFAULT_SPEC, type DefaultDetectorSpec } from './default-spec.js';
 
 const DAY = 86_400_000;
 const WEEK = 7 * DAY;
@@ -42,106 +52,6 @@ const NT = FAST_ALPHAS.length + 1;
 /** Mean absolute deviation of a standard normal: σ ≈ MAD / 0.7979. */
 const MAD_TO_SIGMA = 1 / 0.7978845608;
 const Z95 = 1.959963985;
-/** Tail model: threshold |z|, P(|Z| > 4) under a normal law, priors, forgetting (half-life 5 000 buckets). */
-const TAIL_Z = 4;
-const NORMAL_TAIL = 6.334e-5;
-const TAIL_PRIOR_N = 1000;
-const TAIL_PRIOR_K = 10;
-const TAIL_PRIOR_NU = 16;
-const TAIL_DECAY = Math.exp(-Math.LN2 / 5000);
-/** Gap history: counts of past missing runs by length, in log2 classes (1, 2, 3–4, 5–8, … buckets). */
-const GAP_CLASSES = 16;
-
-export interface DefaultDetectorSpec {
-  /** Learning rate of seasonal profiles once the first cycles are averaged. */
-  seasonalGamma: number;
-  /** Slots kept per seasonal period (memory bound). */
-  maxSlots: number;
-  /**
-   * Residuals beyond this many noise scales are clipped before the slow level learns from them.
-   * Off by default (1000): on NAB, clipping the level at 3–20σ made it lag real changes and cost
-   * 7–10 points; outliers are instead kept out of the level by anomaly-aware learning.
-   */
-  clipSigmas: number;
-  /** The same for seasonal profiles (after their first cycles). */
-  seasonClipSigmas: number;
-  /** Consecutive same-signed residuals beyond `shiftSigmas` that make a level shift. */
-  shiftRun: number;
-  shiftSigmas: number;
-  /** Normal buckets that end an event (alarm policy). */
-  quietBuckets: number;
-  /** Inside an event, a bucket is scored again only when it beats the event's best by this much. */
-  escalation: number;
-  /** How many nats above its empirical rarity in the series' history a surprise may be scored. */
-  calibrationMargin: number;
-  /**
-   * Novelty of the value itself: a value beyond every value the series has shown (a new maximum or
-   * minimum) adds this many nats to the calibrated surprise, plus `recordSlope` × how far beyond,
-   * as a share of the historical range (capped at 1). 0 turns it off. Measured: most labelled NAB
-   * anomalies take the series somewhere it has never been, and repeated bursts inside the known
-   * range (heavy-tailed series) are then outranked by them.
-   */
-  recordNats: number;
-  recordSlope: number;
-  /** A record counts only when beyond the previous one by this many noise scales. */
-  recordMargin: number;
-  /** Multiplies every surprise: > 1 scores more readily, < 1 less (without retraining). */
-  sensitivity: number;
-  /** Buckets before any score is given. */
-  coldStart: number;
-  /** Half-life, in buckets, of the error measures that pick hypothesis and tracker. */
-  selectionHalfLife: number;
-  /** The slow level holds (learns at a tenth of its rate) while the multi-bucket statistic is beyond this (0: off). */
-  holdSigmas: number;
-  holdSpread: boolean;
-  /** The calibration history records an event once (its first bucket and its peak), not every bucket of it. */
-  historyPerEvent: boolean;
-  /** Single-bucket surprise from a power-law tail learned online when large |z| are common (heavy-tailed noise). */
-  tailModel: boolean;
-  /** Exceedances (|z| > 4, decayed) needed before the tail model is used. */
-  tailMinExceedances: number;
-  /** Weekly profile as day-of-week effects over the daily one, both learned jointly (backfitting). */
-  jointWeekly: boolean;
-  /**
-   * Data returning after a gap: the gap itself is judged by how rare a run of missing buckets at
-   * least that long is in this series (rate of gaps per bucket seen × share of past gaps at least
-   * that long, with a prior P(length ≥ L) = L^−gapPrior), (0: gaps are never scored). One score per gap, on
-   * the first bucket with data again.
-   */
-  gapPrior: number;
-  /** Alarm policy: inside an event, also report a bucket at this multiple of the event's best so far (0: off). */
-  escalationRatio: number;
-  /** On adopting a richer seasonal hypothesis, past surprises above the first score anchor weigh this much (1: off). */
-  switchDiscount: number;
-}
-
-export const DEFAULT_SPEC: DefaultDetectorSpec = {
-  seasonalGamma: 0.1,
-  maxSlots: 288,
-  clipSigmas: 1000,
-  seasonClipSigmas: 6,
-  shiftRun: 6,
-  shiftSigmas: 3.5,
-  quietBuckets: 3,
-  escalation: 15,
-  calibrationMargin: 6,
-  recordNats: 6,
-  recordSlope: 10,
-  recordMargin: 0.5,
-  sensitivity: 1,
-  coldStart: 24,
-  selectionHalfLife: 288,
-  jointWeekly: true,
-  holdSigmas: 1.5,
-  holdSpread: false,
-  historyPerEvent: false,
-  tailModel: true,
-  tailMinExceedances: 4,
-  gapPrior: 0,
-  escalationRatio: 0,
-  switchDiscount: 0.1,
-};
-
 interface Hypothesis {
   /** Seasonal components this hypothesis adds (indices into seasons). */
   components: number;
@@ -190,14 +100,11 @@ export class DefaultDetector implements Detector {
   private building = false;
   /** Largest surprise inside the current event after its first bucket, and its side (recorded when it ends). */
   private peakNats = 0;
-  /** Tail model: decayed counts of scored buckets, of |z| > TAIL_Z, and sum of ln(|z| / TAIL_Z) over those. */
-  private tailN = 0;
-  private tailExc = 0;
-  private tailLog = 0;
+  /** Heavy-tailed noise: a power law learned online (see TailModel). */
+  private readonly tail = new TailModel();
   private peakLow = false;
   /** Missing buckets in the current run, and past runs counted by length class. */
-  private gapRun = 0;
-  private readonly gaps = new Float64Array(GAP_CLASSES);
+  private readonly gaps = new GapHistory();
   private run = 0; // signed length of the current run of large residuals
   private readonly recent: Float64Array; // last residuals, for the size of a level shift
   private recentPos = 0;
@@ -249,7 +156,7 @@ export class DefaultDetector implements Detector {
   }
 
   memoryBytes(): number {
-    let bytes = 400 + this.gaps.byteLength + this.calibrator.hist.byteLength + this.recent.byteLength + (this.slotScale?.byteLength ?? 0);
+    let bytes = 400 + this.gaps.counts.byteLength + this.calibrator.hist.byteLength + this.recent.byteLength + (this.slotScale?.byteLength ?? 0);
     for (const s of this.seasons) bytes += s.values.byteLength + 64;
     bytes += this.hyps.length * (NT * 3 * 8 + 64);
     return bytes;
@@ -316,12 +223,11 @@ export class DefaultDetector implements Detector {
 
     if (Number.isNaN(value)) {
       out.kind = 'missing';
-      this.gapRun++;
+      this.gaps.run++;
       this.alarm.apply(0);
       return;
     }
-    const gap = this.gapRun > 0 ? this.gapSurprise(this.gapRun) : 0;
-    this.gapRun = 0;
+    const gap = this.gaps.run > 0 ? this.gaps.end(this.spec.gapPrior, this.context.side === 'both' && this.n >= this.coldStartBuckets, this.buckets) : 0;
 
     // ---- score (before learning: causal) ----
     let single = 0;
@@ -339,7 +245,12 @@ export class DefaultDetector implements Detector {
       single = this.sideSurprise(zs);
       // heavy tails: when |z| > TAIL_Z is far more common than under a normal law, the tail is read
       // from a power law fitted online (exceedance rate and Hill exponent), not from the normal
-      if (this.spec.tailModel) single = this.tailSurprise(Math.abs(zs), single);
+      if (this.spec.tailModel) {
+        const az = Math.abs(zs);
+        single = this.tail.surprise(az, single, this.spec.tailMinExceedances);
+        // the noise's tail is learned outside events (an anomaly is not noise), its first bucket aside
+        if (!this.alarm.inEvent) this.tail.learn(az);
+      }
       // sustained deviation: the EW mean of the *slow* tracker's residual against its own learned
       // spread. The fast trackers follow a day that looks like a Sunday within a few buckets; the
       // slow one keeps expecting a weekday, so the whole day stands out as one event.
@@ -412,94 +323,14 @@ export class DefaultDetector implements Detector {
     else if (!this.alarm.inEvent) this.eventBase = NaN;
     out.score = reported;
     out.multiBucketImpact = impact(single, Math.max(multi, varSurprise));
-    if (raw > 0) out.kind = gapWins ? 'missing' : this.kindOf(z, single, multi, varSurprise, shifted);
-    if (reported > 0) out.explanation = this.explain(out.kind, value, typical, z);
-  }
-
-  /**
-   * Surprise (nats) of a run of `len` missing buckets that just ended, then records it: −ln of the
-   * rate of gaps per bucket seen times the share of gaps at least this long (a heavy-tailed prior). A series that
-   * often drops a few buckets is not surprised by another short gap; a first gap many hours long
-   * after weeks of data is rare. Only for two-sided detection (a gap is neither high nor low).
-   */
-  private gapSurprise(len: number): number {
-    const cls = Math.min(GAP_CLASSES - 1, len <= 1 ? 0 : Math.ceil(Math.log2(len)));
-    let result = 0;
-    const q = this.spec.gapPrior;
-    if (q > 0 && this.context.side === 'both' && this.n >= this.coldStartBuckets) {
-      // past runs whose class reaches len (a class holds lengths (2^(c−1), 2^c]): conservative
-      let seen = 0;
-      for (let c = cls; c < GAP_CLASSES; c++) seen += this.gaps[c];
-      const before = this.buckets - len;
-      let runs = 0;
-      for (let c = 0; c < GAP_CLASSES; c++) runs += this.gaps[c];
-      // how often a gap starts here, times how often a gap is at least this long: past gaps plus a
-      // heavy-tailed prior (one pseudo-gap, P(length ≥ L) = L^−q), so a series that often has gaps
-      // is not alarmed by a long one as much as a series that never had one
-      result = -Math.log((runs + 0.5) / (before + 1)) - Math.log((seen + len ** -q) / (runs + 1));
-    }
-    this.gaps[cls] += 1;
-    return result > 0 ? result : 0;
-  }
-
-  /** Surprise of |z| under the learned tail (min with the normal one), and learns from |z|. */
-  private tailSurprise(az: number, normal: number): number {
-    const d = TAIL_DECAY;
-    const p = (this.tailExc + TAIL_PRIOR_N * NORMAL_TAIL) / (this.tailN + TAIL_PRIOR_N);
-    let result = normal;
-    // only with evidence: enough exceedances, far more than a normal law gives
-    if (az > TAIL_Z && this.tailExc >= this.spec.tailMinExceedances && p > 5 * NORMAL_TAIL) {
-      const nu = (this.tailExc + TAIL_PRIOR_K) / (this.tailLog + TAIL_PRIOR_K / TAIL_PRIOR_NU);
-      const t = -Math.log(p) + nu * Math.log(az / TAIL_Z);
-      if (t < result) result = t;
-    }
-    // the noise's tail is learned outside events (an anomaly is not noise), its first bucket aside
-    if (this.alarm.inEvent) return result;
-    this.tailN = d * this.tailN + 1;
-    this.tailExc *= d;
-    this.tailLog *= d;
-    if (az > TAIL_Z) {
-      this.tailExc += 1;
-      this.tailLog += Math.log(Math.min(az, 1e6) / TAIL_Z);
-    }
-    return result;
+    if (raw > 0) out.kind = gapWins ? 'missing' : kindOf(z, single, multi, varSurprise, shifted, this.hyps[this.active].components > 0);
+    if (reported > 0) out.explanation = explain(out.kind, value, typical, z, this.activePeriods());
   }
 
   private sideSurprise(z: number): number {
     const side: Side = this.context.side;
     if (side === 'both') return normalTwoSidedSurprise(z);
     return side === 'high' ? (z > 0 ? normalUpperSurprise(z) : 0) : z < 0 ? normalUpperSurprise(-z) : 0;
-  }
-
-  private kindOf(z: number, single: number, multi: number, variance: number, shifted: boolean): AnomalyKind {
-    if (shifted) return z > 0 ? 'level_shift_up' : 'level_shift_down';
-    if (variance > single && variance > multi) return 'variance_increase';
-    if (multi > single && this.hyps[this.active].components > 0) return 'pattern';
-    return z >= 0 ? 'spike' : 'dip';
-  }
-
-  private explain(kind: AnomalyKind, value: number, typical: number, z: number): string {
-    const periods = this.activePeriods().map((p) => (p === DAY ? 'daily' : p === WEEK ? 'weekly' : `${p / 3_600_000}h`));
-    const model = periods.length ? `${periods.join(' + ')} seasonality` : 'no seasonality';
-    const dev = `${fmt(value)} vs typical ${fmt(typical)} (${z >= 0 ? '+' : ''}${z.toFixed(1)}σ, model: ${model})`;
-    switch (kind) {
-      case 'level_shift_up':
-        return `level shift up: ${dev}`;
-      case 'level_shift_down':
-        return `level shift down: ${dev}`;
-      case 'variance_increase':
-        return `variance increase: recent values scatter far more than usual; ${dev}`;
-      case 'pattern':
-        return `sustained deviation from the seasonal pattern: ${dev}`;
-      case 'missing':
-        return `data returned after a gap longer than this series usually has: ${dev}`;
-      case 'spike':
-        return `unusually high: ${dev}`;
-      case 'dip':
-        return `unusually low: ${dev}`;
-      default:
-        return dev;
-    }
   }
 
   /** Noise scale (σ) for a prediction at `centre`. */
@@ -732,12 +563,9 @@ export class DefaultDetector implements Detector {
         recMin: Number.isNaN(this.recMin) ? null : this.recMin,
         eventBase: Number.isNaN(this.eventBase) ? null : this.eventBase,
         peakNats: this.peakNats,
-        tailN: this.tailN,
-        tailExc: this.tailExc,
-        tailLog: this.tailLog,
+        ...this.tail.toState(),
         peakLow: this.peakLow,
-        gapRun: this.gapRun,
-        gaps: Array.from(this.gaps),
+        ...this.gaps.toState(),
         recent: Array.from(this.recent),
         recentPos: this.recentPos,
       },
@@ -783,26 +611,13 @@ export class DefaultDetector implements Detector {
     d.recMin = st.recMin === null || st.recMin === undefined ? NaN : st.recMin;
     d.eventBase = st.eventBase === null || st.eventBase === undefined ? NaN : st.eventBase;
     d.peakNats = st.peakNats;
-    d.tailN = st.tailN;
-    d.tailExc = st.tailExc;
-    d.tailLog = st.tailLog;
+    d.tail.restore(st as TailModelState);
     d.peakLow = st.peakLow;
-    d.gapRun = st.gapRun;
-    d.gaps.set(st.gaps);
+    d.gaps.restore(st as GapHistoryState);
     d.recent.set(st.recent);
     d.recentPos = st.recentPos;
     return d;
   }
-}
-
-function validateSpec(s: DefaultDetectorSpec): void {
-  const positive: (keyof DefaultDetectorSpec)[] = ['clipSigmas', 'seasonClipSigmas', 'shiftSigmas', 'sensitivity', 'maxSlots', 'shiftRun', 'quietBuckets'];
-  for (const k of positive) {
-    if (!(typeof s[k] === 'number' && (s[k] as number) > 0)) {
-      throw new VigilError('INVALID_ARGUMENT', `default detector: [${k}] must be a positive number, got [${String(s[k])}]`);
-    }
-  }
-  if (!(s.seasonalGamma > 0 && s.seasonalGamma <= 1)) throw new VigilError('INVALID_ARGUMENT', 'default detector: [seasonalGamma] must be in (0, 1]');
 }
 
 function nums(a: Float64Array): (number | null)[] {
@@ -817,20 +632,6 @@ function median(a: Float64Array): number {
   const s = Array.from(a).sort((x, y) => x - y);
   const n = s.length;
   return n % 2 ? s[n >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
-}
-
-/** Elastic's multi_bucket_impact: −5 (only this bucket is unusual) … +5 (only the run of buckets is). */
-function impact(single: number, multi: number): number {
-  const total = single + multi;
-  if (!(total > 0)) return 0;
-  return Math.round(((multi - single) / total) * 5 * 10) / 10;
-}
-
-function fmt(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a >= 1e6 || a < 1e-3)) return v.toExponential(3);
-  return Number(v.toPrecision(4)).toString();
 }
 
 export const defaultDetectorFactory: DetectorFactory<DefaultDetectorSpec> = {
