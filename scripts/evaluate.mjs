@@ -110,7 +110,7 @@ lines.push(
   '- **seconds** is wall-clock time for the whole corpus through `vigil eval` (reading, scoring causally, writing results).',
   '- Every detector runs causally (streaming, one bucket at a time) through `scorePoints`; no live retraining.',
   '- **default** is the model every job and `vigil detect` use. **auto** is `default` combined with the `matrix-profile`',
-  '  shape detector on the score scale (weight 0.4): it sees rhythm changes a point model cannot, at ≈ 2.8× the time and',
+  '  shape detector on the score scale (weight 0.4): it sees rhythm changes a point model cannot, at ≈ 2.3× the time and',
   '  ≈ 8× the state per series, so it is offered as `--detector auto` rather than as the jobs\' model',
   '  (src/core/detect/family/auto.ts).',
   '',

@@ -51,8 +51,9 @@ export interface AutoSpec extends StageSpec {
  * surprises) 57.6 / 64.5 — re-calibrating the default's raw probability lost the default's
  * calibration and record novelty. The matrix profile catches what a point model cannot (the
  * spike-density change of art_increase_spike_density scores 0 by the default), but one series
- * then costs ≈ 2.8 times the default's time per bucket (0.64 M vs 1.78 M updates/s, mostly the
- * matrix profile's period detection) and 68 KB instead of 8.7 KB: why it is not the jobs' model.
+ * then costs ≈ 2.3 times the default's time per bucket (0.57–0.73 M vs 1.3–1.7 M updates/s: the
+ * matrix profile's period detection and neighbour search) and 68 KB of state instead of 8.7 KB:
+ * why it is not the jobs' model.
  */
 export const AUTO_MEMBERS: AutoMember[] = [{ type: 'default' }, { type: 'matrix-profile', weight: 0.4, spec: { window: 100 } }];
 
