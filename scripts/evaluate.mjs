@@ -111,7 +111,7 @@ lines.push(
   '- Every detector runs causally (streaming, one bucket at a time) through `scorePoints`; no live retraining.',
   '- **default** is the model every job and `vigil detect` use. **auto** is `default` combined with the `matrix-profile`',
   '  shape detector on the score scale (weight 0.4): it sees rhythm changes a point model cannot, at ≈ 2.3× the time and',
-  '  ≈ 8× the state per series, so it is offered as `--detector auto` rather than as the jobs\' model',
+  '  ≈ 8× the state per series, so it is opt-in: `--detector auto`, or `custom_settings.vigil_model: auto` on a job',
   '  (src/core/detect/family/auto.ts).',
   '',
 );

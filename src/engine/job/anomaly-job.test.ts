@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../core/random.js';
 import { AnomalyJob, resultId, validateJobConfig, type JobConfig, type JobResults, type RecordDoc } from './index.js';
+import { updateJobConfig } from './config.js';
 
 const H = 3_600_000;
 const DAY = 24 * H;
@@ -464,5 +465,44 @@ describe('AnomalyJob: custom rules', () => {
     expect(run([{ conditions: [{ applies_to: 'actual', operator: 'lt', value: 100 }] }])).toHaveLength(1);
     expect(run([{ scope: { 'host.name': { filter_id: 'noisy' } } }], { noisy: ['web-*'] })).toHaveLength(0);
     expect(run([{ scope: { 'host.name': { filter_id: 'noisy', filter_type: 'exclude' } } }], { noisy: ['web-2'] })).toHaveLength(1);
+  });
+});
+
+describe('custom_settings.vigil_model', () => {
+  const M5 = 300_000;
+  /** A spike every 4 hours, then every hour, at the same height (a change of rhythm, not of level). */
+  function rhythm(): { ts: number; v: number }[] {
+    const rng = new Random(1);
+    return Array.from({ length: 4000 }, (_, i) => ({ ts: T0 + i * M5, v: 20 + rng.normal() + ((i < 3000 ? i % 48 === 0 : i % 12 === 0) ? 15 : 0) }));
+  }
+  function run(model: string | undefined): { job: AnomalyJob; records: RecordDoc[] } {
+    const job = makeJob(`model-${model ?? 'none'}`, { bucket_span: '5m', detectors: [{ function: 'mean', field_name: 'v' }] }, model ? { custom_settings: { vigil_model: model } } : {});
+    job.postData(rhythm());
+    job.flush({ advanceTime: T0 + 4001 * M5 });
+    return { job, records: collect(job).records.filter((r) => !r.is_interim) };
+  }
+  const after = (records: RecordDoc[]): RecordDoc[] => records.filter((r) => r.timestamp >= T0 + 3000 * M5 && r.timestamp < T0 + 3300 * M5);
+
+  it('auto gives every series the default model and the shape detector: a change of rhythm the default alone misses', () => {
+    const plain = run(undefined);
+    const auto = run('auto');
+    expect(Math.max(0, ...after(plain.records).map((r) => r.initial_record_score))).toBeLessThan(25);
+    expect(Math.max(0, ...after(auto.records).map((r) => r.initial_record_score))).toBeGreaterThanOrEqual(25);
+    const state = JSON.stringify(auto.job.toState());
+    expect(state).toContain('"type":"auto"');
+    expect(state).toContain('"type":"matrix-profile"');
+    expect(JSON.stringify(plain.job.toState())).not.toContain('"type":"auto"');
+    expect(run('default').records).toEqual(plain.records.map((r) => ({ ...r, job_id: 'model-default' })));
+  });
+
+  it('is validated, and cannot be changed on an existing job', () => {
+    const base = { analysis_config: { bucket_span: '1h', detectors: [{ function: 'count' }] }, data_description: { time_field: 't' } };
+    expect(() => validateJobConfig('bad', { ...base, custom_settings: { vigil_model: 'fancy' } })).toThrow(/vigil_model must be one of \[default, auto\]; got \["fancy"\]/);
+    const job = validateJobConfig('m', { ...base, custom_settings: { vigil_model: 'auto' } });
+    expect(() => updateJobConfig(job, { custom_settings: { vigil_sensitivity: 'high' } })).toThrow(/vigil_model cannot be changed on an existing job: its models are \[auto\]/);
+    expect(updateJobConfig(job, { custom_settings: { vigil_model: 'auto', vigil_sensitivity: 'high' } }).custom_settings).toEqual({ vigil_model: 'auto', vigil_sensitivity: 'high' });
+    const plain = validateJobConfig('p', base);
+    expect(() => updateJobConfig(plain, { custom_settings: { vigil_model: 'auto' } })).toThrow(/cannot be changed/);
+    expect(updateJobConfig(plain, { custom_settings: { vigil_model: 'default' } }).custom_settings).toEqual({ vigil_model: 'default' });
   });
 });

@@ -82,6 +82,25 @@ export function validateSensitivity(value: unknown): void {
   );
 }
 
+/**
+ * The model each single-series entity of a job gets (`custom_settings.vigil_model`): `default`,
+ * the lean online model, or `auto`, the default plus the matrix-profile shape detector (best
+ * measured on NAB's development half; ≈ 2.3× the time and 68 KB instead of 8.7 KB per series).
+ */
+export const SERIES_MODELS = ['default', 'auto'] as const;
+
+/** Validates `custom_settings.vigil_model` (absent: `default`). */
+export function validateModel(value: unknown): void {
+  if (value === undefined || (typeof value === 'string' && (SERIES_MODELS as readonly string[]).includes(value))) return;
+  throw invalid(`custom_settings.vigil_model must be one of [${SERIES_MODELS.join(', ')}]; got [${JSON.stringify(value)}]`);
+}
+
+/** The series model of a job's configuration. */
+export function modelOf(customSettings: Record<string, unknown> | undefined): string {
+  const v = customSettings?.vigil_model;
+  return typeof v === 'string' && (SERIES_MODELS as readonly string[]).includes(v) ? v : 'default';
+}
+
 /** The surprise factor of a job's configuration (1 when unset). */
 export function sensitivityOf(customSettings: Record<string, unknown> | undefined): number {
   const v = customSettings?.vigil_sensitivity;

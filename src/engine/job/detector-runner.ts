@@ -42,6 +42,8 @@ export interface RunnerEnv {
   /** Asked before a new entity is modelled; false at the hard memory limit. */
   allowNewEntity(): boolean;
   modelPlot: { enabled: boolean; terms: ReadonlySet<string> | null };
+  /** Detector type of each single-series entity's model (custom_settings.vigil_model; default `default`). */
+  seriesModel?: string;
 }
 
 /** An anomalous record before the job normalises its score. */

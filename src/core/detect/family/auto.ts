@@ -53,7 +53,7 @@ export interface AutoSpec extends StageSpec {
  * spike-density change of art_increase_spike_density scores 0 by the default), but one series
  * then costs ≈ 2.3 times the default's time per bucket (0.57–0.73 M vs 1.3–1.7 M updates/s: the
  * matrix profile's period detection and neighbour search) and 68 KB of state instead of 8.7 KB:
- * why it is not the jobs' model.
+ * why jobs use it only when asked (custom_settings.vigil_model: auto).
  */
 export const AUTO_MEMBERS: AutoMember[] = [{ type: 'default' }, { type: 'matrix-profile', weight: 0.4, spec: { window: 100 } }];
 
@@ -161,10 +161,15 @@ class AutoDetector implements Detector {
     const k = this.members.length;
     let best = 0;
     let bestScore = -1;
+    for (let i = 0; i < k; i++) this.members[i].update(time, value, this.outs[i]);
+    // a one-sided detector (high_… / low_…) hears the other members only when the value is on its
+    // side of the first member's typical (a shape detector has no direction of its own)
+    const side = this.context.side ?? 'both';
+    const typical = this.outs[0].typical;
+    const others = side === 'both' || (side === 'high' ? value > typical : value < typical);
     for (let i = 0; i < k; i++) {
       const o = this.outs[i];
-      this.members[i].update(time, value, o);
-      const s = o.score * (this.spec.members[i].weight ?? 1);
+      const s = i > 0 && !others ? 0 : o.score * (this.spec.members[i].weight ?? 1);
       if (s > bestScore) {
         bestScore = s;
         best = i;

@@ -2,7 +2,7 @@
  * `_update`: applies a POST `_ml/anomaly_detectors/<id>/_update` body to a configuration, with
  * Elastic's rules on what may change and Elastic's messages.
  */
-import { validateSensitivity } from '../controls.js';
+import { modelOf, validateModel, validateSensitivity } from '../controls.js';
 import { lookupFunction, type FunctionInfo } from '../functions.js';
 import { invalid, parseError } from '../job-error.js';
 import { StrictReader } from '../strict-reader.js';
@@ -136,6 +136,13 @@ export function updateJobConfig(config: JobConfig, update: unknown, options: Upd
   checkRetentionConsistent(next.daily_model_snapshot_retention_after_days, next.model_snapshot_retention_days);
   if (r.raw('custom_settings') !== undefined) {
     const cs = r.object('custom_settings');
+    validateModel(cs?.vigil_model);
+    // the job's models were built as this kind; a new kind would mix two models in one job
+    if (modelOf(cs) !== modelOf(config.custom_settings)) {
+      throw invalid(
+        `custom_settings.vigil_model cannot be changed on an existing job: its models are [${modelOf(config.custom_settings)}]; create a new job with [${modelOf(cs)}] (custom_settings replaces the whole object, so keep vigil_model in it)`,
+      );
+    }
     if (cs === undefined) delete next.custom_settings;
     else {
       validateSensitivity(cs.vigil_sensitivity);

@@ -2,7 +2,7 @@
  * A whole job: validation of a PUT `_ml/anomaly_detectors/<jobId>` body in Elastic's order (the
  * sections first, then the job-level rules), with Elastic's defaults filled in.
  */
-import { validateSensitivity } from '../controls.js';
+import { validateModel, validateSensitivity } from '../controls.js';
 import { validateDatafeedConfig } from '../datafeed-config.js';
 import { ID_LENGTH_LIMIT, invalidIdMessage, isValidId } from '../ids.js';
 import { invalid } from '../job-error.js';
@@ -87,6 +87,7 @@ export function validateJobConfig(jobId: string, body: unknown, options: Validat
   const dailyRetention = r.long('daily_model_snapshot_retention_after_days');
   const customSettings = r.object('custom_settings');
   validateSensitivity(customSettings?.vigil_sensitivity);
+  validateModel(customSettings?.vigil_model);
   const resultsIndexName = r.string('results_index_name');
   const allowLazyOpen = r.bool('allow_lazy_open') ?? false;
   const groups = r.stringArray('groups') ?? [];
