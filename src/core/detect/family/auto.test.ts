@@ -51,6 +51,19 @@ describe('auto', () => {
     expect(hit?.explanation).toMatch(/^matrix-profile: /);
   });
 
+  it('a one-sided detector hears the shape member not at all (a new shape has no direction)', () => {
+    const dips = rhythm.map((x) => 40 - x); // the same change of rhythm, downwards
+    for (const side of ['high', 'low'] as const) {
+      const run = (type: string): number[] => {
+        const d = createDetector(type, { bucketSpanMs: 300_000, side });
+        const out = newOutput();
+        return Array.from(dips, (x, i) => (d.update(Date.UTC(2024, 0, 1) + i * 300_000, x, out), out.score));
+      };
+      expect(run('auto')).toEqual(run('default'));
+    }
+    expect(Math.max(...scores('auto', undefined, dips).slice(3000, 3300))).toBeGreaterThanOrEqual(25);
+  });
+
   it('refuses a weight outside [0, 1] and an unknown combination', () => {
     expect(() => createDetector('auto', { bucketSpanMs: 1 }, { members: [{ type: 'default', weight: 2 }] })).toThrow(/weight/);
     expect(() => createDetector('auto', { bucketSpanMs: 1 }, { members: [{ type: 'default' }], combine: 'median' })).toThrow(/combine/);

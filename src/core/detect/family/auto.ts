@@ -23,6 +23,8 @@ export const AUTO = 'auto';
 /** Family detectors: their probability comes from the shared tail calibrator already. */
 const CALIBRATED_TYPES = new Set(['stl-residual', 'ensemble-vote', 'calendar-regressor', 'seasonal-cluster', 'forecast-residual', 'matrix-profile']);
 const VERSION = 1;
+const HIGH_KINDS = new Set<string>(['spike', 'level_shift_up']);
+const LOW_KINDS = new Set<string>(['dip', 'level_shift_down']);
 
 export interface AutoMember {
   type: string;
@@ -162,14 +164,13 @@ class AutoDetector implements Detector {
     let best = 0;
     let bestScore = -1;
     for (let i = 0; i < k; i++) this.members[i].update(time, value, this.outs[i]);
-    // a one-sided detector (high_… / low_…) hears the other members only when the value is on its
-    // side of the first member's typical (a shape detector has no direction of its own)
     const side = this.context.side ?? 'both';
-    const typical = this.outs[0].typical;
-    const others = side === 'both' || (side === 'high' ? value > typical : value < typical);
     for (let i = 0; i < k; i++) {
       const o = this.outs[i];
-      const s = i > 0 && !others ? 0 : o.score * (this.spec.members[i].weight ?? 1);
+      // a one-sided detector (high_… / low_…) hears the other members only for anomalies with its
+      // direction: a new shape (kind pattern) has none, so it is the two-sided detectors' alone
+      const heard = i === 0 || side === 'both' || (side === 'high' ? HIGH_KINDS.has(o.kind) : LOW_KINDS.has(o.kind));
+      const s = heard ? o.score * (this.spec.members[i].weight ?? 1) : 0;
       if (s > bestScore) {
         bestScore = s;
         best = i;
