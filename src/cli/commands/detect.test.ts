@@ -153,6 +153,21 @@ describe('vigil detect', () => {
     expect(j.summary.rows).toBe(503);
   });
 
+  it('the input report counts rows the bucketizer rejected as late as not used (read = used + rejected)', async () => {
+    const lines = readFileSync(join(dir, 'cpu.csv'), 'utf8').trim().split('\n');
+    const header = lines.shift()!;
+    writeFileSync(join(dir, 'newest-first.csv'), [header, ...lines.reverse()].join('\n'));
+    const r = await vigil(['detect', join(dir, 'newest-first.csv'), '--value-field', 'cpu', '--bucket-span', '1h', '--format', 'json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.input.processed).toBe(504);
+    expect(j.input.rows + j.input.badRows).toBe(504);
+    expect(j.input.rows).toBe(j.summary.rows);
+    expect(r.stderr).toMatch(new RegExp(`504 records read, ${j.summary.rows} used, ${504 - j.summary.rows} rejected`));
+    const table = await vigil(['detect', join(dir, 'newest-first.csv'), '--value-field', 'cpu', '--bucket-span', '1h']);
+    expect(table.stdout).toMatch(new RegExp(`504 records read, ${j.summary.rows} used, ${504 - j.summary.rows} rejected`));
+  });
+
   it('writes charts as PNG, SVG and HTML', async () => {
     for (const ext of ['png', 'svg', 'html']) {
       const path = join(dir, `chart.${ext}`);

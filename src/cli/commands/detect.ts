@@ -230,13 +230,11 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     },
   );
 
-  let outOfOrder = 0;
   const feed = (batch: SeriesBatch): void => {
     const { n, time, value, category, partition } = batch;
     for (let i = 0; i < n; i++) {
       const ok = detection.add(time[i], value[i], category ? category[i] : undefined, partition ? partition[i] : undefined);
       if (!ok) {
-        outOfOrder++;
         noteLate(report, batch.line[i], batch.rawTime ? batch.rawTime[i] : isoTime(time[i]));
       }
       points?.onRow(batch, i, ok);
@@ -275,8 +273,8 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     bucketSpan: formatDuration(spanMs),
     bucketSpanReason: spanReason,
     detector: options.detector,
-    rows: report.rows - outOfOrder,
-    badRows: report.badRows + outOfOrder,
+    rows: report.rows, // rows rejected as late are already moved to badRows (noteLate)
+    badRows: report.badRows,
     buckets: collector.buckets,
     partitions: detection.partitions().length,
     coldStartBuckets: coldStart,
@@ -330,10 +328,14 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   return EXIT_OK;
 }
 
-/** Records rejected by the bucketizer (older than the open buckets allow) are bad rows too. */
+/**
+ * Records rejected by the bucketizer (older than the open buckets allow) are bad rows too: the
+ * reader counted them as used, so they move from `rows` to `badRows` (processed = rows + badRows).
+ */
 function noteLate(report: ReturnType<typeof readSeries>['report'], line: number, text: string): void {
   const tally = report.bad.out_of_order;
   tally.count++;
+  report.rows--;
   report.badRows++;
   if (tally.samples.length < 5) tally.samples.push({ line, field: report.timeField, text: `${text} is older than the buckets still open (beyond the latency window)` });
 }
