@@ -4,7 +4,7 @@
  */
 import { VigilError } from '../core/errors.js';
 import { readSeries, type ReadSeriesOptions, type SeriesInput } from './read-series.js';
-import type { InputReport } from './input-report.js';
+import { formatInputReport, type InputReport } from './input-report.js';
 
 export interface SeriesArrays {
   times: Float64Array;
@@ -12,7 +12,10 @@ export interface SeriesArrays {
   report: InputReport;
 }
 
-/** All accepted rows of `input`; NO_USABLE_DATA when there is none. `name` is used in the message. */
+/**
+ * All accepted rows of `input`; NO_USABLE_DATA (with the bad rows, when there were any) when there is
+ * none. `name` is used in the message. Callers report `report`'s bad rows: they are not dropped silently.
+ */
 export async function readSeriesArrays(input: SeriesInput, name: string, options: ReadSeriesOptions = {}): Promise<SeriesArrays> {
   const reader = readSeries(input, { valueKind: 'number', ...options });
   const tChunks: Float64Array[] = [];
@@ -23,7 +26,10 @@ export async function readSeriesArrays(input: SeriesInput, name: string, options
     vChunks.push(batch.value.subarray(0, batch.n));
     total += batch.n;
   }
-  if (total === 0) throw new VigilError('NO_USABLE_DATA', `${name}: no row with a valid time and value`);
+  if (total === 0) {
+    const report = reader.report;
+    throw new VigilError('NO_USABLE_DATA', `${name}: no row with a valid time and value${report.badRows ? `:\n${formatInputReport(report)}` : ''}`);
+  }
   const times = new Float64Array(total);
   const values = new Float64Array(total);
   let at = 0;

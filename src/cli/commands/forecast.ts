@@ -11,6 +11,7 @@ import { VigilError } from '../../core/errors.js';
 import { createForecaster, listModels, modelNames } from '../../core/forecast/registry.js';
 import type { Forecast, ForecasterOptions } from '../../core/forecast/types.js';
 import { formatDuration, parseDuration } from '../../core/time/duration.js';
+import { formatInputReport } from '../../sources/input-report.js';
 import { readSeriesArrays } from '../../sources/read-series-arrays.js';
 import { columns } from '../columns.js';
 import { EXIT_OK, type Command, type CommandIO } from '../command.js';
@@ -119,12 +120,13 @@ const command: Command = {
     const spanGiven = values['bucket-span'] ? parseDuration(values['bucket-span']) : undefined;
 
     const file = positionals[0];
-    const { times, values: vals } = await readSeriesArrays(file === '-' ? io.stdin : file, file, {
+    const { times, values: vals, report } = await readSeriesArrays(file === '-' ? io.stdin : file, file, {
       timeField: values['time-field'],
       valueField: values['value-field'],
       timeFormat: values['time-format'],
       timeZone: values['time-zone'],
     });
+    if (report.badRows) io.stderr.write(formatInputReport(report) + '\n'); // bad rows are counted and named, never dropped silently
     const total = times.length;
     const spanMs = spanGiven ?? (total >= 2 ? inferResolution(times) : 60_000);
     const buckets = bucketSeries(times, vals, spanMs, 'mean');

@@ -18,6 +18,7 @@ import { NeuralForecaster } from '../../core/neural/neural-forecaster.js';
 import { TRAINING_DEFAULTS, type HyperParams, type ModelKind, type TrainingSpec } from '../../core/neural/spec.js';
 import type { TrainingEvent, TrainResult, TrialRecord } from '../../core/neural/trainer.js';
 import { formatDuration, parseDuration } from '../../core/time/duration.js';
+import { formatInputReport } from '../../sources/input-report.js';
 import { readSeriesArrays } from '../../sources/read-series-arrays.js';
 import { columns } from '../columns.js';
 import { EXIT_OK, type Command, type CommandIO } from '../command.js';
@@ -58,12 +59,13 @@ const pct = (v: number): string => (Number.isFinite(v) ? `${(100 * v).toFixed(1)
 const arch = (p: HyperParams): string => `${p.kind} w${p.window} u${p.units}×${p.layers} lr${p.learningRate} b${p.batchSize}${p.anchor ? ' anchored' : ''}${p.seasonalLag ? ` lag${p.seasonalLag}` : ''}`;
 
 async function readFileSeries(file: string, io: CommandIO, v: Record<string, string | boolean | undefined>): Promise<{ times: Float64Array; values: Float64Array }> {
-  const { times, values } = await readSeriesArrays(file === '-' ? io.stdin : file, file, {
+  const { times, values, report } = await readSeriesArrays(file === '-' ? io.stdin : file, file, {
     timeField: v['time-field'] as string | undefined,
     valueField: v['value-field'] as string | undefined,
     timeFormat: v['time-format'] as string | undefined,
     timeZone: v['time-zone'] as string | undefined,
   });
+  if (report.badRows) io.stderr.write(formatInputReport(report) + '\n'); // bad rows are counted and named, never dropped silently
   return { times, values };
 }
 
