@@ -20,6 +20,7 @@ import type { AlertService } from './alerting/alert-service.js';
 import { startAlerting } from './alerting/setup.js';
 import { attachControl } from './control/control-service.js';
 import { DEFAULT_PORT, type ServerConfig } from './config.js';
+import { datafeedsFor } from './datafeeds/routes.js';
 import { anomalyJobEngine } from './jobs/engine-adapter.js';
 import type { EngineFactory } from './jobs/engine-port.js';
 import { JobService, type NodeInfo } from './jobs/job-service.js';
@@ -95,6 +96,9 @@ export async function startServer(cfg: ServerConfig, o: { engine?: EngineFactory
   alerts.setLogger(app.log);
   const recovered = await service.recover();
   if (recovered.reopened.length || recovered.failed.length) app.log.info(recovered, 'jobs re-opened after restart');
+  // the datafeed service is made on first use; made now, the datafeeds that were started when the
+  // server stopped resume at once rather than at the first request to a datafeed endpoint
+  datafeedsFor(service);
 
   let port = cfg.port;
   for (;;) {
