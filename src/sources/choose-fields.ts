@@ -20,6 +20,11 @@ export interface FieldChoiceOptions {
   valueKind?: ValueKind;
   timeFormat?: string;
   timeZone?: string;
+  /**
+   * When no value field is named and none fits (numbers), give `valueField: null` instead of failing
+   * (the caller then counts records). Default false.
+   */
+  valueOptional?: boolean;
 }
 
 export interface FieldChoice {
@@ -121,7 +126,7 @@ export function chooseFields(names: readonly string[], samples: (name: string) =
         }
         valueField ??= preferred(others, VALUE_NAMES)[0] ?? null;
       }
-      if (valueField === null) {
+      if (valueField === null && !options.valueOptional) {
         throw new VigilError(
           'FIELD_NOT_FOUND',
           `no ${valueKind === 'number' ? 'numeric ' : ''}value field besides the time field '${timeField}'; available fields: ${listFields(names)}. Name it (valueField), or count records instead`,

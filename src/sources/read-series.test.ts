@@ -210,6 +210,22 @@ describe('CSV', () => {
     expect(c.report.valueField).toBeNull();
   });
 
+  it('valueOptional: no numeric field means no value (count-only), not FIELD_NOT_FOUND', async () => {
+    const csv = 'time,user\n2024-01-01T00:00:00Z,alice\n2024-01-01T00:01:00Z,bob\n';
+    await expect(readAll(Readable.from([csv]))).rejects.toMatchObject({ code: 'FIELD_NOT_FOUND' });
+    const c = await readAll(Readable.from([csv]), { valueOptional: true });
+    expect(c.rows.time).toEqual([T('2024-01-01T00:00:00Z'), T('2024-01-01T00:01:00Z')]);
+    expect(c.report.valueField).toBeNull();
+    expect(c.report.badRows).toBe(0);
+    const nd = await readAll(Readable.from(['{"t":"2024-01-01T00:00:00Z","user":"a"}\n{"t":"2024-01-01T00:01:00Z","user":"b"}\n']), { valueOptional: true });
+    expect(nd.rows.time.length).toBe(2);
+    expect(nd.report.badRows).toBe(0);
+    // a numeric field is still taken when there is one
+    const v = await readAll(Readable.from(['time,user,ms\n2024-01-01T00:00:00Z,alice,3\n']), { valueOptional: true });
+    expect(v.report.valueField).toBe('ms');
+    expect(v.rows.value).toEqual([3]);
+  });
+
   it('reads zone-less stamps in the time zone, with a custom format, DST-correct', async () => {
     const csv = 'date,count\n31/03/2024 01:30,1\n31/03/2024 03:30,2\n27/10/2024 02:30,3\n';
     const { rows, report } = await readAll(Readable.from([csv]), { timeZone: 'Europe/Paris', timeFormat: 'dd/MM/yyyy HH:mm' });

@@ -40,6 +40,11 @@ export interface ReadSeriesOptions {
   partitionField?: string;
   /** 'number' (default): value parsed as a number; 'string': kept as text in `category`; 'none': not read (counting). */
   valueKind?: ValueKind;
+  /**
+   * With valueKind 'number' and no valueField: when no field holds numbers, read no value ('none',
+   * `schema().valueField` null) instead of failing with FIELD_NOT_FOUND. Default false.
+   */
+  valueOptional?: boolean;
   /** Timestamp format ('auto' default, 'iso8601', 'epoch', 'epoch_ms' or a pattern); see parse-timestamp.ts. */
   timeFormat?: string;
   /** IANA zone for timestamps without an offset; default UTC. */
@@ -114,12 +119,15 @@ class Reader implements SeriesReader {
   private scanner: Scanner | null = null;
   private sink: BatchSink | null = null;
   private iterated = false;
+  /** The value kind read: options.valueKind, or 'none' when valueOptional found no value field. */
+  private valueKind: ValueKind;
 
   constructor(
     private readonly input: SeriesInput,
     private readonly options: ReadSeriesOptions,
   ) {
     const o = options;
+    this.valueKind = o.valueKind ?? 'number';
     if (o.batchSize !== undefined && !(Number.isInteger(o.batchSize) && o.batchSize > 0)) {
       throw new VigilError('INVALID_ARGUMENT', `batchSize must be a positive integer, got ${o.batchSize}`);
     }
@@ -231,7 +239,9 @@ class Reader implements SeriesReader {
       valueKind: o.valueKind,
       timeFormat: o.timeFormat === undefined ? undefined : normalizeTimestampFormat(o.timeFormat),
       timeZone: o.timeZone,
+      valueOptional: o.valueOptional === true && this.valueKind === 'number' && o.valueField === undefined,
     });
+    if (choice.valueField === null) this.valueKind = 'none';
     schema.fields = names;
     schema.timeField = choice.timeField;
     schema.valueField = choice.valueField;
@@ -248,7 +258,7 @@ class Reader implements SeriesReader {
 
   private newSink(choice: FieldChoice): BatchSink {
     const o = this.options;
-    this.sink = new BatchSink(o.batchSize ?? DEFAULT_BATCH, choice.partitionField !== null, (o.valueKind ?? 'number') === 'string', o.keepRawTime === true);
+    this.sink = new BatchSink(o.batchSize ?? DEFAULT_BATCH, choice.partitionField !== null, this.valueKind === 'string', o.keepRawTime === true);
     return this.sink;
   }
 
@@ -299,7 +309,7 @@ class Reader implements SeriesReader {
         timeField: choice.timeField,
         valueField: choice.valueField,
         partitionField: choice.partitionField,
-        valueKind: o.valueKind ?? 'number',
+        valueKind: this.valueKind,
         keepRawTime: o.keepRawTime === true,
         parseTime,
         latencyMs: o.latencyMs ?? Infinity,
@@ -349,7 +359,7 @@ class Reader implements SeriesReader {
         timeField: choice.timeField,
         valueField: choice.valueField,
         partitionField: choice.partitionField,
-        valueKind: o.valueKind ?? 'number',
+        valueKind: this.valueKind,
         keepRawTime: o.keepRawTime === true,
         parseTime: makeTimestampParser(choice.timeFormat, { timeZone: o.timeZone }),
         latencyMs: o.latencyMs ?? Infinity,

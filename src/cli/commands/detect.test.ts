@@ -115,6 +115,26 @@ describe('vigil detect', () => {
     expect(j.summary.buckets).toBe(21);
   });
 
+  it('counts records when no function is given and the input has no numeric field (as --help says)', async () => {
+    const lines = ['time,user'];
+    for (let i = 0; i < 24 * 14; i++) for (let k = 0; k < 3 + (i % 24 < 8 ? 0 : 5); k++) lines.push(`${new Date(T0 + i * H + k * 60_000).toISOString()},u${k}`);
+    writeFileSync(join(dir, 'events.csv'), lines.join('\n') + '\n');
+    writeFileSync(join(dir, 'times.csv'), lines.map((l) => l.split(',')[0]).join('\n') + '\n');
+    for (const file of ['events.csv', 'times.csv']) {
+      const r = await vigil(['detect', join(dir, file), '--bucket-span', '1h', '--format', 'json']);
+      expect(r.code).toBe(0);
+      const j = JSON.parse(r.stdout);
+      expect(j.summary.function).toBe('count');
+      expect(j.summary.field).toBe(null);
+      expect(j.summary.rows).toBe(lines.length - 1);
+      expect(j.input.badRows).toBe(0);
+    }
+    // a value field that is named must still exist and be numeric
+    const named = await vigil(['detect', join(dir, 'events.csv'), '--value-field', 'cost']);
+    expect(named.code).toBe(1);
+    expect(named.stderr).toMatch(/value field 'cost' not found/);
+  });
+
   it('reports missing-data runs: a metric gap is missing, not zero', async () => {
     const lines = readFileSync(join(dir, 'cpu.csv'), 'utf8').trim().split('\n');
     const gappy = [lines[0], ...lines.slice(1).filter((_, i) => i < 300 || i >= 306)].join('\n');

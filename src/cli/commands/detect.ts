@@ -174,6 +174,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     timeZone: options.timeZone,
     format: options.inputFormat,
     valueKind: fnGiven ? fnGiven.valueKind : options.valueField ? 'number' : undefined,
+    valueOptional: !fnGiven, // no --function: mean of the value field, or count when there is none
     keepRawTime: options.points,
   });
   const progress = options.progress ? new Progress(io.stderr, file === '-' ? null : file) : null;
