@@ -154,6 +154,27 @@ export class DatafeedService {
     await this.store.delete(id);
   }
 
+  /** The datafeeds of these jobs. */
+  private async ofJobs(jobIds: readonly string[]): Promise<DatafeedRecord[]> {
+    await this.syncFromJobs();
+    const jobs = new Set(jobIds);
+    return (await this.store.list()).filter((r) => jobs.has(r.job_id));
+  }
+
+  /**
+   * Elastic's close job: the datafeeds of the jobs being closed are stopped first (a datafeed
+   * left running would fail at its next post, or feed the job again once re-opened).
+   */
+  async stopForJobs(jobIds: readonly string[], o: { force?: boolean } = {}): Promise<void> {
+    const ids = (await this.ofJobs(jobIds)).filter((r) => r.state === 'started' || this.running.has(r.datafeed_id)).map((r) => r.datafeed_id);
+    if (ids.length > 0) await this.stop(ids.join(','), { force: o.force, allowNoMatch: true });
+  }
+
+  /** Elastic's delete job: the job's datafeed is deleted first, with the same `force`. */
+  async deleteForJob(jobId: string, force: boolean): Promise<void> {
+    for (const r of await this.ofJobs([jobId])) await this.delete(r.datafeed_id, force);
+  }
+
   // -------------------------------------------------------------------------------------------
   // running
 

@@ -19,6 +19,7 @@ import {
 } from '../jobs/results-query.js';
 import { parseTimeParam } from '../jobs/time-param.js';
 import { snapshotsOf } from '../control/routes.js';
+import { datafeedsFor } from '../datafeeds/routes.js';
 import { COMMON_QUERY, DateTimeSchema, JobIdParam, QBool, qbool, type RouteSpec } from '../route-spec.js';
 
 const D = '/_ml/anomaly_detectors';
@@ -181,7 +182,14 @@ export function mlRoutes(service: JobService, o: { version: string }): RouteSpec
         delete_user_annotations: QBool('Accepted for compatibility.'),
       }),
       handler: async (req) => {
-        await service.deleteJob(params(req).job_id, qbool(query(req).force));
+        const jobId = params(req).job_id;
+        const force = qbool(query(req).force);
+        // as Elastic: the job's datafeed is deleted first, with the same force (only once the job
+        // itself may go: it exists, and is closed unless forced)
+        await service.jobConfig(jobId);
+        if (!force && service.isOpen(jobId)) throw new VigilError('JOB_STATE_CONFLICT', `Cannot delete job [${jobId}] because the job is opened`);
+        await datafeedsFor(service).datafeeds.deleteForJob(jobId, force);
+        await service.deleteJob(jobId, force);
         return { acknowledged: true };
       },
     },
@@ -226,7 +234,10 @@ export function mlRoutes(service: JobService, o: { version: string }): RouteSpec
       body: Body({ force: Type.Optional(Type.Boolean()), allow_no_match: Type.Optional(Type.Boolean()), timeout: Type.Optional(Type.String()), job_id: Type.Optional(Type.String()) }),
       handler: async (req) => {
         const p = mergeParams(query(req), body(req)) as Record<string, unknown>;
-        return service.closeJobs(params(req).job_id, { force: qbool(p.force), allowNoMatch: qbool(p.allow_no_match ?? p.allow_no_jobs, true) });
+        const o = { force: qbool(p.force), allowNoMatch: qbool(p.allow_no_match ?? p.allow_no_jobs, true) };
+        // as Elastic: the datafeeds of the jobs are stopped first, with the same force
+        await datafeedsFor(service).datafeeds.stopForJobs(await service.expand(params(req).job_id, o.allowNoMatch), { force: o.force });
+        return service.closeJobs(params(req).job_id, o);
       },
     },
     {
