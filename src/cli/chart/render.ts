@@ -2,14 +2,15 @@
  * Rendering charts for `vigil detect --chart` and `vigil forecast --chart`: SVG via ECharts'
  * server-side renderer, PNG via resvg, HTML as one self-contained interactive page.
  */
-import { writeFile } from 'node:fs/promises';
-import { extname } from 'node:path';
 import * as echarts from 'echarts';
 import { Resvg } from '@resvg/resvg-js';
+import { chartFormatOf, writeOutputFile } from '../output.js';
 import { chooseFont } from './fonts.js';
 import { renderHtmlPage } from './html.js';
 import { buildChartOption, type BuiltChart } from './option.js';
 import type { ChartFormat, ChartOptions, ChartSeries } from './types.js';
+
+export { chartFormatOf } from '../output.js';
 
 export const DEFAULT_WIDTH = 1200;
 
@@ -94,15 +95,6 @@ export async function renderChart(
   return png;
 }
 
-/** The chart format implied by a file name (.svg, .png, .html/.htm), or an error. */
-export function chartFormatOf(path: string): ChartFormat {
-  const ext = extname(path).toLowerCase();
-  if (ext === '.svg') return 'svg';
-  if (ext === '.png') return 'png';
-  if (ext === '.html' || ext === '.htm') return 'html';
-  throw new RangeError(`cannot tell the chart format of "${path}": use a .png, .svg or .html file name`);
-}
-
 /**
  * Renders and writes a chart, choosing the format by the file extension. Returns the format and
  * the number of bytes written.
@@ -114,6 +106,6 @@ export async function writeChart(
 ): Promise<{ format: ChartFormat; bytes: number }> {
   const format = chartFormatOf(path);
   const out = await renderChart(input, format, options);
-  await writeFile(path, out);
+  await writeOutputFile('--chart', path, out);
   return { format, bytes: typeof out === 'string' ? Buffer.byteLength(out) : out.length };
 }

@@ -199,6 +199,23 @@ describe('vigil detect', () => {
     expect(readFileSync(join(dir, 'chart.svg'), 'utf8')).toMatch(/^<svg/);
   });
 
+  it('checks --output and --chart paths before the work, with a clear error instead of a stack trace', async () => {
+    const cpu = join(dir, 'cpu.csv');
+    const missing = join(dir, 'no-such-dir', 'out.json');
+    for (const args of [['--output', missing], ['--chart', join(dir, 'no-such-dir', 'c.png')], ['--points', '--output', missing], ['--output', dir]]) {
+      const r = await vigil(['detect', cpu, '--format', 'json', ...args]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^vigil detect: cannot write --(output|chart) .*: (no such directory|it is a directory)/);
+      expect(r.stderr).not.toMatch(/unexpected error|\n\s+at /);
+      expect(r.stdout).toBe(''); // failed before the work, nothing half done
+    }
+    const jpg = await vigil(['detect', cpu, '--chart', join(dir, 'chart.jpg')]);
+    expect(jpg.code).toBe(2);
+    expect(jpg.stderr).toMatch(/cannot tell the chart format of ".*chart\.jpg": use a \.png, \.svg or \.html file name/);
+    expect(jpg.stdout).toBe('');
+    expect(existsSync(join(dir, 'chart.jpg'))).toBe(false);
+  });
+
   it('exit codes: 2 for usage errors, 1 for errors, 0 for help', async () => {
     expect((await vigil(['detect'])).code).toBe(2);
     expect((await vigil(['detect', join(dir, 'cpu.csv'), '--format', 'xml'])).code).toBe(2);

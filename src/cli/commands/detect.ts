@@ -5,7 +5,6 @@
  * the model (bucket span and why, seasonality learned, bad rows and where they are).
  */
 import { createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { parseFunction } from '../../core/bucket/functions.js';
 import { inferResolution, suggestBucketSpan } from '../../core/bucket/span.js';
@@ -18,6 +17,7 @@ import { readSeries } from '../../sources/read-series.js';
 import { openSourceReader, splitSourceArgs } from '../../sources/datafeed/cli-source.js';
 import type { SeriesBatch } from '../../sources/series-batch.js';
 import { EXIT_ERROR, EXIT_OK, type Command, type CommandIO } from '../command.js';
+import { checkChartPath, checkOutputPath, writeOutputFile } from '../output.js';
 import { Progress } from '../progress.js';
 import { ResultCollector } from '../detect/collect.js';
 import { formatCsv, formatJson, formatNdjson, formatTable, isoTime, num, type DetectSummary } from '../detect/format.js';
@@ -126,6 +126,9 @@ function parseOptions(argv: string[]): { file: string; options: Options } | 'hel
   if (values.function) parseFunction(values.function); // unknown function: a clear error now
   const minScore = values['min-score'] === undefined ? 25 : Number(values['min-score']);
   if (!(minScore >= 0 && minScore <= 100)) throw new VigilError('USAGE', `--min-score must be a number from 0 to 100, got [${values['min-score']}]`);
+  // output paths are checked now, not after a long run
+  if (values.output !== undefined) checkOutputPath('--output', values.output);
+  if (values.chart !== undefined) checkChartPath('--chart', values.chart);
   const detector = values.detector ?? 'default';
   if (!listDetectors().some((d) => d.type === detector)) {
     throw new VigilError('USAGE', `unknown detector [${detector}]; known: ${listDetectors().map((d) => d.type).join(', ')}`);
@@ -298,7 +301,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     default:
       text = formatTable(summary, collector, report.badRows ? formatInputReport(report) : null, options.minScore);
   }
-  if (options.output) await writeFile(options.output, text);
+  if (options.output) await writeOutputFile('--output', options.output, text);
   else io.stdout.write(text);
   if (report.badRows && options.format !== 'table') io.stderr.write(formatInputReport(report) + '\n');
 

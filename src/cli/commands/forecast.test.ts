@@ -50,4 +50,18 @@ describe('vigil forecast', () => {
     expect(r.code).toBe(0);
     expect(r.err).toBe('');
   });
+
+  it('checks --output and --chart paths before the work, with a clear error instead of a stack trace', async () => {
+    const path = join(dir, 'good.csv');
+    writeFileSync(path, lines().join('\n') + '\n');
+    const out = await runCli(['forecast', path, '--horizon', '3', '--output', join(dir, 'no-such-dir', 'f.csv')]);
+    expect(out.code).toBe(1);
+    expect(out.err).toMatch(/^vigil forecast: cannot write --output .*f\.csv: no such directory/);
+    expect(out.out).toBe('');
+    const chart = await runCli(['forecast', path, '--horizon', '3', '--chart', join(dir, 'f.jpg')]);
+    expect(chart.code).toBe(2);
+    expect(chart.err).toMatch(/cannot tell the chart format of ".*f\.jpg"/);
+    expect(chart.err).not.toMatch(/unexpected error/);
+    expect(chart.out).toBe('');
+  });
 });

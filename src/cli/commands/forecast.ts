@@ -3,7 +3,6 @@
  * detected), buckets it on its own resolution (or --bucket-span) with the mean, forecasts the next
  * steps with calibrated 80 % / 95 % intervals and prints a table, JSON or CSV, optionally a chart.
  */
-import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { bucketSeries } from '../../core/bucket/bucketizer.js';
 import { inferResolution } from '../../core/bucket/span.js';
@@ -15,6 +14,7 @@ import { formatInputReport } from '../../sources/input-report.js';
 import { readSeriesArrays } from '../../sources/read-series-arrays.js';
 import { columns } from '../columns.js';
 import { EXIT_OK, type Command, type CommandIO } from '../command.js';
+import { checkChartPath, checkOutputPath, writeOutputFile } from '../output.js';
 
 const USAGE = `Usage: vigil forecast FILE|- --horizon 7d|N [options]
 
@@ -118,6 +118,8 @@ const command: Command = {
     const levels = values.levels ? values.levels.split(',').map(Number) : [80, 95];
     if (levels.some((l) => !(l > 0 && l < 100))) throw new VigilError('USAGE', `--levels must be percentages in (0, 100), got ${values.levels}`);
     const spanGiven = values['bucket-span'] ? parseDuration(values['bucket-span']) : undefined;
+    if (values.output !== undefined) checkOutputPath('--output', values.output);
+    if (values.chart !== undefined) checkChartPath('--chart', values.chart);
 
     const file = positionals[0];
     const { times, values: vals, report } = await readSeriesArrays(file === '-' ? io.stdin : file, file, {
@@ -161,7 +163,7 @@ const command: Command = {
       const cells = rows.map((r) => keys.map((k) => fmt(r[k])));
       text = `model ${model}, ${n} points at ${formatDuration(spanMs)}, horizon ${h} steps (${formatDuration(h * spanMs)})\n` + columns([keys, ...cells]) + '\n';
     }
-    if (values.output) await writeFile(values.output, text);
+    if (values.output) await writeOutputFile('--output', values.output, text);
     else io.stdout.write(text);
 
     if (values.chart) {

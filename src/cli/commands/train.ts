@@ -22,6 +22,7 @@ import { formatInputReport } from '../../sources/input-report.js';
 import { readSeriesArrays } from '../../sources/read-series-arrays.js';
 import { columns } from '../columns.js';
 import { EXIT_OK, type Command, type CommandIO } from '../command.js';
+import { checkChartPath, writeOutputFile } from '../output.js';
 
 const USAGE = `Usage: vigil train FILE|- --type detect|predict [options]
 
@@ -262,6 +263,7 @@ const command: Command = {
       if (!Number.isFinite(t)) throw new VigilError('USAGE', `--${k}: not a time: ${s}`);
       return t;
     };
+    if (values.chart !== undefined) checkChartPath('--chart', values.chart); // now, not after the search
     const file = positionals[0];
     const { times, values: vals } = await readFileSeries(file, io, values);
     const sel = selectTrainingData(times, vals, { from: time('from'), to: time('to'), bucketSpanMs: values['bucket-span'] ? parseDuration(values['bucket-span']) : undefined });
@@ -357,7 +359,7 @@ const command: Command = {
         });
       }
       const lossPath = values.chart.replace(/\.[a-z]+$/i, '') + '-loss.svg';
-      await writeFile(lossPath, lossChartSvg(result, file));
+      await writeOutputFile('--chart', lossPath, lossChartSvg(result, file));
       io.stderr.write(`chart: ${values.chart}; loss curves: ${lossPath}\n`);
     }
     return EXIT_OK;
