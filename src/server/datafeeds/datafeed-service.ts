@@ -152,6 +152,8 @@ export class DatafeedService {
       await this.stop(id, { force: true });
     }
     await this.store.delete(id);
+    // a datafeed made from its job's datafeed_config would otherwise be made again at the next call
+    await this.jobs.dropDatafeedConfig(rec.job_id, id);
   }
 
   /** The datafeeds of these jobs. */

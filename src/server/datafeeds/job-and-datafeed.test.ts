@@ -66,3 +66,22 @@ describe('a job and its datafeed', () => {
     expect((await call('GET', '/_ml/datafeeds')).json.count).toBe(0);
   });
 });
+
+describe("a job's datafeed_config", () => {
+  it('makes its datafeed once: a deleted datafeed stays deleted and the job no longer shows it', async () => {
+    const job = { analysis_config: { bucket_span: '1h', detectors: [{ function: 'count' }] }, data_description: { time_field: 'ts', time_format: 'epoch_ms' }, datafeed_config: { indices: ['m'] } };
+    expect((await call('PUT', '/_ml/anomaly_detectors/k', job)).status).toBe(200);
+    await call('POST', '/_ml/anomaly_detectors/k/_open');
+    expect((await call('GET', '/_ml/datafeeds/k')).json.count).toBe(1);
+    expect((await call('DELETE', '/_ml/datafeeds/k')).json).toEqual({ acknowledged: true });
+    expect((await call('GET', '/_ml/datafeeds/k')).status).toBe(404);
+    expect((await call('GET', '/_ml/datafeeds')).json.datafeeds.map((d: any) => d.datafeed_id)).toEqual(['datafeed-j']);
+    expect((await call('GET', '/_ml/anomaly_detectors/k')).json.jobs[0].datafeed_config).toBeUndefined();
+    // closing the job (a snapshot saves its record) does not bring it back
+    await call('POST', '/_ml/anomaly_detectors/k/_close');
+    expect((await call('GET', '/_ml/anomaly_detectors/k')).json.jobs[0].datafeed_config).toBeUndefined();
+    expect((await call('GET', '/_ml/datafeeds/k')).status).toBe(404);
+    // and a new datafeed may be made for the job
+    expect((await call('PUT', '/_ml/datafeeds/k2', { job_id: 'k', indices: ['m'] })).status).toBe(200);
+  });
+});

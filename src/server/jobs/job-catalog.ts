@@ -93,6 +93,28 @@ export class JobCatalog {
     });
   }
 
+  /**
+   * The job's datafeed was deleted: its `datafeed_config` (the datafeed it was created with) goes
+   * too, so that the datafeed is not made again from it and the job no longer shows one.
+   */
+  async dropDatafeedConfig(jobId: string, datafeedId: string): Promise<void> {
+    const ctx = this.ctx;
+    await ctx.queue(jobId).run(async () => {
+      const rec = await ctx.store.getJob(jobId);
+      const df = (rec?.config as JobConfig | undefined)?.datafeed_config as { datafeed_id?: string } | undefined;
+      if (!rec || !df || df.datafeed_id !== datafeedId) return;
+      const without = (c: JobConfig): JobConfig => {
+        const { datafeed_config: _, ...rest } = c;
+        return rest as JobConfig;
+      };
+      rec.config = without(rec.config as JobConfig);
+      // a snapshot saves the open job's record: it must not bring the old config back
+      const job = ctx.open.get(jobId);
+      if (job) job.record.config = without(job.record.config as JobConfig);
+      await ctx.store.saveJob(rec);
+    });
+  }
+
   async delete(jobId: string, force: boolean): Promise<void> {
     const ctx = this.ctx;
     ctx.checkRunning();

@@ -139,6 +139,11 @@ export class JobService {
     return this.catalog.update(jobId, body);
   }
 
+  /** The job's datafeed `datafeedId` was deleted: the job's `datafeed_config` naming it goes too. */
+  dropDatafeedConfig(jobId: string, datafeedId: string): Promise<void> {
+    return this.catalog.dropDatafeedConfig(jobId, datafeedId);
+  }
+
   deleteJob(jobId: string, force: boolean): Promise<void> {
     return this.catalog.delete(jobId, force);
   }
