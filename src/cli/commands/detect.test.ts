@@ -216,6 +216,14 @@ describe('vigil detect', () => {
     expect(existsSync(join(dir, 'chart.jpg'))).toBe(false);
   });
 
+  it.skipIf(!existsSync('/dev/full'))('fails (exit 1, naming --output) when the file cannot be written, --points included', async () => {
+    for (const args of [['--points'], ['--format', 'csv']]) {
+      const r = await vigil(['detect', join(dir, 'cpu.csv'), ...args, '--output', '/dev/full']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/cannot write --output \/dev\/full: no space left on the device \(ENOSPC\)/);
+    }
+  });
+
   it('exit codes: 2 for usage errors, 1 for errors, 0 for help', async () => {
     expect((await vigil(['detect'])).code).toBe(2);
     expect((await vigil(['detect', join(dir, 'cpu.csv'), '--format', 'xml'])).code).toBe(2);

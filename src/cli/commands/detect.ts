@@ -217,7 +217,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
 
   const collector = new ResultCollector({ keepSeriesFor: options.chart || options.allBuckets ? 12 : 0, emptyIsZero: fn.emptyIsZero });
   const allBuckets: Record<string, unknown>[] | null = options.allBuckets && options.format !== 'table' ? [] : null;
-  const points = options.points ? new PointsWriter(options.output ? createWriteStream(options.output) : io.stdout, spanMs) : null;
+  const points = options.points ? (options.output ? new PointsWriter(createWriteStream(options.output), spanMs, options.output) : new PointsWriter(io.stdout, spanMs)) : null;
   const detection = new SeriesDetection(
     {
       function: fn.name,

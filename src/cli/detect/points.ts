@@ -4,9 +4,11 @@
  * bucket only (one detection per event). Streams: a row is written as soon as its bucket's result is
  * known, so memory stays bounded by the latency window.
  */
+import type { Writable } from 'node:stream';
 import { bucketStartOf } from '../../core/bucket/bucketizer.js';
 import type { BucketResult } from '../../engine/series-detection.js';
 import type { SeriesBatch } from '../../sources/series-batch.js';
+import { outputError } from '../output.js';
 
 interface PendingRow {
   stamp: string;
@@ -21,11 +23,20 @@ export class PointsWriter {
   private readonly scores = new Map<string | null, Map<number, number>>();
   private readonly consumed = new Map<string | null, number>();
   private buffer: string[] = ['timestamp,value,anomaly_score'];
+  /** The first error of a file it writes (a full disk, …): reported, never swallowed. */
+  private error: unknown = null;
 
+  /**
+   * `file`: the path `out` writes to, when the writer owns it (--output): it listens for the
+   * stream's errors and ends it. Without one, `out` (stdout) is only written to.
+   */
   constructor(
     private readonly out: NodeJS.WritableStream,
     private readonly spanMs: number,
-  ) {}
+    private readonly file: string | null = null,
+  ) {
+    if (file !== null) out.on('error', (e) => (this.error ??= e));
+  }
 
   onRow(batch: SeriesBatch, i: number, accepted: boolean): void {
     this.queue.push({
@@ -73,21 +84,25 @@ export class PointsWriter {
   }
 
   private write(): void {
+    if (this.error !== null) throw outputError('--output', this.file!, this.error);
     if (this.buffer.length === 0) return;
     this.out.write(this.buffer.join('\n') + '\n');
     this.buffer = [];
   }
 
+  /** Writes what is left; for a file, ends it and throws (naming --output) if it could not be written. */
   async end(): Promise<void> {
     this.drain(true);
     this.write();
-    const out = this.out as NodeJS.WritableStream & { fd?: number };
-    if (out !== process.stdout && typeof (out as { end?: unknown }).end === 'function') {
-      await new Promise<void>((resolve, reject) => {
-        out.on('error', reject);
-        out.end(() => resolve());
+    if (this.file === null) return;
+    // the callback gets the stream's error, which may come before the 'error' event
+    await new Promise<void>((resolve) => {
+      (this.out as Writable).end((e?: Error | null) => {
+        if (e) this.error ??= e;
+        resolve();
       });
-    }
+    });
+    if (this.error !== null) throw outputError('--output', this.file, this.error);
   }
 }
 
