@@ -74,3 +74,16 @@ export function reportError(err: unknown, io: CommandIO, cmd?: Command): number 
   io.stderr.write(`vigil: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
   return EXIT_ERROR;
 }
+
+/**
+ * When the reader of `stream` goes away (`vigil detect big.csv --points | head`), writes fail with
+ * EPIPE; without a listener Node dies with an "Unhandled 'error' event" stack trace. This ends the
+ * process quietly instead (`exit`, with the exit code so far or 0), as Unix tools do; any other
+ * stream error is rethrown.
+ */
+export function exitOnBrokenPipe(stream: NodeJS.EventEmitter, exit: (code: number) => void = (c) => process.exit(c)): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
+}
