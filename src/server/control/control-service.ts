@@ -59,6 +59,7 @@ export class ControlService {
       onWipe: async (jobId, o) => {
         await this.store.deleteAnnotations(jobId, (a) => (o.after === undefined || a.timestamp >= o.after) && (a.event !== 'user' || o.userAnnotations));
       },
+      onDelete: async (jobId) => this.forgetJob(jobId),
     });
   }
 
@@ -209,6 +210,14 @@ export class ControlService {
       for (const [k, e] of Object.entries(d.events)) if (e.calendar_id === id) delete d.events[k];
     });
     await this.refresh();
+  }
+
+  /** A deleted job leaves the calendars that name it (as Elastic's delete job does); its groups stay. */
+  private async forgetJob(jobId: string): Promise<void> {
+    if (!Object.values(this.store.read().calendars).some((c) => c.job_ids.includes(jobId))) return;
+    await this.store.update((d) => {
+      for (const c of Object.values(d.calendars)) c.job_ids = c.job_ids.filter((j) => j !== jobId);
+    });
   }
 
   async calendarJobs(id: string, jobExpr: string, add: boolean): Promise<CalendarDoc> {

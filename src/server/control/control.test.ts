@@ -181,6 +181,18 @@ describe('calendars and scheduled events', () => {
     await fails('GET', '/_ml/calendars/maintenance', undefined, 404, 'No calendar with id [maintenance]');
   });
 
+  it('deleting a job takes it out of its calendars (a new job of that id does not inherit them)', async () => {
+    await job('cal-gone', { groups: ['cal-gone-group'], analysis_config: { bucket_span: '1h', detectors: [{ function: 'count' }] } });
+    await ok('PUT', '/_ml/calendars/gone-cal', { job_ids: ['cal-gone', 'cal-gone-group'] });
+    await ok('POST', '/_ml/calendars/gone-cal/events', { events: [{ description: 'outage', start_time: T0, end_time: T0 + HOUR }] });
+    await ok('DELETE', '/_ml/anomaly_detectors/cal-gone');
+    // the group is a name, not the job: it stays, as in Elastic
+    expect((await ok('GET', '/_ml/calendars/gone-cal')).calendars[0].job_ids).toEqual(['cal-gone-group']);
+    await job('cal-gone', { analysis_config: { bucket_span: '1h', detectors: [{ function: 'count' }] } });
+    expect((await ok('GET', '/_ml/calendars/_all/events?job_id=cal-gone')).count).toBe(0);
+    await ok('DELETE', '/_ml/calendars/gone-cal');
+  });
+
   it('daylight saving: a local-time daily pattern stays unflagged across the change with generated force_time_shift events, flagged without', async () => {
     const start = Date.UTC(2025, 2, 2);
     const end = Date.UTC(2025, 3, 20);

@@ -139,6 +139,7 @@ export class JobCatalog {
     ctx.queues.delete(jobId);
     ctx.guard?.forget(jobId);
     await ctx.hooks.onWipe?.(jobId, { userAnnotations: true });
+    await ctx.hooks.onDelete?.(jobId);
     await this.lifecycle.promoteWaiting();
   }
 }

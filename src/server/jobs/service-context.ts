@@ -21,6 +21,8 @@ export interface JobHooks {
   onAnnotations?(jobId: string, docs: Record<string, unknown>[]): Promise<void>;
   /** A job was reset (annotations: model-change ones, and user ones when asked) or reverted (those after `after`). */
   onWipe?(jobId: string, o: { after?: number; userAnnotations: boolean }): Promise<void>;
+  /** A job was deleted (Elastic takes it out of its calendars). */
+  onDelete?(jobId: string): Promise<void>;
 }
 
 export interface NodeInfo {
