@@ -317,6 +317,17 @@ describe('AnomalyJob: time, latency and data counts', () => {
     expect(job.drainResults().buckets.map((b) => b.timestamp)).toEqual([T0 + 10 * H]);
     expect(job.dataCounts().out_of_order_timestamp_count).toBe(1);
   });
+
+  it('latest_record_timestamp is the newest record, also one at the very time a flush advanced or skipped to', () => {
+    for (const flush of [{ advanceTime: T0 + 3 * H }, { skipTime: T0 + 3 * H }]) {
+      const job = makeJob('latest', { detectors: [{ function: 'count' }] });
+      job.postData([{ ts: T0 + 5 }]);
+      job.flush(flush);
+      const c = job.postData([{ ts: T0 + 3 * H }]);
+      expect(c.processed_record_count).toBe(1);
+      expect(job.dataCounts().latest_record_timestamp).toBe(T0 + 3 * H);
+    }
+  });
 });
 
 describe('AnomalyJob: memory limit', () => {

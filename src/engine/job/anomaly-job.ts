@@ -219,9 +219,10 @@ export class AnomalyJob {
         c.processed_field_count += analysisGets.length - missing;
         c.processed_record_count++;
         if (!(t >= c.earliest_record_timestamp!)) c.earliest_record_timestamp = t;
+        // the newest record (the job's clock may be ahead of it: a flush advanced or skipped time)
+        if (!(t <= c.latest_record_timestamp!)) c.latest_record_timestamp = t;
         if (!(t <= this.latest)) {
           this.latest = t;
-          c.latest_record_timestamp = t;
           if (evBucket === evBucket) {
             eventCounts.set(evBucket, evCount);
             evBucket = NaN;
