@@ -14,6 +14,8 @@ export type SeriesInput = string | Uint8Array | NodeJS.ReadableStream | AsyncIte
 
 export interface ByteSourceInfo {
   compressed: boolean;
+  /** Bytes read from the input so far, before decompression. */
+  rawBytes?: number;
 }
 
 const READ_CHUNK = 1 << 20;
@@ -54,7 +56,15 @@ async function openRaw(input: SeriesInput): Promise<AsyncIterable<unknown>> {
  */
 export async function* readBytes(input: SeriesInput, info: ByteSourceInfo = { compressed: false }): AsyncGenerator<Buffer> {
   const raw = await openRaw(input);
-  const it = raw[Symbol.asyncIterator]() as AsyncIterator<unknown>;
+  const source = raw[Symbol.asyncIterator]() as AsyncIterator<unknown>;
+  info.rawBytes = 0;
+  const it = {
+    async next(): Promise<IteratorResult<unknown>> {
+      const r = await source.next();
+      if (!r.done) info.rawBytes! += typeof r.value === 'string' ? Buffer.byteLength(r.value) : ((r.value as { length?: number } | null)?.length ?? 0);
+      return r;
+    },
+  };
   const head: Buffer[] = [];
   let headBytes = 0;
   let done = false;

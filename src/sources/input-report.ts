@@ -53,6 +53,8 @@ export interface InputReport {
   maxTime: number;
   /** Bytes read after decompression. */
   bytes: number;
+  /** Bytes read from the input as stored (the compressed size for gzip): what progress is measured in. */
+  inputBytes: number;
 }
 
 export function newInputReport(): InputReport {
@@ -75,6 +77,7 @@ export function newInputReport(): InputReport {
     minTime: NaN,
     maxTime: NaN,
     bytes: 0,
+    inputBytes: 0,
   };
 }
 

@@ -313,6 +313,18 @@ describe('gzip', () => {
     expect(nd.rows.value).toEqual([3]);
     expect(nd.report.format).toBe('ndjson');
   });
+  it('reports the bytes read as stored (progress of a .gz file) besides the bytes decompressed', async () => {
+    let csv = 'timestamp,value\n';
+    for (let i = 0; i < 50_000; i++) csv += `${1_700_000_000 + i * 60},${i % 10}\n`;
+    const gz = gzipSync(csv);
+    const path = join(dir, 'big.csv.gz');
+    await writeFile(path, gz);
+    const { report } = await readAll(path, { batchSize: 1000 });
+    expect(report.bytes).toBe(Buffer.byteLength(csv));
+    expect(report.inputBytes).toBe(gz.length);
+    const plain = await readAll(Readable.from([csv]));
+    expect(plain.report.inputBytes).toBe(plain.report.bytes);
+  });
   it('corrupt gzip data is a PARSE_ERROR', async () => {
     const gz = gzipSync('timestamp,value\n' + '2024-01-01 00:00:00,1\n'.repeat(1000));
     await expect(readAll(Readable.from([gz.subarray(0, gz.length / 2)]))).rejects.toMatchObject({ code: 'PARSE_ERROR' });

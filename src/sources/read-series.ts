@@ -164,6 +164,7 @@ class Reader implements SeriesReader {
           const r = await this.chunks!.next();
           if (r.done) break;
           this.report.bytes += r.value.length;
+          this.report.inputBytes = this.info.rawBytes ?? this.report.bytes;
           scanner.push(r.value, false);
           if (live) sink.cut(); // a stream may be live: do not hold records back waiting for a full batch
           yield* this.drain(sink);
@@ -207,6 +208,7 @@ class Reader implements SeriesReader {
     }
     let head = parts.length === 1 ? parts[0] : Buffer.concat(parts);
     this.report.bytes += head.length;
+    this.report.inputBytes = this.info.rawBytes ?? this.report.bytes;
     this.report.compressed = this.info.compressed;
     if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) head = head.subarray(3);
     this.head = head;

@@ -243,7 +243,7 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
       }
       points?.onRow(batch, i, ok);
     }
-    progress?.update(report.bytes, report.rows);
+    progress?.update(report.inputBytes, report.rows); // input bytes: a .gz file's compressed size is the total
   };
   if (firstBatch) feed(firstBatch);
   for (;;) {
