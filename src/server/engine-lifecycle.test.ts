@@ -76,3 +76,31 @@ describe('life cycle with the job engine', () => {
     expect(again.model_size_stats.model_bytes).toBeGreaterThan(0);
   });
 });
+
+describe('_data with values a metric cannot read', () => {
+  it('counts them as missing fields and names line and field in the response, never dropping them silently', async () => {
+    const T0 = Date.UTC(2024, 0, 1);
+    const put = await h.app.inject({
+      method: 'PUT',
+      url: '/_ml/anomaly_detectors/bad-values',
+      headers: JSON9,
+      payload: JSON.stringify({ analysis_config: { bucket_span: '5m', detectors: [{ function: 'mean', field_name: 'v' }] }, data_description: { time_field: 't', time_format: 'epoch_ms' } }),
+    });
+    expect(put.statusCode).toBe(200);
+    await post('/_ml/anomaly_detectors/bad-values/_open');
+    const body = [{ t: T0, v: 1 }, { t: T0 + 60_000, v: 2 }, { t: T0 + 120_000, v: 'n/a' }, { t: T0 + 180_000, v: 3 }].map((d) => JSON.stringify(d)).join('\n') + '\n';
+    const bad = await h.app.inject({ method: 'POST', url: '/_ml/anomaly_detectors/bad-values/_data', headers: NDJSON9, payload: body });
+    expect(bad.statusCode).toBe(200);
+    expect(bad.json()).toMatchObject({ processed_record_count: 4, missing_field_count: 1 });
+    expect(bad.json().vigil_invalid_values).toEqual({
+      count: 1,
+      counted_as: 'missing_field_count',
+      first: [{ at: 'line 3', field: 'v', value: 'n/a', reason: 'field [v] at line 3 is "n/a", not a number' }],
+    });
+    const arr = await h.app.inject({ method: 'POST', url: '/_ml/anomaly_detectors/bad-values/_data', headers: JSON9, payload: JSON.stringify([{ t: T0 + 240_000, v: 4 }, { t: T0 + 250_000, v: {} }]) });
+    expect(arr.json().vigil_invalid_values.first[0]).toMatchObject({ at: 'document 2', field: 'v' });
+    const good = await h.app.inject({ method: 'POST', url: '/_ml/anomaly_detectors/bad-values/_data', headers: NDJSON9, payload: JSON.stringify({ t: T0 + 300_000, v: 5 }) });
+    expect(good.json().vigil_invalid_values).toBeUndefined();
+    expect(good.json().missing_field_count).toBe(2);
+  });
+});

@@ -517,3 +517,37 @@ describe('custom_settings.vigil_model', () => {
     expect(updateJobConfig(plain, { custom_settings: { vigil_model: 'default' } }).custom_settings).toEqual({ vigil_model: 'default' });
   });
 });
+
+describe('values a metric cannot read as numbers', () => {
+  it('count as missing fields and are told (document index, field, value); the rest of the document is processed', () => {
+    const job = makeJob('bad-values', { detectors: [{ function: 'mean', field_name: 'v', by_field_name: 'host' }] });
+    const seen: [number, string, unknown][] = [];
+    const docs = [
+      { ts: T0, v: 1, host: 'a' },
+      { ts: T0 + 1, v: 'x', host: 'a' }, // not a number
+      { ts: T0 + 2, v: '12.5', host: 'a' }, // a numeric string is a number (as Elastic reads it)
+      { ts: T0 + 3, v: true, host: 'a' },
+      { ts: T0 + 4, v: 'NaN', host: 'b' },
+      { ts: T0 + 5, host: 'b' }, // absent: missing, not invalid
+      { ts: T0 + 6, v: null, host: 'b' },
+    ];
+    job.postData(docs, { onInvalidValue: (i, f, v) => seen.push([i, f, v]) });
+    expect(seen).toEqual([
+      [1, 'v', 'x'],
+      [3, 'v', true],
+      [4, 'v', 'NaN'],
+    ]);
+    const c = job.dataCounts();
+    expect(c.processed_record_count).toBe(7);
+    expect(c.missing_field_count).toBe(5);
+    expect(c.processed_field_count).toBe(7 * 2 - 5);
+  });
+
+  it('a categorical field (distinct_count, by) is not read as a number', () => {
+    const job = makeJob('words', { detectors: [{ function: 'distinct_count', field_name: 'word' }] });
+    const seen: unknown[] = [];
+    job.postData([{ ts: T0, word: 'hello' }], { onInvalidValue: (...a) => seen.push(a) });
+    expect(seen).toEqual([]);
+    expect(job.dataCounts().missing_field_count).toBe(0);
+  });
+});

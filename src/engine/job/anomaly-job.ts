@@ -44,6 +44,7 @@ import { jobSettings, type DetectionRule, type JobConfig, type JobSettings } fro
 import { eventsIn, modelOf, sensitivityOf, timeShiftAt, withSensitivity, type JobControls, type JobEvent } from './controls.js';
 import { DetectorRunner, type BucketControl, type PendingRecord } from './detector-runner.js';
 import { countFields, fieldGetter, numberOf, termOf, type FieldGetter } from './field-access.js';
+import { lookupFunction } from './functions.js';
 import { ScoreNormaliser } from './normaliser.js';
 import type { JobResults, ModelPlotDoc, ScoreUpdate } from './results.js';
 import { makeTimeReader, type TimeReader } from './time-reader.js';
@@ -67,6 +68,12 @@ export interface AnomalyJobOptions {
 export interface PostDataOptions {
   /** Bytes of the request body these documents came in (Elastic's input_bytes). */
   inputBytes?: number;
+  /**
+   * Told of every value a metric function cannot read as a number (`"v": "x"`, `true`, `"NaN"`):
+   * the document's index in `docs`, the field and the value. Such a value counts as a missing
+   * field (missing_field_count); the rest of the document is processed, as Elastic does.
+   */
+  onInvalidValue?: (index: number, field: string, value: unknown) => void;
 }
 
 /** One series of a job: a detector and, when it is split, its partition / by values (absent: not split by it). */
@@ -88,6 +95,9 @@ export class AnomalyJob {
   private readonly influencerGets: FieldGetter[];
   /** Every field the analysis reads, for missing_field_count. */
   private readonly analysisGets: FieldGetter[];
+  /** Per analysis field: whether a metric function reads it as a number; and its name. */
+  private readonly analysisNumeric: boolean[];
+  private readonly analysisNames: string[];
   private readonly runners: DetectorRunner[];
   private normaliser: ScoreNormaliser;
   private readonly now: () => number;
@@ -149,6 +159,9 @@ export class AnomalyJob {
     for (const f of a.influencers) fields.add(f);
     if (a.summary_count_field_name !== undefined) fields.add(a.summary_count_field_name);
     this.analysisGets = [...fields].map(fieldGetter);
+    this.analysisNames = [...fields];
+    const numeric = new Set(a.detectors.filter((d) => d.field_name !== undefined && lookupFunction(d.function)?.family === 'metric').map((d) => d.field_name as string));
+    this.analysisNumeric = this.analysisNames.map((f) => numeric.has(f));
     const mp = config.model_plot_config;
     const terms = mp?.enabled && mp.terms ? new Set(mp.terms.split(',').map((t) => t.trim()).filter((t) => t !== '')) : null;
     const env = {
@@ -193,7 +206,9 @@ export class AnomalyJob {
     let slotBucket = NaN;
     let slot = 0;
     try {
+      let index = -1;
       for (const doc of docs) {
+        index++;
         c.input_record_count++;
         if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
           c.invalid_date_count++;
@@ -214,6 +229,11 @@ export class AnomalyJob {
         for (let i = 0; i < analysisGets.length; i++) {
           const v = analysisGets[i](doc);
           if (v === undefined || v === null) missing++;
+          else if (this.analysisNumeric[i] && !Number.isFinite(numberOf(v))) {
+            // a metric's value that is no number is no value: counted and told, not silently skipped
+            missing++;
+            options.onInvalidValue?.(index, this.analysisNames[i], v);
+          }
         }
         c.missing_field_count += missing;
         c.processed_field_count += analysisGets.length - missing;

@@ -15,6 +15,9 @@ import { parseDataBody } from './parse-data.js';
 import type { ServiceContext } from './service-context.js';
 import { WAL_DATA, WAL_FLUSH } from './wal-records.js';
 
+/** Bad values named in a `_data` response (all are counted). */
+const INVALID_SHOWN = 10;
+
 export class JobData {
   /** Called after a job's results were stored. */
   readonly resultsListeners: ((jobId: string) => void)[] = [];
@@ -33,13 +36,30 @@ export class JobData {
    */
   async post(jobId: string, body: Buffer, parsed?: Record<string, unknown>[]): Promise<Record<string, unknown>> {
     return this.ctx.withOpenJob(jobId, async (job) => {
-      const docs = parsed ?? parseDataBody(body).docs;
+      const read = parsed ? { docs: parsed, where: (k: number) => `document ${k + 1}` } : parseDataBody(body);
+      const docs = read.docs;
       this.ctx.guard?.beforeData({ job_id: jobId, config: job.config, stats: () => job.engine.modelSizeStats() }, docs);
       await job.wal?.append(WAL_DATA, body);
       job.opsSinceSnapshot++;
-      await this.applyData(job, docs, body.length);
+      // values a metric cannot read as numbers: counted as missing fields by the engine, and named
+      // here (Vigil extension of the response; Elastic's clients ignore the extra key)
+      let invalid = 0;
+      const first: { at: string; field: string; value: unknown }[] = [];
+      const onInvalidValue = (k: number, field: string, value: unknown): void => {
+        invalid++;
+        if (first.length < INVALID_SHOWN) first.push({ at: read.where(k), field, value });
+      };
+      await this.applyData(job, docs, body.length, onInvalidValue);
       await this.snapshots.maybeTake(job);
-      return renderDataCounts(job.counts);
+      const out = renderDataCounts(job.counts);
+      if (invalid > 0) {
+        out.vigil_invalid_values = {
+          count: invalid,
+          counted_as: 'missing_field_count',
+          first: first.map((f) => ({ ...f, reason: `field [${f.field}] at ${f.at} is ${JSON.stringify(f.value)}, not a number` })),
+        };
+      }
+      return out;
     });
   }
 
@@ -61,8 +81,8 @@ export class JobData {
   }
 
   /** Applies documents to the job's engine and stores what it produced (also when replaying the WAL). */
-  async applyData(job: OpenJob, docs: Record<string, unknown>[], bytes: number): Promise<void> {
-    job.engine.postData(docs, { inputBytes: bytes });
+  async applyData(job: OpenJob, docs: Record<string, unknown>[], bytes: number, onInvalidValue?: (index: number, field: string, value: unknown) => void): Promise<void> {
+    job.engine.postData(docs, { inputBytes: bytes, onInvalidValue });
     job.counts = engineCounts(job.record.job_id, job.engine);
     await this.writeResults(job);
   }

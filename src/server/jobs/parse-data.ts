@@ -8,6 +8,8 @@ import { VigilError } from '../../core/errors.js';
 
 export interface ParsedData {
   docs: Record<string, unknown>[];
+  /** Where document `k` is, for messages: `line 3` (NDJSON) or `document 3` (a JSON array). */
+  where: (k: number) => string;
 }
 
 function fail(message: string): never {
@@ -45,7 +47,7 @@ export function parseDataBody(body: Buffer | string): ParsedData {
       fail(`malformed JSON array${pos ? ` at line ${lineOf(text, Number(pos[1]))}` : ''}: ${(err as Error).message}`);
     }
     if (!Array.isArray(arr)) fail('malformed JSON array');
-    return { docs: checkObjects(arr as unknown[], () => 1) };
+    return { docs: checkObjects(arr as unknown[], () => 1), where: (k) => `document ${k + 1}` };
   }
   // fast path: one document per line
   const lines = text.split('\n');
@@ -53,15 +55,16 @@ export function parseDataBody(body: Buffer | string): ParsedData {
   for (let i = 0; i < lines.length; i++) if (lines[i].trim() !== '') nonEmpty.push(i);
   try {
     const docs = JSON.parse('[' + nonEmpty.map((i) => lines[i]).join(',') + ']') as unknown[];
-    if (docs.length === nonEmpty.length) return { docs: checkObjects(docs, (k) => nonEmpty[k] + 1) };
+    if (docs.length === nonEmpty.length) return { docs: checkObjects(docs, (k) => nonEmpty[k] + 1), where: (k) => `line ${nonEmpty[k] + 1}` };
   } catch {
     // fall through to the careful reader
   }
-  return { docs: readConcatenated(text) };
+  const starts: number[] = [];
+  return { docs: readConcatenated(text, starts), where: (k) => `line ${starts[k]}` };
 }
 
 /** Reads top-level JSON values one by one (objects may span lines), naming the line of a bad one. */
-function readConcatenated(text: string): Record<string, unknown>[] {
+function readConcatenated(text: string, starts: number[]): Record<string, unknown>[] {
   const docs: Record<string, unknown>[] = [];
   let i = 0;
   let line = 1;
@@ -111,6 +114,7 @@ function readConcatenated(text: string): Record<string, unknown>[] {
     const piece = text.slice(i, j + 1);
     try {
       docs.push(JSON.parse(piece) as Record<string, unknown>);
+      starts.push(startLine);
     } catch (err) {
       fail(`malformed JSON at line ${startLine}: ${(err as Error).message}: ${piece.slice(0, 80)}`);
     }
