@@ -48,7 +48,10 @@ OpenAPI at \`GET /_vigil/openapi.json\`); a test keeps it in sync.
   explicit ids that match nothing answer 404, wildcards that match nothing answer an empty list
   unless \`allow_no_match=false\`.
 - **Times** (\`start\`, \`end\`, \`advance_time\`, \`skip_time\`, a bucket timestamp): epoch
-  milliseconds, epoch seconds (ten digits or fewer), ISO 8601, or \`now\`/\`now-1h\`.
+  milliseconds, epoch seconds (ten digits or fewer), ISO 8601, or Elasticsearch date math: \`now\`
+  or \`<date>||\` followed by \`+\`/\`-<n><unit>\` and \`/<unit>\` (round down), left to right, units
+  \`y M w d h m s\` (\`now-1h\`, \`now-1M\`, \`now-1d/d+2h\`, \`2024-01-01||+1M/d\`); months and years
+  are calendar units; rounding is in UTC (weeks start on Monday).
 - **Paging**: \`from\` (default 0) and \`size\` (default 100) as parameters or \`page: {from, size}\` in
   the body; \`from + size\` ≤ 10 000. Defaults: buckets by \`timestamp\` ascending; records by
   \`record_score\` and influencers by \`influencer_score\`, descending.

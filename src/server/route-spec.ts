@@ -52,7 +52,7 @@ export function qbool(v: unknown, dflt = false): boolean {
   return v === '' || v === true || v === 'true';
 }
 
-/** Elastic's DateTime: epoch ms, epoch seconds (≤ 10 digits), or an ISO 8601 string. */
+/** Elastic's DateTime: epoch ms, epoch seconds (≤ 10 digits), an ISO 8601 string or date math (jobs/time-param.ts). */
 export const DateTimeSchema = (description: string): TSchema =>
   Type.Optional(Type.Union([Type.Number(), Type.String()], { description }));
 
