@@ -15,6 +15,7 @@ import {
   getOverallBuckets,
   getRecords,
   mergeParams,
+  pageOf,
   type ResultsParams,
 } from '../jobs/results-query.js';
 import { parseTimeParam } from '../jobs/time-param.js';
@@ -76,6 +77,36 @@ function flushOptions(p: Record<string, unknown>): FlushOptions {
   if (has('advance_time')) o.advanceTime = parseTimeParam('advance_time', p.advance_time);
   if (has('skip_time')) o.skipTime = parseTimeParam('skip_time', p.skip_time);
   return o;
+}
+
+/**
+ * Elastic's get categories, for a Vigil job: Vigil has no log categorization (a job configuration
+ * with categorization_field_name, categorization_filters, categorization_analyzer or mlcategory is
+ * refused), so every job has no category definitions and Elastic answers such a job with an empty
+ * page. The request is checked as Elastic's RestGetCategoriesAction and GetCategoriesAction.Request
+ * do (category_id a long, not together with from/size; paging limits), then the job must exist
+ * (one id, not an expression: 404 otherwise).
+ */
+async function getCategories(service: JobService, req: FastifyRequest): Promise<{ count: number; categories: unknown[] }> {
+  const q = query(req);
+  // a body without fields reads as no body (the server hands routes {} when none was sent)
+  const b = req.body && typeof req.body === 'object' && Object.keys(req.body).length > 0 ? (req.body as Record<string, unknown>) : undefined;
+  const pathId = params(req).category_id;
+  if (pathId !== undefined && !/^[+-]?\d+$/.test(pathId)) throw new VigilError('INVALID_ARGUMENT', `For input string: "${pathId}"`);
+  const categoryId = pathId ?? (b?.category_id as number | undefined);
+  // with a body, Elastic reads the page from it; without one, from/size (defaults when no category_id)
+  const page = b ? b.page : q.from !== undefined || q.size !== undefined || categoryId === undefined ? { from: q.from, size: q.size } : undefined;
+  if (categoryId !== undefined && page !== undefined) {
+    // Elastic names the setting that came second: the path's category_id after a body's page, a
+    // body's fields in their order, from/size parameters after the path's category_id
+    const keys = b ? Object.keys(b) : [];
+    const idLast = b !== undefined && (pathId !== undefined || keys.indexOf('category_id') > keys.indexOf('page'));
+    throw new VigilError('INVALID_ARGUMENT', idLast ? 'Param [category_id] is incompatible with [from, size].' : 'Param [from, size] is incompatible with [category_id].');
+  }
+  if (categoryId === undefined && page === undefined) throw new VigilError('INVALID_ARGUMENT', 'Validation Failed: 1: Both [category_id] and [from, size] cannot be null;');
+  if (page !== undefined) pageOf({ page: page as ResultsParams['page'] });
+  await service.jobConfig(params(req).job_id);
+  return { count: 0, categories: [] };
 }
 
 export function mlRoutes(service: JobService, o: { version: string }): RouteSpec[] {
@@ -410,6 +441,36 @@ export function mlRoutes(service: JobService, o: { version: string }): RouteSpec
       response: { description: '{ count, model_plot: [...] }, sorted by timestamp (ascending unless desc).' },
       handler: results((ids, p) => getModelPlot(service.store, ids, p)),
     },
+    ...(['', '/:category_id'] as const).map(
+      (suffix): RouteSpec => ({
+        method: ['GET', 'POST'],
+        url: `${D}/:job_id/results/categories${suffix}`,
+        operationId: 'ml.get_categories',
+        tag: 'elastic',
+        summary: suffix
+          ? 'One category definition by id. Vigil has no log categorization (jobs cannot have categorization_field_name), so an existing job has none: { count: 0, categories: [] }; an unknown job answers 404.'
+          : 'Category definitions of a job. Vigil has no log categorization (jobs cannot have categorization_field_name), so an existing job answers { count: 0, categories: [] } (paging checked as Elastic does); an unknown job answers 404.',
+        params: suffix
+          ? Type.Object({ job_id: Type.String({ description: 'One job id.' }), category_id: Type.String({ description: 'A category id (a long).' }) }, { additionalProperties: false })
+          : Type.Object({ job_id: Type.String({ description: 'One job id.' }) }, { additionalProperties: false }),
+        querystring: Q({
+          from: Type.Optional(Type.Integer({ description: 'Skips this many categories (default 0; not with a category_id).' })),
+          size: Type.Optional(Type.Integer({ description: 'Returns at most this many categories (default 100; not with a category_id).' })),
+          partition_field_value: Type.Optional(Type.String({ description: 'Only categories of this partition.' })),
+        }),
+        // Elastic's parser names itself after the action in body errors
+        bodyName: 'cluster:monitor/xpack/ml/job/results/categories/get',
+        body: Body({
+          job_id: Type.Optional(Type.String()),
+          category_id: Type.Optional(Type.Integer()),
+          page: Page,
+          partition_field_value: Type.Optional(Type.String()),
+        }),
+        response: { description: '{ count, categories: [...] } (always empty in Vigil).' },
+        permission: { privilege: 'read', job: 'job_id' },
+        handler: async (req) => getCategories(service, req),
+      }),
+    ),
     {
       method: ['GET', 'POST'],
       url: `${D}/:job_id/model_snapshots`,
