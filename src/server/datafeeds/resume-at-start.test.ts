@@ -32,7 +32,8 @@ describe('datafeeds after a restart', () => {
       return { status: r.status, json: (await r.json()) as any };
     };
     const processed = async (url: string): Promise<number> => (await call(url, 'GET', '/_ml/anomaly_detectors/feed/_stats')).json.jobs[0].data_counts.processed_record_count;
-    const until = async (cond: () => Promise<boolean>, ms = 10_000): Promise<boolean> => {
+    // generous: a live datafeed polls every second behind a 1 s query delay, on a machine other suites share
+    const until = async (cond: () => Promise<boolean>, ms = 25_000): Promise<boolean> => {
       for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if (await cond()) return true;
       return cond();
     };
@@ -54,5 +55,5 @@ describe('datafeeds after a restart', () => {
     } finally {
       await server.close();
     }
-  }, 60_000);
+  }, 90_000);
 });
