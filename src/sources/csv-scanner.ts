@@ -9,7 +9,7 @@
  * records. Blank lines are skipped (and counted). Extra columns are ignored.
  */
 import type { TimestampParser } from '../core/time/parse-timestamp.js';
-import { noteBadRow, type InputReport } from './input-report.js';
+import { MAX_TIME_MS, MIN_TIME_MS, noteBadRow, type InputReport } from './input-report.js';
 import { parseNumberBytes } from './parse-number.js';
 import type { BatchSink } from './series-batch.js';
 
@@ -373,7 +373,8 @@ export class CsvScanner {
         continue;
       }
       const t = tEsc ? parseText(fieldText(b, ts, te, true)) : parseBytes(b, ts, te);
-      if (t !== t) {
+      if (!(t >= MIN_TIME_MS && t <= MAX_TIME_MS)) {
+        // NaN (unreadable) or outside the years 0000–9999 (epoch ms in an epoch-seconds column, …)
         if (isBlank(b, ts, te)) noteBadRow(report, 'missing_field', recLine, cfg.timeField, '(empty)');
         else noteBadRow(report, 'bad_date', recLine, cfg.timeField, () => fieldText(b, ts, te, tEsc));
         continue;

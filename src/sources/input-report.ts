@@ -4,6 +4,14 @@
  * report is how they are accounted for, and `formatInputReport` turns it into a message for people.
  */
 
+/**
+ * Accepted timestamps lie in the years 0000–9999 (ISO 8601's four-digit years). Anything outside is a
+ * bad date, not a row: typically epoch milliseconds in an epoch-seconds column (year 55 840), which
+ * would otherwise open a gap of billions of empty buckets after the last real row.
+ */
+export const MIN_TIME_MS = -62_167_219_200_000; // 0000-01-01T00:00:00Z (Date.UTC maps years 0–99 to 19xx)
+export const MAX_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 export type BadRowKind = 'bad_date' | 'missing_field' | 'non_numeric' | 'out_of_order' | 'malformed';
 
 export const BAD_ROW_KINDS: readonly BadRowKind[] = ['bad_date', 'missing_field', 'non_numeric', 'out_of_order', 'malformed'];

@@ -6,7 +6,7 @@
  * nested objects ("host.name") when no key has that exact name.
  */
 import type { TimestampParser } from '../core/time/parse-timestamp.js';
-import { noteBadRow, type InputReport } from './input-report.js';
+import { MAX_TIME_MS, MIN_TIME_MS, noteBadRow, type InputReport } from './input-report.js';
 import { parseNumberBytes } from './parse-number.js';
 import type { BatchSink } from './series-batch.js';
 
@@ -129,7 +129,8 @@ export class JsonRecordHandler {
     } else if (typeof tv === 'string') {
       t = cfg.parseTime(tv);
     } else t = NaN;
-    if (t !== t || !Number.isFinite(t)) {
+    if (!(t >= MIN_TIME_MS && t <= MAX_TIME_MS)) {
+      // NaN (unreadable) or outside the years 0000–9999 (epoch ms in an epoch-seconds field, …)
       noteBadRow(report, 'bad_date', pos, cfg.timeField, () => describe(tv));
       return;
     }

@@ -233,6 +233,20 @@ describe('CSV', () => {
     expect(report.timeFormat).toBe('dd/MM/yyyy HH:mm');
   });
 
+  it('a time beyond the years 0000–9999 (epoch ms among epoch seconds) is a bad date, not a row', async () => {
+    const csv = 'ts,value\n1700000000,1\n1700000060000,2\n1700000120,3\n';
+    const s = await readAll(Readable.from([csv]));
+    expect(s.rows.time).toEqual([1_700_000_000_000, 1_700_000_120_000]);
+    expect(s.report.bad.bad_date.samples).toEqual([{ line: 3, field: 'ts', text: '1700000060000' }]);
+    const given = await readAll(Readable.from([csv]), { timeFormat: 'epoch' });
+    expect(given.report.bad.bad_date.count).toBe(1);
+    const nd = await readAll(Readable.from(['{"ts":1700000000,"v":1}\n{"ts":1700000060000,"v":2}\n{"ts":-1e14,"v":3}\n{"ts":1700000120,"v":4}\n{"ts":1700000180,"v":5}\n']), { timeFormat: 'epoch' });
+    expect(nd.rows.value).toEqual([1, 4, 5]);
+    expect(nd.report.bad.bad_date.samples.map((x) => x.line)).toEqual([2, 3]);
+    const edge = await readAll(Readable.from(['time,value\n0001-01-01T00:00:00Z,1\n9999-12-31T23:59:59Z,2\n']));
+    expect(edge.rows.value).toEqual([1, 2]);
+  });
+
   it('detects epoch seconds and milliseconds columns', async () => {
     const s = await readAll(Readable.from(['ts,value\n1700000000,1\n1700000060.5,2\n']));
     expect(s.rows.time).toEqual([1_700_000_000_000, 1_700_000_060_500]);

@@ -135,6 +135,18 @@ describe('vigil detect', () => {
     expect(named.stderr).toMatch(/value field 'cost' not found/);
   });
 
+  it('one epoch-ms stamp in an epoch-seconds column is a bad date, not a jump to the year 55 840 (which hung)', async () => {
+    const lines = ['ts,value'];
+    for (let i = 0; i < 600; i++) lines.push(`${(T0 / 1000 + i * 60) * (i === 300 ? 1000 : 1)},${i % 7}`);
+    writeFileSync(join(dir, 'epoch-mix.csv'), lines.join('\n') + '\n');
+    const r = await vigil(['detect', join(dir, 'epoch-mix.csv'), '--format', 'json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.summary.rows).toBe(599);
+    expect(j.input.bad.bad_date.samples[0]).toMatchObject({ line: 302, field: 'ts' });
+    expect(r.stderr).toMatch(/1 row with a bad date \(line 302: field 'ts' = '\d{13}'\)/);
+  }, 20_000);
+
   it('reports missing-data runs: a metric gap is missing, not zero', async () => {
     const lines = readFileSync(join(dir, 'cpu.csv'), 'utf8').trim().split('\n');
     const gappy = [lines[0], ...lines.slice(1).filter((_, i) => i < 300 || i >= 306)].join('\n');
