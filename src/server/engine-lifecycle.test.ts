@@ -94,13 +94,25 @@ describe('_data with values a metric cannot read', () => {
     expect(bad.json()).toMatchObject({ processed_record_count: 4, missing_field_count: 1 });
     expect(bad.json().vigil_invalid_values).toEqual({
       count: 1,
-      counted_as: 'missing_field_count',
-      first: [{ at: 'line 3', field: 'v', value: 'n/a', reason: 'field [v] at line 3 is "n/a", not a number' }],
+      first: [{ at: 'line 3', field: 'v', value: 'n/a', counted_as: 'missing_field_count', reason: 'field [v] at line 3 is "n/a", not a number' }],
     });
     const arr = await h.app.inject({ method: 'POST', url: '/_ml/anomaly_detectors/bad-values/_data', headers: JSON9, payload: JSON.stringify([{ t: T0 + 240_000, v: 4 }, { t: T0 + 250_000, v: {} }]) });
     expect(arr.json().vigil_invalid_values.first[0]).toMatchObject({ at: 'document 2', field: 'v' });
     const good = await h.app.inject({ method: 'POST', url: '/_ml/anomaly_detectors/bad-values/_data', headers: NDJSON9, payload: JSON.stringify({ t: T0 + 300_000, v: 5 }) });
     expect(good.json().vigil_invalid_values).toBeUndefined();
     expect(good.json().missing_field_count).toBe(2);
+
+    // a time far after the newest record (2204 for 2024): refused and named, not 180 years of empty buckets
+    const typo = Date.UTC(2204, 0, 1);
+    const jump = await h.app.inject({ method: 'POST', url: '/_ml/anomaly_detectors/bad-values/_data', headers: NDJSON9, payload: `${JSON.stringify({ t: T0 + 360_000, v: 6 })}\n${JSON.stringify({ t: typo, v: 7 })}\n` });
+    expect(jump.statusCode).toBe(200);
+    expect(jump.json()).toMatchObject({ processed_record_count: 8, invalid_date_count: 1, latest_record_timestamp: T0 + 360_000 });
+    expect(jump.json().vigil_invalid_values.first).toEqual([
+      expect.objectContaining({ at: 'line 2', field: 't', value: typo, counted_as: 'invalid_date_count', reason: expect.stringMatching(/more than a year .* skip_time/) }),
+    ]);
+    // on purpose: skip_time moves the job ahead, and data there is taken
+    await post('/_ml/anomaly_detectors/bad-values/_flush', { skip_time: String(typo) });
+    const later = await h.app.inject({ method: 'POST', url: '/_ml/anomaly_detectors/bad-values/_data', headers: NDJSON9, payload: JSON.stringify({ t: typo + 60_000, v: 7 }) });
+    expect(later.json()).toMatchObject({ processed_record_count: 9, invalid_date_count: 1 });
   });
 });

@@ -173,6 +173,23 @@ describe('vigil detect', () => {
     expect(r.stdout).toMatch(/non-numeric|not a number/i);
   });
 
+  it('takes a time far after every earlier one (2204 for 2024) for a typo: a bad date with its line, not 180 years of missing data', async () => {
+    const lines = readFileSync(join(dir, 'cpu.csv'), 'utf8').trim().split('\n');
+    lines[300] = lines[300].replace(/^2024/, '2204');
+    writeFileSync(join(dir, 'typo.csv'), lines.join('\n'));
+    const started = performance.now();
+    const r = await vigil(['detect', join(dir, 'typo.csv'), '--value-field', 'cpu', '--format', 'json']);
+    expect(performance.now() - started).toBeLessThan(20_000);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.summary.bucketSpan).toBe('1h'); // the typo does not make the data look sparse
+    expect(j.input.bad.bad_date.count).toBe(1);
+    expect(j.input.bad.bad_date.samples[0]).toMatchObject({ line: 301, text: expect.stringMatching(/^2204-.* more than a year .* taken for a typo/) });
+    expect(j.summary.rows).toBe(503);
+    // the typo's own hour is the only bucket without data
+    expect(j.missing_data.runs).toEqual([expect.objectContaining({ buckets: 1 })]);
+  });
+
   it('rejects records older than the open buckets as out of order, counted', async () => {
     const lines = readFileSync(join(dir, 'cpu.csv'), 'utf8').trim().split('\n');
     const moved = lines.splice(50, 1)[0];

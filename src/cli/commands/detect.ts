@@ -12,6 +12,7 @@ import { listDetectors } from '../../core/detect/registry.js';
 import { VigilError } from '../../core/errors.js';
 import { formatDuration, parseDuration } from '../../core/time/duration.js';
 import { SeriesDetection, type BucketResult } from '../../engine/series-detection.js';
+import { maxJumpMs, rangeWithoutJumps } from '../../core/time/jump.js';
 import { formatInputReport } from '../../sources/input-report.js';
 import { readSeries } from '../../sources/read-series.js';
 import { openSourceReader, splitSourceArgs } from '../../sources/datafeed/cli-source.js';
@@ -193,7 +194,8 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
   let spanReason: string | null = null;
   if (spanMs !== undefined && !options.points && firstBatch && firstBatch.n >= 2) {
     // the user chose; still say when the data suggests otherwise (bucket spans are hard to pick)
-    const duration = firstBatch.time[firstBatch.n - 1] - firstBatch.time[0];
+    const range = rangeWithoutJumps(firstBatch.time, firstBatch.n); // a typo's year must not make the data look sparse
+    const duration = range.max - range.min;
     const s = suggestBucketSpan({ resolutionMs: inferResolution(firstBatch.time), count: firstBatch.n, durationMs: duration > 0 ? duration : undefined, function: fn });
     if (s.spanMs !== spanMs) spanReason = `${formatDuration(spanMs)} as given; the data suggests ${s.reason}`;
   }
@@ -207,7 +209,8 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
         spanMs = resolution;
         spanReason = `${formatDuration(spanMs)}, the data's own resolution (one score per input row)`;
       } else {
-        const duration = firstBatch.time[firstBatch.n - 1] - firstBatch.time[0];
+        const range = rangeWithoutJumps(firstBatch.time, firstBatch.n);
+        const duration = range.max - range.min;
         const s = suggestBucketSpan({ resolutionMs: resolution, count: firstBatch.n, durationMs: duration > 0 ? duration : undefined, function: fn });
         spanMs = s.spanMs;
         spanReason = `${s.reason} Pass --bucket-span to choose another.`;
@@ -234,13 +237,22 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
     },
   );
 
+  // a time far after every earlier one (2204 for 2024) is taken for a typo, as the jobs API does:
+  // otherwise every empty bucket in between is stepped through and reported as missing data
+  const maxJump = maxJumpMs(spanMs);
+  let newest = NaN;
   const feed = (batch: SeriesBatch): void => {
     const { n, time, value, category, partition } = batch;
     for (let i = 0; i < n; i++) {
+      if (time[i] - newest > maxJump) {
+        noteJump(report, batch.line[i], batch.rawTime ? batch.rawTime[i] : isoTime(time[i]), newest);
+        points?.onRow(batch, i, false);
+        continue;
+      }
       const ok = detection.add(time[i], value[i], category ? category[i] : undefined, partition ? partition[i] : undefined);
       if (!ok) {
         noteLate(report, batch.line[i], batch.rawTime ? batch.rawTime[i] : isoTime(time[i]));
-      }
+      } else if (!(time[i] <= newest)) newest = time[i];
       points?.onRow(batch, i, ok);
     }
     progress?.update(report.inputBytes, report.rows); // input bytes: a .gz file's compressed size is the total
@@ -336,6 +348,17 @@ async function run(argv: string[], io: CommandIO): Promise<number> {
  * Records rejected by the bucketizer (older than the open buckets allow) are bad rows too: the
  * reader counted them as used, so they move from `rows` to `badRows` (processed = rows + badRows).
  */
+/** A row far after every earlier one: a bad date (see MAX_JUMP_MS), moved from `rows` to `badRows`. */
+function noteJump(report: ReturnType<typeof readSeries>['report'], line: number, text: string, newest: number): void {
+  const tally = report.bad.bad_date;
+  tally.count++;
+  report.rows--;
+  report.badRows++;
+  if (tally.samples.length < 5) {
+    tally.samples.push({ line, field: report.timeField, text: `${text} is more than a year (and 100000 buckets) after every earlier row (${isoTime(newest)}): taken for a typo` });
+  }
+}
+
 function noteLate(report: ReturnType<typeof readSeries>['report'], line: number, text: string): void {
   const tally = report.bad.out_of_order;
   tally.count++;

@@ -521,7 +521,7 @@ describe('custom_settings.vigil_model', () => {
 describe('values a metric cannot read as numbers', () => {
   it('count as missing fields and are told (document index, field, value); the rest of the document is processed', () => {
     const job = makeJob('bad-values', { detectors: [{ function: 'mean', field_name: 'v', by_field_name: 'host' }] });
-    const seen: [number, string, unknown][] = [];
+    const seen: [number, string, unknown, string][] = [];
     const docs = [
       { ts: T0, v: 1, host: 'a' },
       { ts: T0 + 1, v: 'x', host: 'a' }, // not a number
@@ -531,16 +531,34 @@ describe('values a metric cannot read as numbers', () => {
       { ts: T0 + 5, host: 'b' }, // absent: missing, not invalid
       { ts: T0 + 6, v: null, host: 'b' },
     ];
-    job.postData(docs, { onInvalidValue: (i, f, v) => seen.push([i, f, v]) });
+    job.postData(docs, { onInvalidValue: (i, f, v, p) => seen.push([i, f, v, p]) });
     expect(seen).toEqual([
-      [1, 'v', 'x'],
-      [3, 'v', true],
-      [4, 'v', 'NaN'],
+      [1, 'v', 'x', 'not_a_number'],
+      [3, 'v', true, 'not_a_number'],
+      [4, 'v', 'NaN', 'not_a_number'],
     ]);
     const c = job.dataCounts();
     expect(c.processed_record_count).toBe(7);
     expect(c.missing_field_count).toBe(5);
     expect(c.processed_field_count).toBe(7 * 2 - 5);
+  });
+
+  it('a time more than a year and 100 000 buckets after the newest is refused as a typo; skip_time or shorter gaps are taken', () => {
+    const job = makeJob('jump', { bucket_span: '5m', detectors: [{ function: 'mean', field_name: 'v' }] });
+    const seen: [number, string, unknown, string][] = [];
+    const on = { onInvalidValue: (i: number, f: string, v: unknown, p: string) => seen.push([i, f, v, p]) };
+    const typo = Date.UTC(2204, 0, 1);
+    const t = performance.now();
+    job.postData([{ ts: T0, v: 1 }, { ts: typo, v: 2 }, { ts: T0 + 300 * DAY, v: 3 }], on);
+    expect(performance.now() - t).toBeLessThan(5_000); // not 19 M empty buckets
+    expect(seen).toEqual([[1, 'ts', typo, 'time_jump']]);
+    expect(job.dataCounts()).toMatchObject({ processed_record_count: 2, invalid_date_count: 1, latest_record_timestamp: T0 + 300 * DAY });
+    expect(collect(job).buckets.length).toBeLessThan(300 * 288 + 10);
+    // a flush that skips time moves the newest time: data there is taken
+    job.flush({ skipTime: typo });
+    job.postData([{ ts: typo + 60_000, v: 4 }], on);
+    expect(seen.length).toBe(1);
+    expect(job.dataCounts().processed_record_count).toBe(3);
   });
 
   it('a categorical field (distinct_count, by) is not read as a number', () => {

@@ -45,6 +45,7 @@ import { eventsIn, modelOf, sensitivityOf, timeShiftAt, withSensitivity, type Jo
 import { DetectorRunner, type BucketControl, type PendingRecord } from './detector-runner.js';
 import { countFields, fieldGetter, numberOf, termOf, type FieldGetter } from './field-access.js';
 import { lookupFunction } from './functions.js';
+import { maxJumpMs } from '../../core/time/jump.js';
 import { ScoreNormaliser } from './normaliser.js';
 import type { JobResults, ModelPlotDoc, ScoreUpdate } from './results.js';
 import { makeTimeReader, type TimeReader } from './time-reader.js';
@@ -69,12 +70,22 @@ export interface PostDataOptions {
   /** Bytes of the request body these documents came in (Elastic's input_bytes). */
   inputBytes?: number;
   /**
-   * Told of every value a metric function cannot read as a number (`"v": "x"`, `true`, `"NaN"`):
-   * the document's index in `docs`, the field and the value. Such a value counts as a missing
-   * field (missing_field_count); the rest of the document is processed, as Elastic does.
+   * Told of every value the job cannot use, with the document's index in `docs`, the field, the
+   * value and what was wrong:
+   *   - `not_a_number`: a metric function's value is no number (`"v": "x"`, `true`, `"NaN"`). It
+   *     counts as a missing field (missing_field_count); the rest of the document is processed, as
+   *     Elastic does.
+   *   - `time_jump`: the time is more than {@link MAX_JUMP_MS} and {@link MAX_JUMP_BUCKETS} buckets
+   *     after the newest record so far (a typo such as 2204 for 2024, which would otherwise make
+   *     the job step through and store every empty bucket in between). The document is not
+   *     processed (invalid_date_count); `_flush` with `skip_time` moves a job ahead on purpose.
    */
-  onInvalidValue?: (index: number, field: string, value: unknown) => void;
+  onInvalidValue?: (index: number, field: string, value: unknown, problem: InvalidValueProblem) => void;
 }
+
+export type InvalidValueProblem = 'not_a_number' | 'time_jump';
+
+export { MAX_JUMP_MS, MAX_JUMP_BUCKETS } from '../../core/time/jump.js';
 
 /** One series of a job: a detector and, when it is split, its partition / by values (absent: not split by it). */
 export interface SeriesFilter {
@@ -91,6 +102,9 @@ export class AnomalyJob {
   private readonly ringSize: number;
   private readonly readTime: TimeReader;
   private readonly timeGet: FieldGetter;
+  private readonly timeField: string;
+  /** A record this far after the newest time is refused (see PostDataOptions.onInvalidValue). */
+  private readonly maxJumpMs: number;
   private readonly summaryGet: FieldGetter | null;
   private readonly influencerGets: FieldGetter[];
   /** Every field the analysis reads, for missing_field_count. */
@@ -151,6 +165,8 @@ export class AnomalyJob {
     this.sensitivity = sensitivityOf(config.custom_settings);
     this.readTime = makeTimeReader(config.data_description);
     this.timeGet = fieldGetter(config.data_description.time_field);
+    this.timeField = config.data_description.time_field;
+    this.maxJumpMs = maxJumpMs(this.span);
     const a = config.analysis_config;
     this.summaryGet = a.summary_count_field_name !== undefined ? fieldGetter(a.summary_count_field_name) : null;
     this.influencerGets = a.influencers.map(fieldGetter);
@@ -220,6 +236,12 @@ export class AnomalyJob {
           c.invalid_date_count++;
           continue;
         }
+        // far after the newest time so far (the newest record, or where a flush moved the clock)
+        if (t - this.latest > this.maxJumpMs) {
+          c.invalid_date_count++;
+          options.onInvalidValue?.(index, this.timeField, this.timeGet(doc), 'time_jump');
+          continue;
+        }
         const bucket = Math.floor(t / span) * span;
         if (t < this.latest - latency || (this.finalized && bucket < this.nextBucket)) {
           c.out_of_order_timestamp_count++;
@@ -232,7 +254,7 @@ export class AnomalyJob {
           else if (this.analysisNumeric[i] && !Number.isFinite(numberOf(v))) {
             // a metric's value that is no number is no value: counted and told, not silently skipped
             missing++;
-            options.onInvalidValue?.(index, this.analysisNames[i], v);
+            options.onInvalidValue?.(index, this.analysisNames[i], v, 'not_a_number');
           }
         }
         c.missing_field_count += missing;

@@ -38,7 +38,7 @@ export type ScoreUpdate =
 
 export interface EngineJob {
   /** Processes parsed input documents (`inputBytes`: the request body's size). */
-  postData(docs: Record<string, unknown>[], options: { inputBytes?: number; onInvalidValue?: (index: number, field: string, value: unknown) => void }): unknown;
+  postData(docs: Record<string, unknown>[], options: { inputBytes?: number; onInvalidValue?: (index: number, field: string, value: unknown, problem: 'not_a_number' | 'time_jump') => void }): unknown;
   /** Cumulative data_counts in Elastic's shape. */
   dataCounts(): Record<string, unknown>;
   /** Elastic's flush; throws the engine's errors for inconsistent parameters. */

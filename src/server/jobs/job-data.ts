@@ -18,6 +18,22 @@ import { WAL_DATA, WAL_FLUSH } from './wal-records.js';
 /** Bad values named in a `_data` response (all are counted). */
 const INVALID_SHOWN = 10;
 
+type InvalidProblem = 'not_a_number' | 'time_jump';
+
+/** One bad value as the `_data` response names it: where, which field, the counter it went to, and why. */
+function describeInvalid(at: string, field: string, value: unknown, problem: InvalidProblem): Record<string, unknown> {
+  if (problem === 'time_jump') {
+    return {
+      at,
+      field,
+      value,
+      counted_as: 'invalid_date_count',
+      reason: `field [${field}] at ${at} is ${JSON.stringify(value)}, more than a year (and 100000 buckets) after the job's newest record: taken for a typo and not processed; to move the job ahead on purpose, _flush with skip_time first`,
+    };
+  }
+  return { at, field, value, counted_as: 'missing_field_count', reason: `field [${field}] at ${at} is ${JSON.stringify(value)}, not a number` };
+}
+
 export class JobData {
   /** Called after a job's results were stored. */
   readonly resultsListeners: ((jobId: string) => void)[] = [];
@@ -41,24 +57,19 @@ export class JobData {
       this.ctx.guard?.beforeData({ job_id: jobId, config: job.config, stats: () => job.engine.modelSizeStats() }, docs);
       await job.wal?.append(WAL_DATA, body);
       job.opsSinceSnapshot++;
-      // values a metric cannot read as numbers: counted as missing fields by the engine, and named
-      // here (Vigil extension of the response; Elastic's clients ignore the extra key)
+      // values the job cannot use: counted by the engine (a metric's non-number as a missing
+      // field, a time far after the newest as an invalid date) and named here (Vigil extension of
+      // the response; Elastic's clients ignore the extra key)
       let invalid = 0;
-      const first: { at: string; field: string; value: unknown }[] = [];
-      const onInvalidValue = (k: number, field: string, value: unknown): void => {
+      const first: Record<string, unknown>[] = [];
+      const onInvalidValue = (k: number, field: string, value: unknown, problem: InvalidProblem): void => {
         invalid++;
-        if (first.length < INVALID_SHOWN) first.push({ at: read.where(k), field, value });
+        if (first.length < INVALID_SHOWN) first.push(describeInvalid(read.where(k), field, value, problem));
       };
       await this.applyData(job, docs, body.length, onInvalidValue);
       await this.snapshots.maybeTake(job);
       const out = renderDataCounts(job.counts);
-      if (invalid > 0) {
-        out.vigil_invalid_values = {
-          count: invalid,
-          counted_as: 'missing_field_count',
-          first: first.map((f) => ({ ...f, reason: `field [${f.field}] at ${f.at} is ${JSON.stringify(f.value)}, not a number` })),
-        };
-      }
+      if (invalid > 0) out.vigil_invalid_values = { count: invalid, first };
       return out;
     });
   }
@@ -81,7 +92,7 @@ export class JobData {
   }
 
   /** Applies documents to the job's engine and stores what it produced (also when replaying the WAL). */
-  async applyData(job: OpenJob, docs: Record<string, unknown>[], bytes: number, onInvalidValue?: (index: number, field: string, value: unknown) => void): Promise<void> {
+  async applyData(job: OpenJob, docs: Record<string, unknown>[], bytes: number, onInvalidValue?: (index: number, field: string, value: unknown, problem: InvalidProblem) => void): Promise<void> {
     job.engine.postData(docs, { inputBytes: bytes, onInvalidValue });
     job.counts = engineCounts(job.record.job_id, job.engine);
     await this.writeResults(job);
