@@ -27,8 +27,12 @@ const Id = (name: string, description: string) => Type.Object({ [name]: Type.Str
 const PageQ = { from: Type.Optional(Type.Integer({ description: 'Skips this many (default 0).' })), size: Type.Optional(Type.Integer({ description: 'Returns at most this many (default 100).' })) };
 const PageB = Type.Optional(Type.Object({ from: Type.Optional(Type.Integer()), size: Type.Optional(Type.Integer()) }, { additionalProperties: false }));
 
-const read: Permission = { privilege: 'read' };
-const write: Permission = { privilege: 'write' };
+// filters and calendars name or serve any job (rules, scheduled events): refused to principals
+// limited to job groups, like datafeeds and alert rules (security/permissions.ts)
+const read: Permission = { privilege: 'read', unscoped: true };
+const write: Permission = { privilege: 'write', unscoped: true };
+/** Job-free helpers (estimates, suggestions): open to scoped principals too. */
+const readAny: Permission = { privilege: 'read' };
 const readJob: Permission = { privilege: 'read', job: 'job_id' };
 const writeJob: Permission = { privilege: 'write', job: 'job_id' };
 
@@ -397,7 +401,7 @@ export function controlRoutes(deps: AppDeps): RouteSpec[] {
       operationId: 'ml.estimate_model_memory',
       tag: 'elastic',
       summary: 'Estimate model_memory_limit from an analysis_config and field cardinalities (from this engine’s own per-entity costs).',
-      permission: read,
+      permission: readAny,
       querystring: Q({}),
       bodyName: 'estimate_model_memory',
       body: Body({
@@ -476,7 +480,7 @@ export function controlRoutes(deps: AppDeps): RouteSpec[] {
       operationId: 'vigil.suggest_bucket_span',
       tag: 'vigil',
       summary: 'Vigil extension: a bucket_span for a detector from a sample of documents (their time resolution and rate per series).',
-      permission: read,
+      permission: readAny,
       querystring: Q({}),
       bodyName: 'suggest_bucket_span',
       body: Body({

@@ -178,6 +178,26 @@ describe('job_groups scoping', () => {
     expect((await h.app.inject({ url: '/_ml/datafeeds', headers: basic('webed') })).statusCode).toBe(403);
     for (const id of ['w1', 'd1']) await h.app.inject({ method: 'DELETE', url: `/_ml/anomaly_detectors/${id}`, headers: basic('root') });
   });
+
+  it('calendars and filters (which name or serve any job) are refused to scoped principals', async () => {
+    const put = (id: string, groups: string[]) => h.app.inject({ method: 'PUT', url: `/_ml/anomaly_detectors/${id}`, headers: { ...JSON9, ...basic('ed') }, payload: job(groups) });
+    expect((await put('d2', ['db'])).statusCode).toBe(200);
+    // a calendar's scheduled events silence every job in it: a web-only editor must not put a db job in one
+    const cal = await h.app.inject({ method: 'PUT', url: '/_ml/calendars/quiet', headers: { ...JSON9, ...basic('webed') }, payload: { job_ids: ['d2'] } });
+    expect(cal.statusCode, cal.body).toBe(403);
+    expect(cal.json().error.type).toBe('security_exception');
+    expect((await h.app.inject({ method: 'PUT', url: '/_ml/calendars/quiet', headers: { ...JSON9, ...basic('ed') }, payload: {} })).statusCode).toBe(200);
+    expect((await h.app.inject({ method: 'PUT', url: '/_ml/calendars/quiet/jobs/d2', headers: basic('webed') })).statusCode).toBe(403);
+    expect((await h.app.inject({ method: 'POST', url: '/_ml/calendars/quiet/events', headers: { ...JSON9, ...basic('webed') }, payload: { events: [{ description: 'x', start_time: 0, end_time: 86_400_000 }] } })).statusCode).toBe(403);
+    expect((await h.app.inject({ url: '/_ml/calendars', headers: basic('webed') })).statusCode).toBe(403);
+    // a filter is used by the rules of any job
+    expect((await h.app.inject({ method: 'PUT', url: '/_ml/filters/safe', headers: { ...JSON9, ...basic('webed') }, payload: { items: ['a'] } })).statusCode).toBe(403);
+    // unscoped editors keep them; job-free helpers stay open to scoped principals
+    expect((await h.app.inject({ method: 'PUT', url: '/_ml/calendars/quiet/jobs/d2', headers: basic('ed') })).statusCode).toBe(200);
+    expect((await h.app.inject({ method: 'POST', url: '/_vigil/anomaly_detectors/_suggest_bucket_span', headers: { ...JSON9, ...basic('webed') }, payload: {} })).statusCode).not.toBe(403);
+    await h.app.inject({ method: 'DELETE', url: '/_ml/calendars/quiet', headers: basic('root') });
+    await h.app.inject({ method: 'DELETE', url: '/_ml/anomaly_detectors/d2', headers: basic('root') });
+  });
 });
 
 describe('authentication is off only on loopback', () => {
