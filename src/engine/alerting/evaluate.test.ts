@@ -183,6 +183,22 @@ describe('no_data rules', () => {
     expect(new Harness(rule).step(job({}), [], T0 + 100 * SPAN)).toHaveLength(0);
   });
 
+  it('a job reopened after being closed gets a full threshold from its opening before no_data fires (its datafeed catches up first)', () => {
+    const h = new Harness(rule);
+    const last = T0;
+    const opened = T0 + 12 * 3_600_000; // closed overnight, opened again 12 h later
+    expect(h.step(job({ state: 'closed', latest_record_timestamp: last }), [], opened - M)).toHaveLength(0);
+    expect(h.step(job({ latest_record_timestamp: last, opened_at: opened }), [], opened + 5_000)).toHaveLength(0);
+    expect(h.step(job({ latest_record_timestamp: last, opened_at: opened }), [], opened + 2 * SPAN - M)).toHaveLength(0);
+    // still nothing two bucket spans after the opening: a real silence
+    const ev = h.step(job({ latest_record_timestamp: last, opened_at: opened }), [], opened + 2 * SPAN);
+    expect(ev.map((e) => [e.phase, e.event_time])).toEqual([['fired', last]]);
+    expect(ev[0].details).toMatchObject({ opened_at: new Date(opened).toISOString() });
+    // data received after the opening (even with old record times): the record time counts again
+    const h2 = new Harness(rule);
+    expect(h2.step(job({ latest_record_timestamp: last, last_data_time: opened + M, opened_at: opened }), [], opened + 2 * M)).toHaveLength(1);
+  });
+
   it('delay and arrival_time reference', () => {
     const r = validateAlertRule('d', { jobs: ['web'], condition: { type: 'no_data', buckets: 1, delay: '2m', reference: 'arrival_time' } });
     const h = new Harness(r);

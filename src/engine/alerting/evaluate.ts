@@ -14,8 +14,9 @@
  *   the lookback before the job's newest bucket; at most one alert per bucket time; with
  *   `min_count`, only when that many qualifying results fall in the window ending at the bucket.
  *   Interim results are ignored unless `include_interim`.
- * - `no_data`: now − the job's latest data time ≥ buckets × bucket span (+ delay), for open jobs;
- *   one alert per silence, and a recovery when data arrives again.
+ * - `no_data`: now − the job's latest data time ≥ buckets × bucket span (+ delay), for open jobs
+ *   (counted from the job's opening when that is later); one alert per silence, and a recovery
+ *   when data arrives again.
  * - `missing_data_run`: a run of empty or absent buckets longer than max_buckets in the window;
  *   a recovery when a bucket with data follows it.
  * - `volume`: a detector's actual value below (or above) the model's bounds for `buckets`
@@ -43,6 +44,12 @@ export interface JobView {
   last_data_time?: number;
   /** Start of the newest final bucket result (epoch ms). */
   latest_bucket_time?: number;
+  /**
+   * Wall clock of the job's last opening (epoch ms). A job gets no data while it is closed, so
+   * until data arrives after the opening a silence is counted from the opening: a job opened again
+   * after a night closed is not alerted on before its datafeed had the threshold to catch up.
+   */
+  opened_at?: number;
 }
 
 /** One open downtime episode (fired, not yet recovered). */
@@ -394,7 +401,12 @@ function evaluateNoData(ctx: Ctx, c: NoDataCondition): void {
     delete ctx.state.open[''];
   }
   if (ctx.state.open[''] || ref === undefined || ctx.job.state !== 'opened') return;
-  const silent = ctx.now - ref - c.delay_ms;
+  // no data reaches a closed job: until data arrives after its opening, its silence starts at the
+  // opening (if that is later)
+  const opened = ctx.job.opened_at;
+  const sinceOpening = opened !== undefined && !(ctx.job.last_data_time !== undefined && ctx.job.last_data_time >= opened);
+  const since = sinceOpening && opened > ref ? opened : ref;
+  const silent = ctx.now - since - c.delay_ms;
   const threshold = c.buckets * span;
   if (silent < threshold) return;
   const res = fire(ctx, {
@@ -404,7 +416,7 @@ function evaluateNoData(ctx: Ctx, c: NoDataCondition): void {
     severity: 'critical',
     ...withoutResult(),
     explanation: `job ${ctx.job.job_id} has received no data for ${humanDuration(ctx.now - ref)} (${plural(Math.floor((ctx.now - ref) / span), 'bucket span')} of ${formatDuration(span)}); ${c.reference === 'record_time' ? 'newest record' : 'last data received'} at ${iso(ref)}`,
-    details: { last_data_time: iso(ref), silence_ms: ctx.now - ref, bucket_span: formatDuration(span), buckets_without_data: Math.floor((ctx.now - ref) / span), threshold_buckets: c.buckets, reference: c.reference },
+    details: { last_data_time: iso(ref), silence_ms: ctx.now - ref, bucket_span: formatDuration(span), buckets_without_data: Math.floor((ctx.now - ref) / span), threshold_buckets: c.buckets, reference: c.reference, ...(since !== ref ? { opened_at: iso(since) } : {}) },
   });
   ctx.state.open[''] = { kind: 'no_data', start: ref, key: res.key, suppressed: res.suppressed };
 }

@@ -169,4 +169,25 @@ describe('alerting API', () => {
     const hist = (await req('GET', '/_vigil/alerts/history?job_id=web-4')).json();
     expect(hist.alerts.map((a: { phase: string; status: string }) => `${a.phase}:${a.status}`)).toEqual(['recovered:delivered', 'fired:delivered']);
   });
+
+  it('no data: a job closed for the night and opened again is not alerted on at its opening', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await job('web-5');
+    await req('PUT', '/_vigil/alerts/rules/quiet5', { jobs: ['web-5'], condition: { type: 'no_data', buckets: 1 }, actions: [{ type: 'webhook', url: hook.url }] });
+    await data('web-5', [now - 60, now]);
+    expect((await req('POST', '/_ml/anomaly_detectors/web-5/_close')).statusCode).toBe(200);
+    offset += 12 * 3_600_000;
+    await alerts.tick();
+    expect((await req('POST', '/_ml/anomaly_detectors/web-5/_open')).statusCode).toBe(200);
+    await alerts.tick();
+    offset += 60_000;
+    await alerts.tick();
+    await alerts.idle();
+    expect(hook.received).toHaveLength(0);
+    // no data a bucket span after the opening: that is a silence
+    offset += SPAN_S * 1000;
+    await alerts.tick();
+    await alerts.idle();
+    expect(hook.received.map((r) => [r.body.phase, r.body.time])).toEqual([['fired', new Date(now * 1000).toISOString()]]);
+  });
 });

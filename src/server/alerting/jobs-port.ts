@@ -1,7 +1,8 @@
 /**
  * The jobs side as alerting sees it (AlertJobsPort), over the server's JobService and Store:
- * each job's id, groups, bucket span, state and data times (from `_stats`, live for open jobs),
- * the start of its newest final bucket, and its results in a time window.
+ * each job's id, groups, bucket span, state, data times (from `_stats`, live for open jobs), the
+ * wall clock of its last opening, the start of its newest final bucket, and its results in a time
+ * window.
  */
 import { parseDuration } from '../../core/time/duration.js';
 import type { JobView, ResultLike } from '../../engine/alerting/index.js';
@@ -50,6 +51,7 @@ export function jobServicePort(service: JobService): AlertJobsPort {
           const ld = time(dc.last_data_time);
           if (lr !== undefined) view.latest_record_timestamp = lr;
           if (ld !== undefined) view.last_data_time = ld;
+          if (view.state === 'opened' && typeof rec.runtime.open_time === 'number') view.opened_at = rec.runtime.open_time;
           if (withLatestBucket) {
             const page = await service.store.queryResults({ jobIds: [rec.job_id], resultType: 'bucket', excludeInterim: true, sort: 'timestamp', desc: true, size: 1 });
             if (page.docs[0]) view.latest_bucket_time = page.docs[0].timestamp;
