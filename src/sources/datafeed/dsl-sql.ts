@@ -114,7 +114,9 @@ export function dslToSql(query: unknown, col: ColumnRef, params: SqlParams): str
       const list = (x: unknown): unknown[] => (x === undefined ? [] : Array.isArray(x) ? x : [x]);
       for (const k of Object.keys(b)) if (!['must', 'filter', 'should', 'must_not', 'minimum_should_match', 'boost', '_name'].includes(k)) bad(`[bool] option [${k}]`);
       const and = [...list(b.must), ...list(b.filter)].map((q) => dslToSql(q, col, params));
-      const not = list(b.must_not).map((q) => `NOT (${dslToSql(q, col, params)})`);
+      // a NULL column makes a condition unknown, and NOT unknown drops the row; Elastic keeps the
+      // documents a must_not clause does not match, those without the field included
+      const not = list(b.must_not).map((q) => `NOT COALESCE(${dslToSql(q, col, params)}, FALSE)`);
       const should = list(b.should).map((q) => dslToSql(q, col, params));
       const parts = [...and, ...not];
       if (should.length) {

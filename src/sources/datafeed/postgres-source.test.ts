@@ -179,6 +179,29 @@ describe.skipIf(skipReason !== undefined)(`postgres source specifics${skipReason
     await src.close();
   });
 
+  it('must_not keeps the rows where the field is NULL, as Elastic keeps documents without the field', async () => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query(`CREATE TABLE nulls (ts timestamptz NOT NULL, status text, code int)`);
+    // 10 rows a minute apart: status 'health' ×3, 'ok' ×3, NULL ×4; code NULL on the even rows
+    await c.query(`INSERT INTO nulls SELECT timestamptz '2024-03-01 00:00:00+00' + g * interval '1 minute', (ARRAY['health', 'ok', NULL, NULL, 'health', 'ok', NULL, 'health', 'ok', NULL])[g + 1],
+                     CASE WHEN g % 2 = 0 THEN NULL ELSE g END FROM generate_series(0, 9) g`);
+    await c.end();
+    const t0 = Date.UTC(2024, 2, 1);
+    const count = async (query: unknown): Promise<number> => {
+      const src = new PostgresSource({ connection: url, table: 'nulls', timeField: 'ts', query });
+      const rows = bucketRows(await collectPages(src.search({ start: t0, end: t0 + 3_600_000, aggregation: { spanMs: 3_600_000, metrics: [] } })));
+      await src.close();
+      return rows.reduce((n, r) => n + r.doc_count, 0);
+    };
+    expect(await count({ bool: { must_not: [{ term: { status: 'health' } }] } })).toBe(7);
+    expect(await count({ bool: { must_not: [{ range: { code: { gte: 5 } } }] } })).toBe(7);
+    expect(await count({ bool: { must_not: [{ terms: { status: ['health', 'ok'] } }] } })).toBe(4);
+    // a must_not inside a must_not: the rows with status 'health'
+    expect(await count({ bool: { must_not: [{ bool: { must_not: [{ term: { status: 'health' } }] } }] } })).toBe(3);
+    expect(await count({ bool: { must_not: [{ exists: { field: 'status' } }] } })).toBe(4);
+  });
+
   it('refuses an unsupported query clause by name', async () => {
     const src = new PostgresSource({ connection: url, table: 'q', timeField: 'ts', query: { script: { script: 'x' } } });
     await expect(collectPages(src.search({ start: 0, end: 1 }))).rejects.toThrow(/\[script\] is not supported/);
