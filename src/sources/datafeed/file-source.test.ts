@@ -71,6 +71,25 @@ describe('file source specifics', () => {
     expect(rows).toEqual([{ time: t0, doc_count: 15, n: 15, m: 15 }]);
     await src.close();
   });
+  it('epoch milliseconds in Parquet files that held no rows when the datafeed started are read as milliseconds once rows arrive', async () => {
+    const folder = join(dir, 'parquet-later');
+    mkdirSync(folder, { recursive: true });
+    const t0 = Date.UTC(2024, 4, 1);
+    const inst = await DuckDBInstance.create(':memory:');
+    const c = await inst.connect();
+    await c.run(`CREATE TABLE t (ts BIGINT, value DOUBLE)`);
+    await c.run(`COPY t TO '${join(folder, 'part-0.parquet')}' (FORMAT parquet)`);
+    const src = fileSource({ path: folder, timeField: 'ts' });
+    const agg = { spanMs: 60_000, metrics: [{ name: 'value', fn: 'sum' as const, field: 'value' }] };
+    expect(bucketRows(await collectPages(src.search({ start: t0, end: t0 + 600_000, aggregation: agg })))).toEqual([]);
+    await c.run(`INSERT INTO t SELECT ${t0} + g * 60000, g FROM range(5) r(g)`);
+    await c.run(`COPY t TO '${join(folder, 'part-1.parquet')}' (FORMAT parquet)`);
+    c.closeSync();
+    inst.closeSync();
+    const rows = bucketRows(await collectPages(src.search({ start: t0, end: t0 + 600_000, aggregation: agg })));
+    expect(rows.map((r) => [r.time, r.value])).toEqual([0, 1, 2, 3, 4].map((g) => [t0 + g * 60_000, g]));
+    await src.close();
+  });
   it('a query on a file read by the streamed reader is refused with the way out', () => {
     const path = join(dir, 'contract.csv');
     expect(() => fileSource({ path, timeField: 'ts', query: { term: { host: 'a' } } })).toThrow(/folder or a glob/);

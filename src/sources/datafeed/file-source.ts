@@ -217,7 +217,13 @@ export class DuckDbFileSource implements DatafeedSource {
         let t = DUCK_TS[col.column_type];
         if (!t && DUCK_NUM.test(col.column_type)) {
           const m = await c.runAndReadAll(`SELECT CAST(max("${this.timeField.replace(/"/g, '""')}") AS DOUBLE) AS hi FROM ${this.from}`);
-          const hi = Number(m.getRows()[0]?.[0]);
+          const raw = m.getRows()[0]?.[0];
+          if (raw === null || raw === undefined) {
+            // no rows yet: seconds or milliseconds is decided once there are some (Number(null) is 0, which read as seconds)
+            this.shapeP = undefined;
+            return { from: this.from, timeField: this.timeField, timeType: 'epoch_ms', query: this.o.query };
+          }
+          const hi = Number(raw);
           t = Number.isFinite(hi) && hi < 1e11 ? 'epoch_s' : 'epoch_ms';
         }
         if (!t && col.column_type === 'VARCHAR') t = 'timestamp'; // ISO text: cast to TIMESTAMP

@@ -202,6 +202,29 @@ describe.skipIf(skipReason !== undefined)(`postgres source specifics${skipReason
     expect(await count({ bool: { must_not: [{ exists: { field: 'status' } }] } })).toBe(4);
   });
 
+  it('an epoch-milliseconds column in a table that is empty when the datafeed starts is still read as milliseconds once rows arrive', async () => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    await c.query(`CREATE TABLE later_ms (ts bigint NOT NULL, value float8)`);
+    const src = new PostgresSource({ connection: url, table: 'later_ms', timeField: 'ts' });
+    const t0 = Date.UTC(2024, 4, 1);
+    const agg: BucketAggregation = { spanMs: 60_000, metrics: [{ name: 'value', fn: 'sum', field: 'value' }] };
+    expect(bucketRows(await collectPages(src.search({ start: t0, end: t0 + 600_000, aggregation: agg })))).toEqual([]);
+    // the live datafeed's next search, after rows came in
+    await c.query(`INSERT INTO later_ms SELECT ${t0} + g * 60000, g FROM generate_series(0, 4) g`);
+    const rows = bucketRows(await collectPages(src.search({ start: t0, end: t0 + 600_000, aggregation: agg })));
+    expect(rows.map((r) => [r.time, r.value])).toEqual([0, 1, 2, 3, 4].map((g) => [t0 + g * 60_000, g]));
+    await src.close();
+    // and epoch seconds, the same way
+    await c.query(`CREATE TABLE later_s (ts bigint NOT NULL, value float8)`);
+    const src2 = new PostgresSource({ connection: url, table: 'later_s', timeField: 'ts' });
+    expect(bucketRows(await collectPages(src2.search({ start: t0, end: t0 + 600_000, aggregation: agg })))).toEqual([]);
+    await c.query(`INSERT INTO later_s SELECT ${t0 / 1000} + g * 60, g FROM generate_series(0, 4) g`);
+    await c.end();
+    expect(bucketRows(await collectPages(src2.search({ start: t0, end: t0 + 600_000, aggregation: agg }))).map((r) => r.time)).toEqual([0, 1, 2, 3, 4].map((g) => t0 + g * 60_000));
+    await src2.close();
+  });
+
   it('refuses an unsupported query clause by name', async () => {
     const src = new PostgresSource({ connection: url, table: 'q', timeField: 'ts', query: { script: { script: 'x' } } });
     await expect(collectPages(src.search({ start: 0, end: 1 }))).rejects.toThrow(/\[script\] is not supported/);

@@ -23,7 +23,7 @@ export interface PostgresSourceOptions {
   /** … a SELECT whose rows are the documents. */
   sql?: string;
   timeField: string;
-  /** How the time column is stored; detected from its type (numbers: epoch ms, or s when small). */
+  /** How the time column is stored; detected from its type (numbers: epoch ms, or s when small; looked at again while the table is empty). */
   timeType?: TimeType;
   /** The datafeed's query (Elasticsearch DSL subset, see dsl-sql.ts). */
   query?: unknown;
@@ -125,7 +125,10 @@ export class PostgresSource implements DatafeedSource {
         let t = TS_OIDS[f.dataTypeID];
         if (!t && NUM_OIDS.has(f.dataTypeID)) {
           const m = await c.query(`SELECT max(s."${this.timeField.replace(/"/g, '""')}")::float8 AS hi FROM ${this.from} AS s`);
-          const hi = Number(m.rows[0]?.hi);
+          const hi = m.rows[0]?.hi as number | null | undefined;
+          // no rows yet (a live datafeed started before its table filled): nothing tells seconds
+          // from milliseconds, so this search (which finds nothing) guesses and the next one looks again
+          if (hi === null || hi === undefined) return { from: this.from, timeField: this.timeField, timeType: 'epoch_ms', query: this.o.query };
           t = Number.isFinite(hi) && hi < 1e11 ? 'epoch_s' : 'epoch_ms';
         }
         if (!t) throw new VigilError('INVALID_ARGUMENT', `postgres source: time column [${this.timeField}] has a type that is neither a timestamp nor a number (oid ${f.dataTypeID})`);
