@@ -8,6 +8,7 @@ import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registeredRoutes } from '../app.js';
 import { JSON9, NDJSON9 } from '../test-kit/harness.js';
+import { RateLimiter } from './limits.js';
 import { apiKeyHeader, basic, secureHarness, type SecureHarness } from './test-kit/secure-harness.js';
 
 const SECONDS = Number(process.env.VIGIL_FUZZ_SECONDS ?? 4);
@@ -26,7 +27,9 @@ function rng(seed: number): () => number {
 }
 
 beforeAll(async () => {
-  h = await secureHarness({ harness: { app: { maxBodyBytes: 256 * 1024 } } });
+  // every injected request comes from one address: its budget of failed authentications (which,
+  // once spent, refuses even valid credentials) is not what this test checks
+  h = await secureHarness({ harness: { app: { maxBodyBytes: 256 * 1024 } }, ops: { unauthenticatedRate: new RateLimiter(0, 0) } });
   const H = { ...JSON9, ...basic('root') };
   await h.app.inject({ method: 'PUT', url: `/_ml/anomaly_detectors/${SENTINEL}`, headers: H, payload: { analysis_config: { bucket_span: '5m', detectors: [{ function: 'count' }] }, data_description: { time_field: 'time', time_format: 'epoch_ms' } } });
   await h.app.inject({ method: 'POST', url: `/_ml/anomaly_detectors/${SENTINEL}/_open`, headers: basic('root') });

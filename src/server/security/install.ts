@@ -4,7 +4,8 @@
  *
  * Per request, in order:
  * 1. onRequest: `X-Request-Id` echoed; the route's permission looked up (RouteSpec.permission, else
- *    permissions.ts); public routes pass; otherwise the principal is authenticated (ApiKey or Basic;
+ *    permissions.ts); public routes pass; a client address over its budget of failed
+ *    authentications gets 429 before any credentials are checked; otherwise the principal is authenticated (ApiKey or Basic;
  *    anonymous admin when authentication is off on loopback; the local admin socket is admin) —
  *    401 without valid credentials; the request rate of the principal (429); the role against the
  *    privilege (403); a historical-run slot for routes that start one (429 at the limit).
@@ -130,6 +131,12 @@ export function installOps(app: FastifyInstance, deps: { service: JobService; op
     perm ??= { privilege: 'admin' }; // undeclared: fail closed
     if (perm.privilege === 'public') return;
     if (perm.privilege === 'monitor' && url === '/metrics' && ops.anonymousMetrics) return;
+    // an address that has used up its failures is refused before its credentials are checked:
+    // otherwise a right guess would still pass, and the limit would not slow password guessing
+    if (ops.auth && !(req.raw.socket && localSockets.has(req.raw.socket))) {
+      const blocked = ops.unauthenticatedRate.wait(`ip:${req.ip}`);
+      if (blocked > 0) return tooMany(reply, blocked, `unauthenticated client ${req.ip} (too many requests without valid credentials)`);
+    }
     const who = await authenticate(req);
     if (typeof who === 'string') {
       const wait = ops.unauthenticatedRate.take(`ip:${req.ip}`);

@@ -44,6 +44,36 @@ describe('limits', () => {
     expect((await h.app.inject({ url: '/_vigil/live' })).statusCode).toBe(200);
   });
 
+  it('failed authentications: once a client address is over the limit, its credentials are not even checked (a right guess is refused too)', async () => {
+    let t = 0;
+    h = await secureHarness({ ops: { unauthenticatedRate: new RateLimiter(1, 3, () => t) } });
+    const codes: number[] = [];
+    for (let i = 0; i < 4; i++) codes.push((await h.app.inject({ url: '/_security/_authenticate', headers: basic('vi', `guess ${i}`) })).statusCode);
+    expect(codes).toEqual([401, 401, 401, 429]);
+    // the attacker's next guess is the right password: still 429, so guessing goes no faster than the limit
+    const right = await h.app.inject({ url: '/_security/_authenticate', headers: basic('vi') });
+    expect(right.statusCode).toBe(429);
+    expect(right.headers['retry-after']).toBe('1');
+    expect(right.json().error.type).toBe('es_rejected_execution_exception');
+    t += 1000; // a token back
+    expect((await h.app.inject({ url: '/_security/_authenticate', headers: basic('vi') })).statusCode).toBe(200);
+    // successes take nothing from the budget of the address
+    for (let i = 0; i < 5; i++) expect((await h.app.inject({ url: '/_security/_authenticate', headers: basic('vi') })).statusCode).toBe(200);
+  });
+
+  it('token bucket: wait() tells the seconds until a token without taking one', () => {
+    let t = 0;
+    const rl = new RateLimiter(1, 1, () => t);
+    expect(rl.wait('k')).toBe(0);
+    expect(rl.take('k')).toBe(0);
+    expect(rl.wait('k')).toBe(1);
+    expect(rl.wait('k')).toBe(1);
+    t += 1000;
+    expect(rl.wait('k')).toBe(0);
+    expect(rl.take('k')).toBe(0);
+    expect(new RateLimiter(0, 0).wait('k')).toBe(0);
+  });
+
   it('token bucket refills at the configured rate', () => {
     let t = 0;
     const rl = new RateLimiter(2, 2, () => t);

@@ -34,6 +34,15 @@ export class RateLimiter {
     return Math.max(1, Math.ceil((1 - b.tokens) / this.rate));
   }
 
+  /** The seconds until `take(key)` would be allowed (0: now), without taking a token. */
+  wait(key: string): number {
+    if (this.rate <= 0) return 0;
+    const b = this.buckets.get(key);
+    if (!b) return 0;
+    const tokens = Math.min(this.burst, b.tokens + ((this.clock() - b.at) / 1000) * this.rate);
+    return tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / this.rate));
+  }
+
   /** Drops full buckets (idle principals) so the map stays small. */
   private sweep(now: number): void {
     for (const [k, b] of this.buckets) if (b.tokens + ((now - b.at) / 1000) * this.rate >= this.burst) this.buckets.delete(k);
