@@ -64,4 +64,16 @@ describe.skipIf(skipReason !== undefined)(`prometheus source against VictoriaMet
     await s.start();
     expect(bucketRows(await collectPages(src.search({ start: t0 + 600_000, end: t0 + 3_600_000, aggregation: agg })))).toHaveLength(5);
   });
+
+  it('a records search yields one document per series and step, with the series labels', async () => {
+    const s = vm!;
+    const t0 = Date.UTC(2024, 6, 1);
+    await s.importSamples(['a', 'b'].flatMap((h, k) => Array.from({ length: 10 }, (_, i) => `rec_latency{host="${h}"} ${(k + 1) * 100 + i} ${t0 + i * 60_000}`)));
+    const src = new PrometheusSource({ url: s.url, selector: 'rec_latency', stepMs: 60_000 });
+    const docs = (await collectPages(src.search({ start: t0, end: t0 + 600_000 }))).flatMap((p) => (p.kind === 'records' ? p.docs : []));
+    expect(docs).toHaveLength(20);
+    const a = docs.filter((d) => d.host === 'a');
+    expect(a.map((d) => [d.timestamp, d.value])).toEqual(Array.from({ length: 10 }, (_, i) => [t0 + i * 60_000, 100 + i]));
+    expect(docs.find((d) => d.host === 'b' && d.timestamp === t0)).toMatchObject({ value: 200, doc_count: 1 });
+  });
 });

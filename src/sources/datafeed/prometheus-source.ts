@@ -81,6 +81,11 @@ export class PrometheusSource implements DatafeedSource {
     }
   }
 
+  /** The PromQL of a records search with a selector: a rollup over one step, per series. */
+  private seriesPromql(fn: 'avg' | 'count', spanMs: number): string {
+    return `${fn}_over_time(${this.o.selector}[${spanMs}ms])`;
+  }
+
   private async get(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<unknown> {
     const u = `${this.base}${path}?${new URLSearchParams(params).toString()}`;
     const ctrl = new AbortController();
@@ -128,6 +133,8 @@ export class PrometheusSource implements DatafeedSource {
     const label = agg?.partitionField;
     const metrics = agg ? agg.metrics : [{ name: 'value', fn: 'avg' as MetricFn, field: 'value' }];
     const names = metrics.map((m) => m.name);
+    // records: one document per series and step, so the rollups are not summed across series
+    const promqlOf = (fn: MetricFn | 'doc_count'): string => (agg || this.o.query !== undefined ? this.promql(fn, step, label) : this.seriesPromql(fn === 'doc_count' ? 'count' : 'avg', step));
     for (let chunkStart = first; chunkStart < req.end; chunkStart += maxPoints * step) {
       if (req.signal?.aborted) return;
       const lastBucket = Math.min(req.end - 1, chunkStart + (maxPoints - 1) * step);
@@ -136,9 +143,10 @@ export class PrometheusSource implements DatafeedSource {
       const evalEnd = lastStart + step - 1;
       // one query per distinct PromQL (metrics sharing a function share it), plus the sample count
       const queries = new Map<string, MatrixSeries[]>();
-      const wanted = [...new Set([...metrics.map((m) => this.promql(m.fn, step, label)), this.promql('doc_count', step, label)])].filter((q) => q !== '');
+      const wanted = [...new Set([...metrics.map((m) => promqlOf(m.fn)), promqlOf('doc_count')])].filter((q) => q !== '');
       for (const q of wanted) queries.set(q, await this.range(q, evalStart, evalEnd, step, req.signal));
-      const keyOf = (m: Record<string, string>): string => (label ? (m[label] ?? '') : agg ? '' : seriesName(m));
+      // (rollup functions drop __name__ in some stores and not in others: a series is its other labels)
+      const keyOf = (m: Record<string, string>): string => (label ? (m[label] ?? '') : agg ? '' : seriesName({ ...m, __name__: '' }));
       const rows = new Map<string, { time: number; key: string; labels: Record<string, string>; values: Float64Array; count: number }>();
       const row = (time: number, m: Record<string, string>) => {
         const key = keyOf(m);
@@ -148,11 +156,11 @@ export class PrometheusSource implements DatafeedSource {
         return r;
       };
       for (let k = 0; k < metrics.length; k++) {
-        for (const s of queries.get(this.promql(metrics[k].fn, step, label)) ?? []) {
+        for (const s of queries.get(promqlOf(metrics[k].fn)) ?? []) {
           for (const [ts, v] of s.values) row(Math.round(ts * 1000) + 1 - step, s.metric).values[k] = Number(v);
         }
       }
-      const countQ = this.promql('doc_count', step, label);
+      const countQ = promqlOf('doc_count');
       if (countQ) for (const s of queries.get(countQ) ?? []) for (const [ts, v] of s.values) row(Math.round(ts * 1000) + 1 - step, s.metric).count = Number(v);
       const sorted = [...rows.values()].filter((r) => r.time >= req.start && r.time < req.end).sort((a, b) => a.time - b.time || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       if (agg) {
