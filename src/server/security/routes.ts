@@ -7,7 +7,8 @@
  * manage_security → admin, manage_ml → editor, monitor_ml/monitor → viewer; or a descriptor's
  * `metadata.vigil_role`), its job-group scope from `metadata.vigil_job_groups`; without
  * descriptors it has its creator's role and scope. A key never exceeds its creator. Admins see and
- * invalidate every key, others their own.
+ * invalidate every key, others their own. Creating one needs an editor (Elastic's
+ * manage_own_api_key); listing and invalidating one's own keys any credentials.
  */
 import { Type, type TSchema } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
@@ -135,7 +136,8 @@ export function securityRoutes(ops: Ops | undefined): RouteSpec[] {
       querystring: Q({ refresh: Type.Optional(Type.String()) }),
       bodyName: 'api_key_request',
       body: CreateBody,
-      permission: { privilege: 'authenticated' },
+      // Elastic: manage_own_api_key, which monitor_ml (viewer) lacks — production.md gives it to editors
+      permission: { privilege: 'write' },
       handler: create,
     },
     {

@@ -141,6 +141,19 @@ describe('API keys through the HTTP API', () => {
     await h.app.inject({ method: 'DELETE', url: '/_ml/anomaly_detectors/key-job', headers: basic('root') });
   });
 
+  it('creating an API key needs an editor (Elastic: manage_own_api_key, which monitor_ml lacks); viewers still see who they are and their keys', async () => {
+    for (const method of ['POST', 'PUT'] as const) {
+      const r = await h.app.inject({ method, url: '/_security/api_key', headers: { ...JSON9, ...basic('vi') }, payload: { name: 'grafana-forever' } });
+      expect(r.statusCode, method).toBe(403);
+      expect(r.json().error.type).toBe('security_exception');
+    }
+    const root = (await h.app.inject({ method: 'POST', url: '/_security/api_key', headers: { ...JSON9, ...basic('root') }, payload: { name: 'ro', role_descriptors: { r: { cluster: ['monitor_ml'] } } } })).json();
+    expect((await h.app.inject({ method: 'POST', url: '/_security/api_key', headers: { ...JSON9, ...apiKeyHeader(root.encoded) }, payload: { name: 'derived' } })).statusCode).toBe(403);
+    expect((await h.app.inject({ url: '/_security/_authenticate', headers: basic('vi') })).statusCode).toBe(200);
+    expect((await h.app.inject({ url: '/_security/api_key', headers: basic('vi') })).statusCode).toBe(200);
+    expect((await h.app.inject({ method: 'POST', url: '/_security/api_key', headers: { ...JSON9, ...basic('ed') }, payload: { name: 'ok' } })).statusCode).toBe(200);
+  });
+
   it('a key never exceeds its creator: role descriptors map to roles, capped by the creator’s', async () => {
     const mk = async (user: string, role_descriptors: unknown) => (await h.app.inject({ method: 'POST', url: '/_security/api_key', headers: { ...JSON9, ...basic(user) }, payload: { name: 'k', role_descriptors } })).json();
     const viewerKey = await mk('root', { r: { cluster: ['monitor_ml'] } });
