@@ -155,20 +155,33 @@ export function verifyBackup(backup: string): BackupManifest {
 /**
  * Restores a backup into `dataDir`, which must be empty or absent (or, with `force`, a data
  * directory no server is using: its store, WAL, keys and node id are replaced).
+ *
+ * The files are first copied into a folder inside `dataDir` (`.restore-…`) and checked there (`check`: the CLI
+ * opens the store and compares its jobs with the manifest); only then do they replace anything.
+ * A backup this Vigil cannot read, a full disk or a failed copy leaves `dataDir` as it was.
  */
-export function restoreDataDir(o: { backup: string; dataDir: string; force?: boolean }): BackupManifest {
+export async function restoreDataDir(o: { backup: string; dataDir: string; force?: boolean; check?: (staged: string, m: BackupManifest) => Promise<void> }): Promise<BackupManifest> {
   const backup = resolve(o.backup);
   const dataDir = resolve(o.dataDir);
   const m = verifyBackup(backup);
-  if (!isEmptyDir(dataDir)) {
+  const replacing = !isEmptyDir(dataDir);
+  if (replacing) {
     if (!o.force) throw new VigilError('RESOURCE_EXISTS', `data directory ${dataDir} is not empty; restore into a new directory, or pass --force to replace its contents (stop the server first)`);
     if (existsSync(join(dataDir, 'run', 'admin.sock'))) {
       throw new VigilError('JOB_STATE_CONFLICT', `a server seems to be running on ${dataDir} (run/admin.sock exists); stop it before restoring over its data`);
     }
-    for (const p of ['vigil.duckdb', 'vigil.duckdb.wal', 'wal', 'security', 'node.json', ...FILE_STATE_DIRS]) rmSync(join(dataDir, p), { recursive: true, force: true });
   }
-  mkdirSync(dataDir, { recursive: true });
-  for (const f of m.files) copyInto(backup, f.path.split('/').join(sep), dataDir);
+  // staged inside the data directory: on its file system (a mounted volume), so the moves are renames
+  const staged = join(dataDir, `.restore-${randomBytes(4).toString('hex')}`);
+  try {
+    mkdirSync(staged, { recursive: true, mode: 0o700 });
+    for (const f of m.files) copyInto(backup, f.path.split('/').join(sep), staged);
+    await o.check?.(staged, m);
+    if (replacing) for (const p of ['vigil.duckdb', 'vigil.duckdb.wal', 'wal', 'security', 'node.json', ...FILE_STATE_DIRS]) rmSync(join(dataDir, p), { recursive: true, force: true });
+    for (const name of readdirSync(staged)) renameSync(join(staged, name), join(dataDir, name));
+  } finally {
+    rmSync(staged, { recursive: true, force: true });
+  }
   return m;
 }
 

@@ -229,7 +229,7 @@ describe('graceful shutdown, backup and restore (embedded DuckDB store, real soc
     await server.close();
 
     // the backup taken mid-ingestion restores to a consistent prefix: s2 whole, s1 with every batch acknowledged before it began
-    restoreDataDir({ backup: b.path, dataDir: join(dir, 'restored-b1') });
+    await restoreDataDir({ backup: b.path, dataDir: join(dir, 'restored-b1') });
     server = await startServer(cfgFor(join(dir, 'restored-b1')), { engine: fakeEngine, version: 'test' });
     const mid = await snapshotOf(server.url, ['s1', 's2']);
     expect(mid.s2).toEqual(live.s2);
@@ -240,7 +240,7 @@ describe('graceful shutdown, backup and restore (embedded DuckDB store, real soc
     expect((mid.s1 as any).buckets).toEqual((live.s1 as any).buckets.slice(0, (mid.s1 as any).buckets.length).map((b: any, k: number, a: any[]) => (k === a.length - 1 ? (mid.s1 as any).buckets[k] : b)));
 
     // restore refuses a non-empty directory and a damaged backup
-    expect(() => restoreDataDir({ backup: b.path, dataDir: join(dir, 'restored') })).toThrow(/not empty/);
+    await expect(restoreDataDir({ backup: b.path, dataDir: join(dir, 'restored') })).rejects.toThrow(/not empty/);
     const { writeFileSync } = await import('node:fs');
     writeFileSync(join(b.path, 'node.json'), '{"id":"tampered"}\n');
     expect(() => verifyBackup(b.path)).toThrow(/checksum/);
