@@ -134,3 +134,13 @@ describe('building blocks', () => {
     expect(msis([1, 2, 3, 4], [5, 8], [4, 4], [6, 7], 1)).toBeCloseTo((2 + 3 + 40) / 2, 10);
   });
 });
+
+describe('theta on a negative series', () => {
+  it('does not clamp the forecast (and its bounds) of a series below zero at 0', () => {
+    const r = new Random(11);
+    const y = Float64Array.from({ length: 200 }, (_, t) => -50 - 0.1 * t + r.normal());
+    const f = forecast(y, 5, { model: 'theta', period: 1 });
+    for (let j = 0; j < 5; j++) expect(f.mean[j]).toBeLessThan(-60);
+    for (const iv of f.intervals) for (let j = 0; j < 5; j++) expect(iv.upper[j]).toBeLessThan(-55);
+  });
+});

@@ -149,7 +149,8 @@ export const dampedCore = withSeasonalAdjustment(etsCore({ error: 'A', trend: 'A
 
 /**
  * Classic Theta (M4's Theta.classic): linear trend line (θ = 0) and SES on the θ = 2 line, weighted
- * ½ each; negative forecasts become 0.
+ * ½ each; negative forecasts become 0 when the series itself is never negative (as M4's code,
+ * whose data are positive; a series below zero keeps its sign).
  */
 export const thetaInnerCore: ModelCore = (y) => {
   const n = y.length;
@@ -164,7 +165,9 @@ export const thetaInnerCore: ModelCore = (y) => {
   const line2 = new Float64Array(n);
   for (let i = 0; i < n; i++) line2[i] = 2 * y[i] - (a + b * (i + 1));
   const ses = fitEts(line2, { error: 'A', trend: 'N', season: 'N', period: 1 });
-  const pos = (v: number) => (v < 0 ? 0 : v);
+  let nonNegative = true;
+  for (let i = 0; i < n && nonNegative; i++) if (y[i] < 0) nonNegative = false;
+  const pos = (v: number) => (nonNegative && v < 0 ? 0 : v);
   return {
     sigma: ses.sigma / 2,
     forecast: (h) => {
