@@ -6,7 +6,7 @@
  */
 import { naiveCore, type CoreContext, type ModelCore } from './base.js';
 import { autoEts, fitEts, type EtsSpec } from './ets.js';
-import { acf, fourierFactorAt, fourierSeasonalCoefficients, seasonalAdjust } from './season.js';
+import { acf, allPositive, classicalSeasonalIndices, fourierFactorAt, fourierSeasonalCoefficients, fourierSumAt, seasonalAdjust } from './season.js';
 import type { ModelFit } from './types.js';
 
 export { naiveCore };
@@ -54,6 +54,9 @@ export function withSeasonalAdjustment(core: ModelCore, strictR = false): ModelC
     const len = cycles !== undefined && cycles > 0 ? Math.min(n, Math.max(3, cycles) * m) : n;
     const o = n - len;
     const seg = y.subarray(o);
+    // a series with zeros or negative values (counts, temperatures, net flows) cannot take M4's
+    // multiplicative indices: its season is removed additively instead of being dropped
+    if (!strictR && !allPositive(seg)) return additiveAdjusted(core, y, seg, o, m);
     const sa = strictR ? seasonalAdjust(seg, m) : seasonalAdjustLoose(seg, m);
     let idx: Float64Array | null = null;
     if (sa.indices) {
@@ -94,47 +97,68 @@ function fourierAdjusted(core: ModelCore, y: Float64Array, period: number, ctx: 
   const len = cycles !== undefined && cycles > 0 ? Math.min(n, Math.ceil(Math.max(3, cycles) * period)) : n;
   const o = n - len;
   const seg = y.subarray(o);
+  const additive = !allPositive(seg);
   let coef: Float64Array | null = null;
-  if (seg.length >= 3 * lag) {
-    const r = acf(seg, lag);
-    let s = 1;
-    for (let k = 1; k < lag; k++) s += 2 * r[k] * r[k];
-    if (Math.abs(r[lag]) > (1.645 / Math.sqrt(seg.length)) * Math.sqrt(s)) coef = fourierSeasonalCoefficients(seg, period, ctx.fourierTerms ?? 6, o);
-  }
+  if (seasonalAcfTest(seg, lag)) coef = fourierSeasonalCoefficients(seg, period, ctx.fourierTerms ?? 6, o, additive ? 'additive' : 'multiplicative');
   if (!coef) return core(y, { periods: [] });
   const c = coef;
   const factor = new Float64Array(n);
   const adjusted = new Float64Array(n);
   for (let t = 0; t < n; t++) {
-    factor[t] = fourierFactorAt(c, t, period);
-    adjusted[t] = y[t] / factor[t];
+    factor[t] = additive ? fourierSumAt(c, t, period) : fourierFactorAt(c, t, period);
+    adjusted[t] = additive ? y[t] - factor[t] : y[t] / factor[t];
   }
-  const at = (t: number) => (t < n ? factor[t] : fourierFactorAt(c, t, period));
-  const inner = core(adjusted, { periods: [] });
+  const at = (t: number) => (t < n ? factor[t] : additive ? fourierSumAt(c, t, period) : fourierFactorAt(c, t, period));
+  return reseasonalised(core(adjusted, { periods: [] }), n, at, additive);
+}
+
+/** M4's 90 % autocorrelation test at lag `m` (without R's lag.max limit); needs 3 cycles. */
+function seasonalAcfTest(y: Float64Array, m: number): boolean {
+  if (m <= 1 || y.length < 3 * m) return false;
+  const r = acf(y, m);
+  let s = 1;
+  for (let k = 1; k < m; k++) s += 2 * r[k] * r[k];
+  return Math.abs(r[m]) > (1.645 / Math.sqrt(y.length)) * Math.sqrt(s);
+}
+
+/** The inner model's forecasts and backtests with the seasonal term `at(t)` put back (× or +). */
+function reseasonalised(inner: ModelFit, n: number, at: (t: number) => number, additive: boolean): ModelFit {
   return {
     sigma: inner.sigma,
     forecast: (h) => {
       const f = inner.forecast(h);
-      for (let j = 0; j < h; j++) f[j] *= at(n + j);
+      for (let j = 0; j < h; j++) f[j] = additive ? f[j] + at(n + j) : f[j] * at(n + j);
       return f;
     },
     backtest: (origins, h) => {
       const out = inner.backtest(origins, h);
-      for (let k = 0; k < origins.length; k++) for (let j = 0; j < h; j++) out[k * h + j] *= at(origins[k] + j);
+      for (let k = 0; k < origins.length; k++) for (let j = 0; j < h; j++) out[k * h + j] = additive ? out[k * h + j] + at(origins[k] + j) : out[k * h + j] * at(origins[k] + j);
       return out;
     },
     varianceFactor: inner.varianceFactor,
   };
 }
 
+/**
+ * Additive seasonal adjustment for series that are not positive throughout: the same 90 % test on
+ * the recent cycles `seg` (starting at `o`), then classical additive indices (phase kept absolute);
+ * the core forecasts y − index.
+ */
+function additiveAdjusted(core: ModelCore, y: Float64Array, seg: Float64Array, o: number, m: number): ModelFit {
+  if (!seasonalAcfTest(seg, m)) return core(y, { periods: [] });
+  const raw = classicalSeasonalIndices(seg, m, 'additive');
+  const idx = new Float64Array(m);
+  for (let p = 0; p < m; p++) idx[(o + p) % m] = raw[p];
+  for (let p = 0; p < m; p++) if (!Number.isFinite(idx[p])) return core(y, { periods: [] });
+  const n = y.length;
+  const adjusted = new Float64Array(n);
+  for (let t = 0; t < n; t++) adjusted[t] = y[t] - idx[t % m];
+  return reseasonalised(core(adjusted, { periods: [] }), n, (t) => idx[t % m], true);
+}
+
 /** M4's adjustment without R's acf lag.max limit. */
 function seasonalAdjustLoose(y: Float64Array, m: number) {
-  if (m > 1 && y.length >= 3 * m) {
-    const r = acf(y, m);
-    let s = 1;
-    for (let k = 1; k < m; k++) s += 2 * r[k] * r[k];
-    if (Math.abs(r[m]) > (1.645 / Math.sqrt(y.length)) * Math.sqrt(s)) return seasonalAdjust(y, m, true);
-  }
+  if (seasonalAcfTest(y, m)) return seasonalAdjust(y, m, true);
   return { adjusted: y, indices: null, period: 1 };
 }
 

@@ -323,12 +323,15 @@ function isNearMultiple(big: number, small: number): boolean {
  * Multiplicative seasonal factors from a Fourier series on an exact (possibly fractional) period:
  * log(y / centred moving average) is regressed on `terms` sine/cosine pairs of period `m`, by least
  * squares. Returns the coefficients [a1, b1, a2, b2, …] for phase (t + offset) / m, or null when
- * the series is not positive or the fit fails. `factorAt` evaluates them.
+ * the series is not positive or the fit fails. `factorAt` evaluates them. With type 'additive'
+ * (series with zeros or negative values), y − moving average is regressed instead and
+ * `fourierSumAt` gives the seasonal term to subtract.
  */
-export function fourierSeasonalCoefficients(y: Float64Array, m: number, terms: number, offset = 0): Float64Array | null {
+export function fourierSeasonalCoefficients(y: Float64Array, m: number, terms: number, offset = 0, type: 'multiplicative' | 'additive' = 'multiplicative'): Float64Array | null {
   const n = y.length;
   const lag = Math.round(m);
-  if (lag < 2 || !allPositive(y)) return null;
+  const additive = type === 'additive';
+  if (lag < 2 || (!additive && !allPositive(y))) return null;
   const K = Math.max(1, Math.min(terms, Math.floor(lag / 2)));
   const trend = centeredMovingAverage(y, lag);
   const p = 2 * K;
@@ -338,8 +341,8 @@ export function fourierSeasonalCoefficients(y: Float64Array, m: number, terms: n
   let count = 0;
   for (let t = 0; t < n; t++) {
     const tr = trend[t];
-    if (!(tr > 0)) continue;
-    const v = Math.log(y[t] / tr);
+    if (additive ? !Number.isFinite(tr) : !(tr > 0)) continue;
+    const v = additive ? y[t] - tr : Math.log(y[t] / tr);
     if (!Number.isFinite(v)) continue;
     fourierRow(row, t + offset, m, K);
     for (let i = 0; i < p; i++) {
@@ -355,13 +358,18 @@ export function fourierSeasonalCoefficients(y: Float64Array, m: number, terms: n
 
 /** exp of the Fourier series `coef` at time t (same offset convention as the fit). */
 export function fourierFactorAt(coef: Float64Array, t: number, m: number): number {
+  return Math.exp(fourierSumAt(coef, t, m));
+}
+
+/** The Fourier series `coef` at time t: the additive seasonal term (fitted with type 'additive'). */
+export function fourierSumAt(coef: Float64Array, t: number, m: number): number {
   let s = 0;
   const K = coef.length / 2;
   for (let k = 1; k <= K; k++) {
     const w = (2 * Math.PI * k * t) / m;
     s += coef[2 * k - 2] * Math.cos(w) + coef[2 * k - 1] * Math.sin(w);
   }
-  return Math.exp(s);
+  return s;
 }
 
 function fourierRow(row: Float64Array, t: number, m: number, K: number): void {
