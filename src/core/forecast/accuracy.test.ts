@@ -172,3 +172,36 @@ describe('seasonal series with zeros or negative values', () => {
     });
   }
 });
+
+describe('long horizons', () => {
+  it('a 10-year hourly forecast (87 600 steps) takes seconds, not minutes', () => {
+    // _forecast allows durations up to 3650d: the variance factor of every step used to be summed
+    // from step 1 again (quadratic in the horizon: 70 s for this series)
+    const r = new Random(5);
+    const y = Float64Array.from({ length: 504 }, (_, t) => 100 + 30 * Math.sin((2 * Math.PI * t) / 24) + 3 * r.normal());
+    const t0 = performance.now();
+    const f = forecast(y, 87_600, { stepMs: 3_600_000, levels: [95] });
+    expect(performance.now() - t0).toBeLessThan(10_000);
+    const iv = f.intervals[0];
+    expect(Number.isFinite(iv.upper[87_599]) && Number.isFinite(iv.lower[87_599])).toBe(true);
+    expect(iv.upper[87_599] - iv.lower[87_599]).toBeGreaterThanOrEqual(iv.upper[0] - iv.lower[0]);
+  });
+
+  it('ETS variance factors are 1 + Σ c_i² whatever order they are asked in', () => {
+    const r = new Random(6);
+    const y = Float64Array.from({ length: 120 }, (_, t) => 50 + 0.3 * t + 5 * Math.sin((2 * Math.PI * t) / 12) + r.normal());
+    const fit = fitEts(y, { error: 'A', trend: 'Ad', season: 'A', period: 12 });
+    const direct = (j: number) => {
+      const p = fit.params;
+      let v = 1, damp = 0, pw = 1;
+      for (let i = 1; i < j; i++) {
+        pw *= p.phi;
+        damp += pw;
+        const c = p.alpha + p.beta * damp + (i % 12 === 0 ? p.gamma : 0);
+        v += c * c;
+      }
+      return v;
+    };
+    for (const j of [30, 1, 5, 30, 2, 100]) expect(fit.varianceFactor(j)).toBeCloseTo(direct(j), 12);
+  });
+});

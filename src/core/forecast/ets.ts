@@ -211,6 +211,8 @@ export function fitEts(y: Float64Array, spec: EtsSpec, opts: EtsFitOptions = {})
   const sigma = Math.sqrt(se / Math.max(1, n - npar));
   const phi = damped ? params.phi : 1;
   const final = { l: out.l, b: out.b, s: Float64Array.from(out.s) };
+  /** varianceFactor's running sum: values[j − 1] is the factor of step j (j ≥ 1). */
+  const varianceCache = { j: 1, v: 1, damp: 0, pw: 1, values: [1] };
   return {
     spec,
     params,
@@ -230,16 +232,19 @@ export function fitEts(y: Float64Array, spec: EtsSpec, opts: EtsFitOptions = {})
       return bt;
     },
     varianceFactor(j: number): number {
-      let v = 1;
-      let damp = 0;
-      let pw = 1;
-      for (let i = 1; i < j; i++) {
-        pw *= phi;
-        damp += pw;
-        const c = params.alpha + (hasTrend ? params.beta * damp : 0) + (seasonal && i % m === 0 ? params.gamma : 0);
-        v += c * c;
+      // the running sum is kept: intervals ask for every step of the horizon in turn, and summing
+      // from 1 each time made a long horizon quadratic (a 10-year hourly forecast took minutes)
+      const vf = varianceCache;
+      while (vf.j < j) {
+        const i = vf.j;
+        vf.pw *= phi;
+        vf.damp += vf.pw;
+        const c = params.alpha + (hasTrend ? params.beta * vf.damp : 0) + (seasonal && i % m === 0 ? params.gamma : 0);
+        vf.v += c * c;
+        vf.values.push(vf.v);
+        vf.j++;
       }
-      return v;
+      return j <= 1 ? 1 : vf.values[j - 1];
     },
   };
 }
