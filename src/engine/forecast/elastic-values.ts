@@ -3,8 +3,7 @@
  * "0", "-1"; "20mb", 1048576), parsed with Elastic's own messages and string forms.
  */
 import { VigilError } from '../../core/errors.js';
-
-const TIME_UNITS: Record<string, number> = { nanos: 1e-6, micros: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+import { parseTimeValue as parseJobTimeValue } from '../job/units.js';
 
 /** A parsed time value: milliseconds and Elastic's string form (`getStringRep`). */
 export interface TimeValue {
@@ -14,18 +13,16 @@ export interface TimeValue {
 
 /**
  * Parses an Elastic time value for the setting `name`: "<integer><unit>" with unit nanos, micros,
- * ms, s, m, h or d; "0" and "-1" without a unit. Negative values read as "-1" (as Elastic's
- * TimeValue does). Unreadable text is refused with Elastic's message.
+ * ms, s, m, h or d; "0" and "-1" without a unit. The reading (and every refusal: fractions such
+ * as "1.5d", negatives other than -1 such as "-5d", a missing unit) is the jobs API's shared
+ * parser's, so `_forecast` answers with the same Elastic messages as job and datafeed settings;
+ * this adds Elastic's string form (`getStringRep`: "-1" for a negative value).
  */
 export function parseTimeValue(text: string | number, name: string): TimeValue {
-  const s = String(text).trim().toLowerCase();
-  if (s === '0') return { ms: 0, rep: '0ms' };
-  if (s === '-1') return { ms: -1, rep: '-1' };
-  const m = /^(-?\d+(?:\.\d+)?)\s*(nanos|micros|ms|s|m|h|d)$/.exec(s);
-  if (!m) throw new VigilError('INVALID_ARGUMENT', `failed to parse setting [${name}] with value [${text}] as a time value: unit is missing or unrecognized`, { elasticType: 'illegal_argument_exception' });
-  const v = Number(m[1]);
-  if (v < 0) return { ms: v * TIME_UNITS[m[2]], rep: '-1' };
-  return { ms: v * TIME_UNITS[m[2]], rep: `${m[1]}${m[2]}` };
+  const ms = parseJobTimeValue(String(text), name);
+  if (ms < 0) return { ms, rep: '-1' };
+  const m = /^(-?\d+)\s*(nanos|micros|ms|s|m|h|d)$/.exec(String(text).trim().toLowerCase());
+  return { ms, rep: m ? `${Number(m[1])}${m[2]}` : timeRep(ms) };
 }
 
 /** Elastic's string form of milliseconds (the largest unit that divides them: 3600000 → "1h"). */

@@ -48,6 +48,13 @@ describe('request validation (Elastic messages)', () => {
     expect(message(() => validateForecastRequest(j, { duration: '10m' }))).toBe('[duration] must be greater or equal to the bucket span: [10m/1h]');
     expect(message(() => validateForecastRequest(j, { duration: 'soon' }))).toBe('failed to parse setting [duration] with value [soon] as a time value: unit is missing or unrecognized');
   });
+  it('refuses fractional and negative time values with Elastic\'s TimeValue messages', () => {
+    expect(message(() => validateForecastRequest(j, { duration: '1.5d' }))).toBe('failed to parse [1.5d], fractional time values are not supported');
+    expect(message(() => validateForecastRequest(j, { expires_in: '0.5h' }))).toBe('failed to parse [0.5h], fractional time values are not supported');
+    expect(message(() => validateForecastRequest(j, { duration: '-5d' }))).toBe('failed to parse setting [duration] with value [-5d] as a time value: negative durations are not supported');
+    expect(message(() => validateForecastRequest(j, { expires_in: '-2h' }))).toBe('failed to parse setting [expires_in] with value [-2h] as a time value: negative durations are not supported');
+    expect(validateForecastRequest(j, { duration: '36h' }).durationMs).toBe(36 * HOUR);
+  });
   it('refuses negative expiry and out-of-range memory; defaults 1d and 14d', () => {
     expect(message(() => validateForecastRequest(j, { expires_in: '-1s' }))).toBe('[expires_in] must be non-negative: [-1]');
     expect(message(() => validateForecastRequest(j, { max_model_memory: '512kb' }))).toBe('[max_model_memory] must be at least 1mb.');

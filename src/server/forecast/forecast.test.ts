@@ -186,6 +186,8 @@ describe('refusals (Elastic’s messages)', () => {
 
     await refused(`${D}/load/_forecast`, { duration: '10m' }, 400, 'status_exception', '[duration] must be greater or equal to the bucket span: [10m/1h]');
     await refused(`${D}/load/_forecast`, { duration: '0s' }, 400, 'illegal_argument_exception', '[duration] must be positive: [0s]');
+    await refused(`${D}/load/_forecast`, { duration: '1.5d' }, 400, 'illegal_argument_exception', 'failed to parse [1.5d], fractional time values are not supported');
+    await refused(`${D}/load/_forecast?duration=-5d`, undefined, 400, 'illegal_argument_exception', 'failed to parse setting [duration] with value [-5d] as a time value: negative durations are not supported');
     await refused(`${D}/load/_forecast`, { max_model_memory: '600mb' }, 400, 'status_exception', '[max_model_memory] must be less than 500mb');
     await refused(`${D}/load/_forecast`, { job_id: 'other' }, 400, 'illegal_argument_exception', "Inconsistent job_id; 'other' specified in the body differs from 'load' specified as a URL argument");
     const unknown = await post(`${D}/load/_forecast`, { horizon: '1d' });
