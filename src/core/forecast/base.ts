@@ -92,6 +92,17 @@ export function cleanHistory(y: Float64Array, opts: ForecasterOptions): { clean:
   return { clean, eventEffect };
 }
 
+/**
+ * Fewest valid values a forecaster fits. Every model's interval width comes from the spread of
+ * its history (one-step differences, residuals, backtest errors); one value has none, and its
+ * band would be zero-width — a claim of certainty the data cannot back — so it is refused.
+ */
+export const MIN_VALUES = 2;
+
+function notEnoughValues(model: string, got: string): VigilError {
+  return new VigilError('NOT_ENOUGH_DATA', `model [${model}] needs at least ${MIN_VALUES} valid values to forecast with prediction intervals (one value says nothing about how far the series may move); ${got}`);
+}
+
 function finiteAll(a: Float64Array): boolean {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return false;
   return true;
@@ -125,7 +136,7 @@ export class CoreForecaster implements Forecaster {
   fit(y: Float64Array): this {
     let valid = 0;
     for (let i = 0; i < y.length; i++) if (Number.isFinite(y[i])) valid++;
-    if (valid === 0) throw new VigilError('NOT_ENOUGH_DATA', `model [${this.name}] needs at least one value; got ${y.length} points, none valid`);
+    if (valid < MIN_VALUES) throw notEnoughValues(this.name, `got ${y.length} point${y.length === 1 ? '' : 's'}, ${valid === 0 ? 'none' : valid} valid`);
     const cleaned = cleanHistory(y, this.opts);
     const eventEffect = cleaned.eventEffect;
     // periods are found on the whole history (more cycles, surer detection), even when the fit
@@ -191,6 +202,7 @@ export class CoreForecaster implements Forecaster {
   restore(body: ForecasterStateBody): this {
     if (!body || !Array.isArray(body.history) || body.history.length === 0) throw new VigilError('STATE_TYPE', `saved forecaster [${this.name}] state has no history`);
     const y = unpackF64(body.history);
+    if (y.length < MIN_VALUES) throw notEnoughValues(this.name, `the saved state holds ${y.length} value${y.length === 1 ? '' : 's'}`);
     this.y = y;
     this.offset = body.offset;
     this.eventEffect = body.eventEffect;

@@ -74,9 +74,20 @@ describe.each(modelNames())('forecaster contract: %s', (name) => {
   });
 
   it('copes with very short series', () => {
-    for (const n of [1, 2, 3, 5, 8]) {
+    for (const n of [2, 3, 5, 8]) {
       const y = Float64Array.from({ length: n }, (_, i) => 10 + i);
-      checkShape(createForecaster(name).fit(y).predict(4), 4, [80, 95]);
+      const f = createForecaster(name).fit(y).predict(4);
+      checkShape(f, 4, [80, 95]);
+      // two values that differ: the band is not zero-width (longer exact lines may fit perfectly)
+      if (n === 2) for (const iv of f.intervals) expect(iv.upper[0] - iv.lower[0]).toBeGreaterThan(0);
+    }
+  });
+
+  it('refuses a one-value history (no spread to size a band from) rather than a zero-width band', () => {
+    for (const y of [Float64Array.from([42]), Float64Array.from([NaN, 42, NaN, NaN])]) {
+      expect(() => createForecaster(name).fit(y)).toThrow(
+        expect.objectContaining({ code: 'NOT_ENOUGH_DATA', message: expect.stringMatching(new RegExp(`^model \\[${name}\\] needs at least 2 valid values .*; got ${y.length} points?, 1 valid$`)) }),
+      );
     }
   });
 
@@ -120,10 +131,13 @@ describe.each(modelNames())('forecaster contract: %s', (name) => {
     expect(() => forecasterFromState({ ...state, version: 2 })).toThrow(expect.objectContaining({ code: 'STATE_VERSION' }));
     expect(() => forecasterFromState({ ...state, type: 'default' })).toThrow(expect.objectContaining({ code: 'STATE_TYPE' }));
     expect(() => forecasterFromState({ ...state, spec: { ...state.spec, model: 'prophet' } })).toThrow(expect.objectContaining({ code: 'UNKNOWN_MODEL' }));
+    // a one-value history saved before one-value fits were refused
+    const one = { ...state, state: { ...state.state, history: [42], offset: 0, periods: [], exactPeriods: [], fellBack: true } };
+    expect(() => forecasterFromState(one)).toThrow(expect.objectContaining({ code: 'NOT_ENOUGH_DATA', message: expect.stringContaining('the saved state holds 1 value') }));
   });
 
   it('refuses an all-missing history and a bad horizon', () => {
-    expect(() => createForecaster(name).fit(new Float64Array(10).fill(NaN))).toThrow(VigilError);
+    expect(() => createForecaster(name).fit(new Float64Array(10).fill(NaN))).toThrow(expect.objectContaining({ code: 'NOT_ENOUGH_DATA', message: expect.stringContaining('got 10 points, none valid') }));
     const m = createForecaster(name).fit(seasonalSeries(50, 5));
     expect(() => m.predict(0)).toThrow(/horizon/);
     expect(() => m.predict(3, [120])).toThrow(/level/);

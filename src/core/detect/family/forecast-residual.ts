@@ -11,7 +11,7 @@
 import type { Detector, DetectorContext, DetectorOutput } from '../detector.js';
 import { registerDetector } from '../registry.js';
 import { VigilError } from '../../errors.js';
-import { createForecaster, modelNames } from '../../forecast/index.js';
+import { createForecaster, MIN_FORECAST_VALUES, modelNames } from '../../forecast/index.js';
 import { packF64, unpackF64, type ModelState } from '../../state.js';
 import { familyFactory } from './factory.js';
 import { HoltWinters, fitHoltWinters, type HwState } from './holt-winters.js';
@@ -115,6 +115,10 @@ class ForecastResidualDetector implements Detector {
         }
       }
     } else {
+      // a window with fewer valid values than a forecaster fits (a long gap) keeps the last model
+      let valid = 0;
+      for (let i = 0; i < x.length && valid < MIN_FORECAST_VALUES; i++) if (Number.isFinite(x[i])) valid++;
+      if (valid < MIN_FORECAST_VALUES) return;
       const f = createForecaster(this.spec.model, { period: P, fitWindow: this.window }).fit(x).predict(this.every, [95]);
       const iv = f.intervals[0];
       this.mean = f.mean;
