@@ -34,7 +34,38 @@ export interface PrometheusSourceOptions {
   maxPoints?: number;
   /** How far back `timeBounds` looks for the first sample when no start is given (default 10 years). */
   lookbackMs?: number;
+  /**
+   * Retries of one request the store turned away for now — 429 Too Many Requests, 502, 503, 504 —
+   * before the search fails as SOURCE_UNAVAILABLE (which a running datafeed retries with its own
+   * backoff). Default 2.
+   */
+  maxRetries?: number;
+  /**
+   * Longest wait before such a retry (default 30 000 ms). The wait is the answer's Retry-After
+   * (seconds or an HTTP date) or else 1 s, 2 s, …; a Retry-After longer than this is not waited
+   * for here: the search fails at once as SOURCE_UNAVAILABLE, saying when the store asked to be
+   * called again.
+   */
+  maxRetryWaitMs?: number;
 }
+
+/** Statuses that say "not now" rather than "never": retried, then SOURCE_UNAVAILABLE. */
+const RETRYABLE = new Set([429, 502, 503, 504]);
+
+/** Milliseconds a Retry-After header asks for (delta-seconds or an HTTP date), or undefined. */
+export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
+  if (header === null || header.trim() === '') return undefined;
+  const t = header.trim();
+  if (/^\d+$/.test(t)) return Number(t) * 1000;
+  const at = Date.parse(t);
+  return Number.isFinite(at) ? Math.max(0, at - now) : undefined;
+}
+
+const pause = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
 
 interface MatrixSeries {
   metric: Record<string, string>;
@@ -87,6 +118,23 @@ export class PrometheusSource implements DatafeedSource {
   }
 
   private async get(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<unknown> {
+    const maxRetries = this.o.maxRetries ?? 2;
+    const maxWait = this.o.maxRetryWaitMs ?? 30_000;
+    for (let attempt = 0; ; attempt++) {
+      const r = await this.getOnce(path, params, signal);
+      if (!('retryAfter' in r)) return r.data;
+      const wait = r.retryAfter ?? 1000 * 2 ** attempt;
+      if (attempt >= maxRetries || wait > maxWait || signal?.aborted) {
+        const asked = r.retryAfter !== undefined ? `; it asked to be called again in ${Math.ceil(r.retryAfter / 1000)} s` : '';
+        const tries = attempt > 0 ? ` (after ${attempt} retr${attempt === 1 ? 'y' : 'ies'})` : '';
+        throw new VigilError('SOURCE_UNAVAILABLE', `prometheus source ${this.shown} answered ${r.status}${r.error ? `: ${r.error}` : ''}${tries}${asked}`);
+      }
+      await pause(wait, signal);
+    }
+  }
+
+  /** One request: the data, or a "not now" answer (its status and Retry-After) to retry. */
+  private async getOnce(path: string, params: Record<string, string>, signal?: AbortSignal): Promise<{ data: unknown } | { status: number; error: string; retryAfter: number | undefined }> {
     const u = `${this.base}${path}?${new URLSearchParams(params).toString()}`;
     const ctrl = new AbortController();
     const timer = setTimeout(() => ctrl.abort(), this.o.timeoutMs ?? 30_000);
@@ -106,12 +154,12 @@ export class PrometheusSource implements DatafeedSource {
     } catch {
       body = { error: text.slice(0, 300) };
     }
-    if (res.status >= 500 && res.status !== 503 && body.errorType !== 'bad_data') {
+    if (RETRYABLE.has(res.status)) return { status: res.status, error: (body.error ?? '').trim(), retryAfter: retryAfterMs(res.headers.get('retry-after')) };
+    if (res.status >= 500 && body.errorType !== 'bad_data') {
       throw new VigilError('SOURCE_UNAVAILABLE', `prometheus source ${this.shown} answered ${res.status}: ${body.error ?? ''}`);
     }
-    if (res.status === 503 || res.status === 502 || res.status === 504) throw new VigilError('SOURCE_UNAVAILABLE', `prometheus source ${this.shown} answered ${res.status}`);
     if (!res.ok || body.status !== 'success') throw new VigilError('INVALID_ARGUMENT', `prometheus source ${this.shown}: ${body.errorType ?? res.status} ${body.error ?? ''}`.trim());
-    return body.data;
+    return { data: body.data };
   }
 
   private async range(query: string, startEval: number, endEval: number, stepMs: number, signal?: AbortSignal): Promise<MatrixSeries[]> {
