@@ -4,7 +4,7 @@
  */
 import { render } from 'preact';
 import './styles.css';
-import { href, useRoute } from './lib/router.js';
+import { href, useRoute, viewOf } from './lib/router.js';
 import { Explorer } from './views/explorer.js';
 import { JobsList } from './views/jobs-list.js';
 import { Perf } from './views/perf.js';
@@ -22,7 +22,7 @@ const NAV: { key: string; label: string; to: string }[] = [
 
 function App() {
   const route = useRoute();
-  const [section = 'jobs', arg] = route.parts;
+  const { section, arg } = viewOf(route.parts);
   let view;
   if (section === 'jobs' && arg === 'new') view = <Wizard params={route.params} />;
   else if (section === 'jobs') view = <JobsList />;

@@ -173,6 +173,22 @@ describe.skipIf(!haveChromium)('web UI in Chromium (end to end)', { timeout: 180
     await shot('viewer-zoom');
   });
 
+  it('opens an alert’s link (#/jobs/<job>/viewer?time=…) on the viewer around that time', async () => {
+    // the default alert link template (src/engine/alerting/payload.ts)
+    await page.goto(`${server.url}/app/#/jobs/web-requests/viewer?time=${encodeURIComponent('2024-01-22T14:00:00.000Z')}`);
+    await page.locator('.main-chart canvas').waitFor();
+    await expect(page.locator('h1').first().textContent()).resolves.toContain('web-requests');
+    // 50 buckets of 5m either side
+    await page.getByText('2024-01-22 09:50 – 2024-01-22 18:10').waitFor();
+    await expect(page.locator('.anomalies-table tbody tr').first().textContent()).resolves.toContain('2024-01-22 14:00');
+    // choosing another range leaves the alert's moment behind
+    await page.getByRole('button', { name: 'All', exact: true }).click();
+    await page.getByText(/whole range/).waitFor();
+    await page.waitForTimeout(400);
+    await expect(page.locator('.card-head .muted.small').first().textContent()).resolves.toMatch(/whole range/);
+    expect(page.url()).not.toContain('time=');
+  });
+
   it('runs a forecast from the viewer when the server offers _forecast', async (ctx) => {
     const ops = (await (await fetch(`${server.url}/_vigil/openapi.json`)).json()) as { paths: Record<string, Record<string, { operationId?: string }>> };
     const hasForecast = Object.values(ops.paths).some((p) => Object.values(p).some((o) => o.operationId === 'ml.forecast'));

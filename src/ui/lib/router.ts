@@ -18,6 +18,23 @@ export function parseHash(hash: string): Route {
   return { parts: path.split('/').filter(Boolean).map(decodeURIComponent), params };
 }
 
+/**
+ * The view a path names, with the alias alerts link to: `#/jobs/<job>/viewer` (the alert link
+ * template, src/engine/alerting/payload.ts) is the Single Metric Viewer of `<job>`, like `#/viewer/<job>`.
+ */
+export function viewOf(parts: string[]): { section: string; arg?: string } {
+  const [section = 'jobs', arg] = parts;
+  if (section === 'jobs' && arg !== undefined && arg !== 'new' && parts[2] === 'viewer') return { section: 'viewer', arg };
+  return { section, arg };
+}
+
+/** A time in a URL parameter: epoch milliseconds or an ISO 8601 date; undefined when it is neither. */
+export function timeParam(v: string | null): number | undefined {
+  if (v === null || v.trim() === '') return undefined;
+  const t = /^-?\d+$/.test(v.trim()) ? Number(v) : Date.parse(v);
+  return Number.isFinite(t) ? t : undefined;
+}
+
 /** Builds `#/a/b?x=1`, leaving out empty parameters. */
 export function href(parts: string[], params: Record<string, string | number | undefined | null> = {}): string {
   const q = new URLSearchParams();

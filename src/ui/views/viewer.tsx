@@ -7,7 +7,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { api, D, enc, getJob, getJobs, getModelPlot, getRecords, getStats, serverOperations, type Annotation, type ForecastDoc, type Job, type ModelPlotDoc, type RecordDoc } from '../lib/api.js';
 import { entityLabel, fmtNum, fmtProbability, fmtTime, parseSpan, SEVERITIES, severityOf } from '../lib/format.js';
 import { useAsync } from '../lib/hooks.js';
-import { href, setParams } from '../lib/router.js';
+import { href, setParams, timeParam } from '../lib/router.js';
 import { SeriesChart, type ForecastData, type Marker, type SeriesData, type Shade } from '../components/series-chart.js';
 import { Badge, Empty, ErrorBox, Loading } from '../components/status.js';
 
@@ -128,8 +128,8 @@ export function Viewer({ jobId, params }: { jobId?: string; params: URLSearchPar
 
 function JobViewer({ jobId, params }: { jobId: string; params: URLSearchParams }) {
   const entity: Entity = { partition: params.get('entity') ?? undefined, by: params.get('by') ?? undefined };
-  const from = num(params.get('from'));
-  const to = num(params.get('to'));
+  // an alert's link names a moment (`time`): the viewer opens on the 100 buckets around it
+  const at = timeParam(params.get('time'));
   const minSeverity = num(params.get('severity')) ?? 0;
   const forecastId = params.get('forecast') ?? undefined;
   const detector = num(params.get('detector')) ?? 0;
@@ -154,6 +154,9 @@ function JobViewer({ jobId, params }: { jobId: string; params: URLSearchParams }
   const partitioned = !!det && (!!det.partition_field_name || !!det.by_field_name);
   const waitingForEntity = partitioned && entity.partition === undefined && entity.by === undefined;
   const spanMs = job ? parseSpan(job.analysis_config.bucket_span) : 0;
+  const around = at !== undefined && spanMs > 0 && params.get('from') === null && params.get('to') === null;
+  const from = around ? at - 50 * spanMs : num(params.get('from'));
+  const to = around ? at + 50 * spanMs : num(params.get('to'));
 
   const plot = useAsync(async () => {
     if (!job || waitingForEntity) return undefined;
@@ -223,7 +226,7 @@ function JobViewer({ jobId, params }: { jobId: string; params: URLSearchParams }
   const onRange = (f: number | undefined, t: number | undefined): void => {
     setRange({ from: f, to: t });
     clearTimeout(timer.current);
-    timer.current = window.setTimeout(() => setParams({ from: f, to: t }), 250);
+    timer.current = window.setTimeout(() => setParams({ from: f, to: t, time: undefined }), 250);
   };
 
   const [forecasting, setForecasting] = useState(false);
