@@ -189,6 +189,24 @@ describe.skipIf(!haveChromium)('web UI in Chromium (end to end)', { timeout: 180
     expect(page.url()).not.toContain('time=');
   });
 
+  it('lets the keyboard pick an anomaly in the table and a cell in the swim lanes', async () => {
+    await page.goto(`${server.url}/app/#/viewer/web-requests`);
+    await page.locator('.anomalies-table tbody tr').first().waitFor();
+    // Tab reaches the rows; Enter zooms to the anomaly as a click does
+    const row = page.locator('.anomalies-table tbody tr').first();
+    await row.focus();
+    await expect(row.evaluate((el) => el === document.activeElement)).resolves.toBe(true);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/from=\d+/);
+    await page.goto(`${server.url}/app/#/explorer?jobs=web-requests`);
+    const cell = page.locator('.swimlane .cell.has').first();
+    await cell.waitFor();
+    await cell.focus();
+    await expect(cell.evaluate((el) => el === document.activeElement)).resolves.toBe(true);
+    await page.keyboard.press(' ');
+    await page.waitForURL(/sel=/);
+  });
+
   it('runs a forecast from the viewer when the server offers _forecast', async (ctx) => {
     const ops = (await (await fetch(`${server.url}/_vigil/openapi.json`)).json()) as { paths: Record<string, Record<string, { operationId?: string }>> };
     const hasForecast = Object.values(ops.paths).some((p) => Object.values(p).some((o) => o.operationId === 'ml.forecast'));

@@ -9,7 +9,7 @@ import { fmtDate, fmtSpan, fmtTime, parseSpan, scoreColor, SEVERITIES, severityO
 import { useAsync } from '../lib/hooks.js';
 import { href, setParams } from '../lib/router.js';
 import { Empty, ErrorBox, Loading } from '../components/status.js';
-import { AnomalyTable } from './viewer.js';
+import { activateKey, AnomalyTable } from './viewer.js';
 
 const NICE = [60_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 3 * 3_600_000, 6 * 3_600_000, 12 * 3_600_000, 86_400_000, 2 * 86_400_000, 7 * 86_400_000, 14 * 86_400_000, 30 * 86_400_000];
 const MAX_COLUMNS = 120;
@@ -190,6 +190,9 @@ export function Explorer({ params }: { params: URLSearchParams }) {
                     style={{ background: scoreColor(score) }}
                     title={`${fmtTime(start)} · ${lane.label}: ${score === undefined ? 'no anomaly' : `max score ${Math.round(score)} (${severityOf(score).label})`}`}
                     onClick={() => setParams({ sel: selected && selection.start === start ? undefined : `${start},${start + d.interval},${lane.key}` })}
+                    // cells with anomalies are keyboard stops (Tab, then Enter or Space selects)
+                    tabIndex={score !== undefined && score >= 1 ? 0 : undefined}
+                    onKeyDown={(e) => activateKey(e) && setParams({ sel: selected && selection.start === start ? undefined : `${start},${start + d.interval},${lane.key}` })}
                   />
                 );
               })}

@@ -501,6 +501,13 @@ export function explain(r: RecordDoc): string {
   return parts.join(' · ');
 }
 
+/** Enter or Space on a focused clickable element: true (and the key's default is prevented). */
+export function activateKey(e: KeyboardEvent): boolean {
+  if (e.key !== 'Enter' && e.key !== ' ') return false;
+  e.preventDefault();
+  return true;
+}
+
 export function AnomalyTable({ records, showEntity, showJob = false, onPick, pageSize = 25 }: { records: RecordDoc[]; showEntity: boolean; showJob?: boolean; onPick?: (r: RecordDoc) => void; pageSize?: number }) {
   const [all, setAll] = useState(false);
   const shown = all ? records : records.slice(0, pageSize);
@@ -523,7 +530,14 @@ export function AnomalyTable({ records, showEntity, showJob = false, onPick, pag
           {shown.map((r) => {
             const s = severityOf(r.record_score);
             return (
-              <tr key={`${r.job_id}${r.timestamp}${r.detector_index}${r.partition_field_value}${r.by_field_value}${r.over_field_value}`} class={onPick ? 'clickable' : ''} onClick={() => onPick?.(r)}>
+              <tr
+                key={`${r.job_id}${r.timestamp}${r.detector_index}${r.partition_field_value}${r.by_field_value}${r.over_field_value}`}
+                class={onPick ? 'clickable' : ''}
+                onClick={() => onPick?.(r)}
+                // a row that does something on click is reachable and usable from the keyboard too
+                tabIndex={onPick ? 0 : undefined}
+                onKeyDown={onPick ? (e) => activateKey(e) && onPick(r) : undefined}
+              >
                 <td class="nowrap">{fmtTime(r.timestamp)}</td>
                 <td class="nowrap">
                   <span class="sev" style={{ background: s.color }}>
