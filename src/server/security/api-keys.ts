@@ -70,8 +70,51 @@ function wildcard(pattern: string): RegExp {
   return new RegExp('^' + pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*') + '$');
 }
 
+/**
+ * The key file cannot be read (hand-edited into invalid JSON, or not a version-1 key file). Every
+ * API key is refused until it is fixed (fail closed); the message names the file and the fix.
+ */
+export class ApiKeyFileError extends VigilError {
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+  ) {
+    super(
+      'PARSE_ERROR',
+      `the API key file [${file}] cannot be read (${problem}); every API key is refused until it is fixed: restore it from a backup, or move it aside and create the keys again with \`vigil api-key create\``,
+    );
+    this.name = 'ApiKeyFileError';
+  }
+
+  /** A fault of the server's own file, not of the request. */
+  override get status(): number {
+    return 500;
+  }
+
+  override get type(): string {
+    return 'security_exception';
+  }
+
+  override get hint(): string {
+    return 'Restore security/api_keys.json from a backup, or move it aside and create the keys again with `vigil api-key create`.';
+  }
+}
+
+/** The problem with a parsed key file, or undefined when it is a version-1 key file. */
+function keyFileProblem(doc: unknown): string | undefined {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return 'not a JSON object';
+  const d = doc as Partial<KeyFile>;
+  if (d.version !== 1) return `version [${String(d.version)}], expected 1`;
+  if (!Array.isArray(d.keys)) return '[keys] is not an array';
+  const bad = d.keys.findIndex((k) => !k || typeof k !== 'object' || typeof k.id !== 'string' || typeof k.hash !== 'string' || typeof k.role !== 'string');
+  if (bad >= 0) return `key [${bad}] lacks a string id, hash or role`;
+  return undefined;
+}
+
 export class ApiKeyStore {
   private keys: StoredApiKey[] = [];
+  /** Set while the file on disk cannot be read (until it changes). */
+  private broken: ApiKeyFileError | undefined;
   private mtime = -1;
   private size = -1;
   private checkedAt = 0;
@@ -83,14 +126,27 @@ export class ApiKeyStore {
     private readonly o: { clock?: () => number; reloadMs?: number } = {},
   ) {}
 
+  /**
+   * Told once each time the file turns unreadable (and, with undefined, when it is readable or
+   * gone again); the server sets it to log the problem once rather than per request.
+   */
+  onFileState: ((err: ApiKeyFileError | undefined) => void) | undefined;
+
   private now(): number {
     return (this.o.clock ?? Date.now)();
   }
 
-  /** Re-reads the file when it changed (throttled to every reloadMs, default 1 s). */
+  /**
+   * Re-reads the file when it changed (throttled to every reloadMs, default 1 s). A file that
+   * cannot be read leaves no key usable and throws ApiKeyFileError until it changes (it is read
+   * once per change, and `onFileState` is told once).
+   */
   refresh(force = false): void {
     const t = Date.now();
-    if (!force && t - this.checkedAt < (this.o.reloadMs ?? 1000)) return;
+    if (!force && t - this.checkedAt < (this.o.reloadMs ?? 1000)) {
+      if (this.broken) throw this.broken;
+      return;
+    }
     this.checkedAt = t;
     let st: { mtimeMs: number; size: number };
     try {
@@ -98,15 +154,41 @@ export class ApiKeyStore {
     } catch {
       this.keys = [];
       this.mtime = -1;
+      this.size = -1;
+      this.setBroken(undefined);
       return;
     }
-    if (st.mtimeMs === this.mtime && st.size === this.size) return;
-    const doc = JSON.parse(readFileSync(this.file, 'utf8')) as KeyFile;
-    if (doc.version !== 1 || !Array.isArray(doc.keys)) throw new VigilError('PARSE_ERROR', `${this.file} is not a Vigil API key file (version 1)`);
-    this.keys = doc.keys;
+    if (st.mtimeMs === this.mtime && st.size === this.size) {
+      if (this.broken) throw this.broken;
+      return;
+    }
     this.mtime = st.mtimeMs;
     this.size = st.size;
+    let doc: unknown;
+    let problem: string | undefined;
+    try {
+      doc = JSON.parse(readFileSync(this.file, 'utf8'));
+      problem = keyFileProblem(doc);
+    } catch (err) {
+      problem = err instanceof SyntaxError ? `invalid JSON: ${err.message}` : (err as Error).message;
+    }
+    if (problem !== undefined) {
+      // fail closed: no key of a file that cannot be read is usable, not even one verified before
+      this.keys = [];
+      this.verified.clear();
+      const err = new ApiKeyFileError(this.file, problem);
+      this.setBroken(err);
+      throw err;
+    }
+    this.keys = (doc as KeyFile).keys;
+    this.setBroken(undefined);
     for (const id of this.verified.keys()) if (!this.keys.some((k) => k.id === id && !k.invalidated)) this.verified.delete(id);
+  }
+
+  private setBroken(err: ApiKeyFileError | undefined): void {
+    const was = this.broken;
+    this.broken = err;
+    if (err || was) this.onFileState?.(err);
   }
 
   /** Read-modify-write under the lock file. */

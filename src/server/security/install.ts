@@ -20,6 +20,7 @@ import { errorBody } from '../errors.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { Ops } from '../ops/context.js';
 import type { RouteSpec } from '../route-spec.js';
+import { ApiKeyFileError } from './api-keys.js';
 import { parseAuthorization } from './authorization-header.js';
 import { verifySecret } from './passwords.js';
 import { ROUTE_PERMISSIONS } from './permissions.js';
@@ -75,6 +76,14 @@ export function installOps(app: FastifyInstance, deps: { service: JobService; op
   const rateLimited = m.counter('vigil_rate_limited_total', 'Requests refused by the rate limit (429).');
   /** Basic credentials already verified with scrypt: user → sha256(user:password). */
   const basicCache = new Map<string, BasicCacheEntry>();
+
+  // an unreadable key file is logged once when it is found (and once when it is fixed), not per request
+  if (ops.apiKeys) {
+    ops.apiKeys.onFileState = (err) => {
+      if (err) app.log.error({ file: err.file }, err.message);
+      else app.log.info({ file: ops.apiKeys!.file }, 'the API key file is readable again: API keys are accepted');
+    };
+  }
 
   app.decorateRequest('vigilPrincipal', null);
   app.decorateRequest('vigilJobFilter', null);
@@ -137,7 +146,14 @@ export function installOps(app: FastifyInstance, deps: { service: JobService; op
       const blocked = ops.unauthenticatedRate.wait(`ip:${req.ip}`);
       if (blocked > 0) return tooMany(reply, blocked, `unauthenticated client ${req.ip} (too many requests without valid credentials)`);
     }
-    const who = await authenticate(req);
+    let who: Principal | string;
+    try {
+      who = await authenticate(req);
+    } catch (err) {
+      if (!(err instanceof ApiKeyFileError)) throw err;
+      // fail closed, answered here so that the error handler does not log it again per request
+      return reply.code(500).type('application/json; charset=utf-8').send(errorBody(500, err.type, err.message));
+    }
     if (typeof who === 'string') {
       const wait = ops.unauthenticatedRate.take(`ip:${req.ip}`);
       if (wait > 0) return tooMany(reply, wait, `unauthenticated client ${req.ip}`);

@@ -4,7 +4,8 @@
  * privilege → 403, enough → neither. Job-group scoping; the refusal to serve a public address
  * without authentication.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registeredRoutes } from '../app.js';
 import { JSON9 } from '../test-kit/harness.js';
 import { authRequired, defaultOpsConfig } from './config.js';
@@ -165,6 +166,46 @@ describe('API keys through the HTTP API', () => {
     const escape = await h.app.inject({ method: 'POST', url: '/_security/api_key', headers: { ...JSON9, ...basic('webed') }, payload: { name: 'k', role_descriptors: { r: { cluster: ['manage_ml'], metadata: { vigil_job_groups: ['db'] } } } } });
     expect(escape.statusCode).toBe(403);
     expect((await h.app.inject({ method: 'POST', url: '/_security/api_key', headers: { ...JSON9, ...basic('ed') }, payload: { name: 'k', expiration: 'soon' } })).statusCode).toBe(400);
+  });
+});
+
+describe('a corrupt API key file (hand-edited)', () => {
+  it('fails closed with a message naming the file and the fix, logged once, not per request; users still sign in; fixing the file restores the keys', async () => {
+    const own = await secureHarness();
+    try {
+      const created = (await own.app.inject({ method: 'POST', url: '/_security/api_key', headers: { ...JSON9, ...basic('ed') }, payload: { name: 'k' } })).json();
+      const auth = () => own.app.inject({ url: '/_security/_authenticate', headers: apiKeyHeader(created.encoded) });
+      expect((await auth()).statusCode).toBe(200);
+      const file = own.ops.apiKeys!.file;
+      const good = readFileSync(file, 'utf8');
+      const bad = good.slice(0, good.length - 20); // cut short by a hand edit: invalid JSON
+      writeFileSync(file, bad);
+      const error = vi.spyOn(own.app.log, 'error');
+      for (let i = 0; i < 3; i++) {
+        const r = await auth();
+        expect(r.statusCode).toBe(500);
+        expect(r.json().error.type).toBe('security_exception');
+        expect(r.json().error.reason).toMatch(new RegExp(`^the API key file \\[${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}\\] cannot be read \\(invalid JSON: .*\\); every API key is refused until it is fixed: restore it from a backup, or move it aside and create the keys again with \`vigil api-key create\`$`));
+      }
+      // the explanation is logged once (each 5xx still has its one-line access log entry, 'request failed')
+      const explained = () => error.mock.calls.filter((c) => String(c[1]).includes('cannot be read'));
+      expect(explained()).toHaveLength(1);
+      expect(String(explained()[0][1])).toContain(file);
+      // users of the configuration are not affected
+      expect((await own.app.inject({ url: '/_security/_authenticate', headers: basic('ed') })).statusCode).toBe(200);
+      // creating a key does not overwrite the file (its keys would be lost)
+      const create = await own.app.inject({ method: 'POST', url: '/_security/api_key', headers: { ...JSON9, ...basic('ed') }, payload: { name: 'k2' } });
+      expect(create.statusCode).toBe(500);
+      expect(readFileSync(file, 'utf8')).toBe(bad);
+      // a file of another shape is refused the same way
+      writeFileSync(file, JSON.stringify({ version: 1, keys: [{ name: 'no id' }] }));
+      expect((await auth()).json().error.reason).toContain('(key [0] lacks a string id, hash or role)');
+      expect(explained()).toHaveLength(2);
+      writeFileSync(file, good);
+      expect((await auth()).statusCode).toBe(200);
+    } finally {
+      await own.close();
+    }
   });
 });
 
