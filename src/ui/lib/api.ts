@@ -217,7 +217,7 @@ export async function getModelPlot(id: string, r: Range & { partition?: string; 
 export const jobAction = (id: string, action: '_open' | '_close' | '_reset' | '_flush'): Promise<unknown> => api('POST', `${D}/${enc(id)}/${action}`);
 export const deleteJob = (id: string): Promise<unknown> => api('DELETE', `${D}/${enc(id)}?force=true`);
 
-/** Which operations the server offers (from its OpenAPI document), to enable features as they land. */
+/** Which operations the server offers (from its OpenAPI document), to enable features as they land; an answer is remembered, a failure is not. */
 let ops: Promise<Set<string>> | undefined;
 export function serverOperations(): Promise<Set<string>> {
   ops ??= api<{ paths: Record<string, Record<string, { operationId?: string }>> }>('GET', '/_vigil/openapi.json')
@@ -231,6 +231,11 @@ export function serverOperations(): Promise<Set<string>> {
       }
       return s;
     })
-    .catch(() => new Set<string>());
+    .catch(() => {
+      // not remembered: a server that was down (or refused) is asked again next time, so features
+      // come back once it answers instead of staying off until the page is reloaded
+      ops = undefined;
+      return new Set<string>();
+    });
   return ops;
 }
