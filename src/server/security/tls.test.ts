@@ -15,7 +15,7 @@ import { defaultConfig } from '../config.js';
 import { startServer, type RunningServer } from '../server.js';
 import { fakeEngine } from '../test-kit/fake-engine.js';
 import { hasOpenssl, makeCa, makeLeaf } from './test-kit/certs.js';
-import { tlsOptions } from './tls.js';
+import { certificateValidityProblem, tlsOptions, watchServerTls } from './tls.js';
 
 const skip = !hasOpenssl();
 let dir: string;
@@ -23,6 +23,8 @@ let ca: { cert: string; key: string };
 let leafA: { cert: string; key: string };
 let leafB: { cert: string; key: string };
 let client: { cert: string; key: string };
+let expired: { cert: string; key: string };
+let notYet: { cert: string; key: string };
 
 beforeAll(() => {
   if (skip) return;
@@ -31,6 +33,8 @@ beforeAll(() => {
   leafA = makeLeaf(dir, ca, 'server-a');
   leafB = makeLeaf(dir, ca, 'server-b');
   client = makeLeaf(dir, ca, 'client', ['vigil-client']);
+  expired = makeLeaf(dir, ca, 'server-expired', undefined, { start: '20200101000000Z', end: '20200102000000Z' });
+  notYet = makeLeaf(dir, ca, 'server-not-yet', undefined, { start: '20990101000000Z', end: '20990102000000Z' });
 });
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -93,6 +97,69 @@ describe.skipIf(skip)('server TLS', () => {
     const r = await get(`${server.url}/_vigil/live`, { ca: readFileSync(ca.cert) });
     expect(r.status).toBe(200);
     expect(r.fingerprint).toBe(before);
+  });
+});
+
+describe.skipIf(skip)('TLS reload refuses a certificate outside its validity period', () => {
+  it('a running server keeps its certificate when an expired (matching) pair replaces it', async () => {
+    const certPath = join(dir, 'live-validity.pem');
+    const keyPath = join(dir, 'live-validity.key');
+    copyFileSync(leafA.cert, certPath);
+    copyFileSync(leafA.key, keyPath);
+    const cfg = { ...defaultConfig(dir), port: 0, port_explicit: true, data_dir: join(dir, 'data-validity'), log_level: 'silent' as const };
+    cfg.tls = { cert: certPath, key: keyPath, reload_interval_ms: 100 };
+    const server = await startServer(cfg, { engine: fakeEngine, version: 'test' });
+    try {
+      copyFileSync(expired.key, keyPath);
+      copyFileSync(expired.cert, certPath);
+      await new Promise((r) => setTimeout(r, 400));
+      const r = await get(`${server.url}/_vigil/live`, { ca: readFileSync(ca.cert) });
+      expect(r.status).toBe(200);
+      expect(r.fingerprint).toBe(fingerprintOf(leafA.cert));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('logs why: expired, or not valid yet; a valid pair is then taken', async () => {
+    const certPath = join(dir, 'watch.pem');
+    const keyPath = join(dir, 'watch.key');
+    copyFileSync(leafA.cert, certPath);
+    copyFileSync(leafA.key, keyPath);
+    const contexts: string[] = [];
+    const errors: { err: string }[] = [];
+    const stop = watchServerTls(
+      { setSecureContext: (o: { cert?: unknown }) => void contexts.push(new X509Certificate(o.cert as Buffer).fingerprint256) },
+      { cert: certPath, key: keyPath, reload_interval_ms: 50 },
+      { info: () => undefined, error: (o) => void errors.push(o as { err: string }) },
+    );
+    const swap = async (pair: { cert: string; key: string }) => {
+      copyFileSync(pair.key, keyPath);
+      copyFileSync(pair.cert, certPath);
+      await new Promise((r) => setTimeout(r, 250));
+    };
+    try {
+      await swap(expired);
+      await swap(notYet);
+      expect(contexts).toEqual([]);
+      expect(errors.map((e) => e.err)).toEqual([
+        expect.stringMatching(new RegExp(`^tls\\.cert ${certPath.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is refused: it expired on 2020-01-02T00:00:00\\.000Z \\(valid Jan  1 00:00:00 2020 GMT to Jan  2 00:00:00 2020 GMT\\)$`)),
+        expect.stringMatching(/is refused: it is not valid before 2099-01-01T00:00:00\.000Z/),
+      ]);
+      await swap(leafB);
+      expect(contexts).toEqual([fingerprintOf(leafB.cert)]);
+    } finally {
+      stop();
+    }
+  });
+
+  it('certificateValidityProblem reads the dates of the first certificate of the file', () => {
+    const pem = readFileSync(leafA.cert);
+    const x = new X509Certificate(pem);
+    expect(certificateValidityProblem(pem, Date.now())).toBeUndefined();
+    expect(certificateValidityProblem(pem, Date.parse(x.validTo) + 1000)).toMatch(/^it expired on /);
+    expect(certificateValidityProblem(pem, Date.parse(x.validFrom) - 1000)).toMatch(/^it is not valid before /);
+    expect(certificateValidityProblem(Buffer.concat([readFileSync(expired.cert), pem]), Date.now())).toMatch(/^it expired on 2020-01-02/);
   });
 });
 

@@ -4,8 +4,8 @@
  * - The server: `tls.cert` / `tls.key` (PEM files) make `vigil serve` speak https. The files are
  *   checked every `tls.reload_interval` and, when they change (certificate renewal, a Kubernetes
  *   secret swap), the new pair is loaded into the running server with `setSecureContext` — new
- *   connections get the new certificate, open ones keep theirs. A broken pair is logged and the
- *   old one stays in use.
+ *   connections get the new certificate, open ones keep theirs. A broken pair, or a certificate
+ *   that has expired or is not valid yet, is logged and the old one stays in use.
  * - Outgoing connections (datafeeds to Elasticsearch/OpenSearch/PostgreSQL/HTTP sources):
  *   `tlsOptions(config)` turns a source's `tls` mapping into Node's `tls.ConnectionOptions`
  *   (what `https.Agent`, the Elasticsearch client's `tls`, and pg's `ssl` take). Verification is
@@ -15,6 +15,7 @@
  *   // datafeed source config: { tls: { ca: /etc/vigil/es-ca.pem, cert: client.pem, key: client-key.pem } }
  *   const client = new Client({ node: url, tls: tlsOptions(source.tls, { cwd }) });
  */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import type { Server as HttpsServer } from 'node:https';
 import { resolve } from 'node:path';
@@ -50,6 +51,25 @@ export function loadServerTls(cfg: ServerTlsConfig): ServerTlsMaterial {
   return { key, cert };
 }
 
+/**
+ * Why the certificate (the first of the PEM file) cannot be served at `now`: expired, or not yet
+ * valid; undefined when it is valid (or not an X.509 certificate Node can read — the key-pair
+ * check reports those).
+ */
+export function certificateValidityProblem(cert: Buffer, now: number): string | undefined {
+  let x: X509Certificate;
+  try {
+    x = new X509Certificate(cert);
+  } catch {
+    return undefined;
+  }
+  const from = Date.parse(x.validFrom);
+  const to = Date.parse(x.validTo);
+  if (Number.isFinite(to) && now > to) return `it expired on ${new Date(to).toISOString()} (valid ${x.validFrom} to ${x.validTo})`;
+  if (Number.isFinite(from) && now < from) return `it is not valid before ${new Date(from).toISOString()} (valid ${x.validFrom} to ${x.validTo})`;
+  return undefined;
+}
+
 function fingerprint(paths: string[]): string {
   return paths
     .map((p) => {
@@ -78,6 +98,9 @@ export function watchServerTls(
     last = now;
     try {
       const m = loadServerTls(cfg);
+      // clients refuse an expired or not-yet-valid certificate: serving it would cut them all off
+      const problem = certificateValidityProblem(m.cert, Date.now());
+      if (problem) throw new VigilError('INVALID_ARGUMENT', `tls.cert ${cfg.cert} is refused: ${problem}`);
       server.setSecureContext({ key: m.key, cert: m.cert });
       log.info({ cert: cfg.cert }, 'TLS certificate reloaded');
       onReload?.(true);
