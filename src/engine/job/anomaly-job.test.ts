@@ -569,3 +569,24 @@ describe('values a metric cannot read as numbers', () => {
     expect(job.dataCounts().missing_field_count).toBe(0);
   });
 });
+
+describe('model plot of empty buckets', () => {
+  it('a metric has no actual where the bucket held no value (missing, not 0); a count has a real 0', () => {
+    const docs = Array.from({ length: 48 }, (_, h) => ({ ts: T0 + h * H, v: 10 })).filter((d) => d.ts < T0 + 20 * H || d.ts >= T0 + 23 * H);
+    const plots = (fn: Record<string, unknown>): Map<number, number | undefined> => {
+      const job = makeJob(`plot-${fn.function as string}`, { detectors: [fn] }, { model_plot_config: { enabled: true } });
+      job.postData(docs);
+      job.flush({ advanceTime: T0 + 48 * H });
+      return new Map(collect(job).modelPlots.filter((p) => !p.is_interim).map((p) => [p.timestamp, p.actual]));
+    };
+    const mean = plots({ function: 'mean', field_name: 'v' });
+    const count = plots({ function: 'count' });
+    for (const h of [20, 21, 22]) {
+      expect(mean.has(T0 + h * H)).toBe(true); // the bucket is plotted (bounds), without an actual
+      expect(mean.get(T0 + h * H)).toBeUndefined();
+      expect(count.get(T0 + h * H)).toBe(0);
+    }
+    expect(mean.get(T0 + 10 * H)).toBe(10);
+    expect(count.get(T0 + 10 * H)).toBe(1);
+  });
+});

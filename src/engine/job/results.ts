@@ -130,7 +130,8 @@ export interface ModelPlotDoc {
   model_lower: number;
   model_upper: number;
   model_median: number;
-  actual: number;
+  /** Absent when the bucket held no value for a metric function (no data is not a value of 0). */
+  actual?: number;
   is_interim: boolean;
 }
 

@@ -60,7 +60,9 @@ export function plotDoc(kit: RunnerKit, bucket: number, partition: string | null
     model_lower: round(o.lower),
     model_upper: round(o.upper),
     model_median: round(o.typical),
-    actual: Number.isNaN(actual) ? 0 : actual,
+    // a metric's empty bucket has no actual (it was written as 0, a value the series never had, and
+    // the UI could not shade the run as missing data); a count's empty bucket is a real 0
+    ...(Number.isNaN(actual) ? {} : { actual }),
     is_interim: interim,
   };
   if (c.partition_field_name !== undefined && partition !== null) {
