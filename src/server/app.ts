@@ -20,7 +20,7 @@ import { COMMON_QUERY, type HttpMethod, type RouteSpec } from './route-spec.js';
 import { forecastRoutes } from './forecast/routes.js';
 import { controlRoutes } from './control/routes.js';
 import { mlRoutes } from './routes/ml.js';
-import { uiRoutes } from './ui/routes.js';
+import { uiRoutes, type UiOptions } from './ui/routes.js';
 import { opsFastifyOptions, type Ops } from './ops/context.js';
 import { installOpsPlugin, opsRouteList } from './ops/plugin.js';
 import { datafeedRoutes } from './datafeeds/routes.js';
@@ -30,7 +30,7 @@ import { modelRoutes } from './models/routes.js';
 import type { TrainingLimits } from '../engine/training/model-manager.js';
 import { Type } from '@sinclair/typebox';
 
-export interface AppDeps {
+export interface AppDeps extends UiOptions {
   service: JobService;
   /** Vigil's version (package.json). */
   version?: string;

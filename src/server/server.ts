@@ -90,6 +90,9 @@ export async function startServer(cfg: ServerConfig, o: { engine?: EngineFactory
     clusterName: cfg.cluster_name,
     maxBodyBytes: cfg.limits.max_body_bytes,
     trainingLimits: { maxTrainings: cfg.training.max_trainings, maxActivations: cfg.training.max_activations, maxHistorical: cfg.training.max_historical },
+    // the UI's uploads belong to this server's data directory: in the OS temp folder every server on
+    // the machine listed (and could post from) every other server's uploaded files
+    uiUploadDir: process.env.VIGIL_UI_UPLOAD_DIR ?? join(cfg.data_dir, 'uploads'),
     logger: cfg.log_level === 'silent' ? false : loggerOptions(cfg.log_level), // JSON lines, secrets redacted
   });
   service.setLogger(app.log);

@@ -16,7 +16,7 @@ import { COMMON_QUERY, type RouteSpec } from '../route-spec.js';
 import { jobFieldsOf, ndjsonBatches, UploadStore, type PreviewRequest } from './uploads.js';
 
 export interface UiOptions {
-  /** Where uploaded files are kept (default: $VIGIL_UI_UPLOAD_DIR, else a `vigil-ui-uploads` folder in the OS temp dir). */
+  /** Where uploaded files are kept (`vigil serve`: $VIGIL_UI_UPLOAD_DIR, else `<data_dir>/uploads`; without one, a `vigil-ui-uploads` folder in the OS temp dir). */
   uiUploadDir?: string;
   /** The built app (default: dist/ui of this package). */
   uiDistDir?: string;
