@@ -239,6 +239,28 @@ describe('ModelManager', () => {
     expect(direct.records.length).toBeGreaterThan(0);
   });
 
+  test('a run in progress when the process stops comes back as failed (interrupted), queued or running', async () => {
+    const repo = new MemoryModelRepository();
+    const never: Trainer = () => new Promise(() => undefined);
+    const mm = new ModelManager({ repository: repo, trainer: never, limits: { maxTrainings: 1 } });
+    await mm.createModel({ model_id: 'a', type: 'detect' });
+    await mm.createModel({ model_id: 'b', type: 'detect' });
+    const ra = await mm.train('a', series);
+    const rb = await mm.train('b', series);
+    await tick();
+    expect([ra.state, rb.state]).toEqual(['running', 'queued']);
+    // the process stops here; a new one reads the repository
+    const mm2 = new ModelManager({ repository: repo });
+    await mm2.open();
+    for (const [id, r] of [['a', ra], ['b', rb]] as const) {
+      expect(mm2.getModel(id)).toMatchObject({ state: 'failed', last_run_id: r.run_id });
+      const runs = mm2.runsOf(id);
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatchObject({ run_id: r.run_id, state: 'failed', queue_position: null, error: expect.stringMatching(/interrupted/) });
+      expect(mm2.getRun(r.run_id).finished).toBe(true);
+    }
+  });
+
   test('models and runs survive a restart through the repository', async () => {
     const g = gatedTrainer();
     const repo = new MemoryModelRepository();

@@ -51,6 +51,8 @@ export class ModelManager {
   private readonly loaded = new Map<string, TrainedModel>();
   private readonly runs = new Map<string, TrainingRun>();
   private readonly runDone = new Map<string, Promise<TrainingRunRecord>>();
+  /** Each unfinished run's saves, one after the other (a later save never lands before an earlier one). */
+  private readonly runSaves = new Map<string, Promise<void>>();
   private readonly activations = new Map<string, Activation>();
   readonly trainings: SlotQueue;
   readonly live: SlotQueue;
@@ -196,6 +198,8 @@ export class ModelManager {
     await this.repo.saveInfo(info);
     const entered = this.trainings.enter(run.record.run_id);
     run.setState('queued', this.trainings.position(run.record.run_id));
+    // stored while queued and once running, so that a restart finds it (and marks it interrupted)
+    void this.saveRun(run).catch(() => undefined);
     const done = this.execute(run, info, prevState, entered, series, spec, o.labels);
     this.runDone.set(run.record.run_id, done);
     // a queued run reports its state immediately; a started one is 'running' by the time we return
@@ -215,6 +219,14 @@ export class ModelManager {
     }
   }
 
+  /** Stores the run's record as it is when its turn comes (after the saves asked for before). */
+  private saveRun(run: TrainingRun): Promise<void> {
+    const id = run.record.run_id;
+    const p = (this.runSaves.get(id) ?? Promise.resolve()).catch(() => undefined).then(() => this.repo.saveRun(run.record));
+    this.runSaves.set(id, p);
+    return p;
+  }
+
   private async execute(run: TrainingRun, info: ModelInfo, prevState: ModelState, entered: Promise<void>, series: TrainingSeries, spec: Partial<TrainingSpec> & { type: ModelKind }, labels?: ReadonlyArray<readonly [number, number]>): Promise<TrainingRunRecord> {
     const id = run.record.run_id;
     let holding = false;
@@ -223,6 +235,7 @@ export class ModelManager {
       holding = true;
       if (run.controller.signal.aborted) throw new CancelledError();
       run.setState('running');
+      void this.saveRun(run).catch(() => undefined);
       const trainer = this.trainer ?? (await import('../../core/neural/trainer.js')).trainModel;
       const result = await trainer(series, spec, { signal: run.controller.signal, labels, onEvent: (e) => run.apply(e) });
       run.record.report = result.report;
@@ -247,10 +260,12 @@ export class ModelManager {
       if (holding) this.trainings.leave(id);
       this.refreshPositions();
     }
+    await this.runSaves.get(id)?.catch(() => undefined);
     if (this.models.get(info.model_id) === info) {
       await this.repo.saveInfo(info);
-      await this.repo.saveRun(run.record);
+      await this.saveRun(run);
     }
+    this.runSaves.delete(id);
     return run.record;
   }
 
