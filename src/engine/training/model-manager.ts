@@ -411,6 +411,23 @@ export class ModelManager {
     return times.length - from;
   }
 
+  /** The bucket span (ms) of the model an activation runs. */
+  activationSpanMs(activationId: string): number {
+    return this.activation(activationId).model.meta.bucketSpanMs;
+  }
+
+  /**
+   * Says on a live activation why its source's buckets are not taken (a followed job re-created
+   * with another bucket span or detector), or clears it (null) once they are taken again; saved
+   * with the activation.
+   */
+  async setSourceError(activationId: string, error: string | null): Promise<void> {
+    const a = this.activation(activationId);
+    if (a.info.mode !== 'live' || a.info.error === error) return;
+    a.info.error = error;
+    await this.persist(a);
+  }
+
   /** Stops a live activation (freeing its slot; it is forgotten by the repository: it does not come back after a restart) or cancels a historical run. */
   async deactivate(activationId: string): Promise<ActivationInfo> {
     const a = this.activation(activationId);

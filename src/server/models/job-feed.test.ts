@@ -196,6 +196,32 @@ describe('trained-model activations and jobs', () => {
     expect((await inj('GET', `/_vigil/models/m/activations/${a.activation_id}`)).json().buckets).toBe(N - 999);
   }, 120_000);
 
+  test('a followed job deleted and re-created at another bucket span: its buckets are not taken, and the activation says why; re-created as it was, they are taken again', async () => {
+    const h = await app(newDir(), new MemoryStore());
+    const inj = injector(h);
+    await trainModel(inj);
+    await putJob(inj, 'feed', JOB());
+    await postJob(inj, 'feed', 0, 1000, 250);
+    const a = (await inj('POST', '/_vigil/models/m/_activate', { mode: 'live', job_id: 'feed' })).json();
+    expect(a.state).toBe('active');
+    const info = async () => (await inj('GET', `/_vigil/models/m/activations/${a.activation_id}`)).json();
+    const recreate = async (span: string) => {
+      expect((await inj('POST', '/_ml/anomaly_detectors/feed/_close')).statusCode).toBe(200);
+      expect((await inj('DELETE', '/_ml/anomaly_detectors/feed')).statusCode).toBe(200);
+      await putJob(inj, 'feed', JOB({}, {}, span));
+    };
+    await recreate('30m');
+    const half = Array.from({ length: 100 }, (_, k) => JSON.stringify({ timestamp: t(1000) + k * 30 * 60_000, value: vals[1000] })).join('\n') + '\n';
+    expect((await inj('POST', '/_ml/anomaly_detectors/feed/_data', half, NDJSON9)).statusCode).toBe(200);
+    expect(await info()).toMatchObject({ state: 'active', buckets: 0, error: expect.stringMatching(/job \[feed\] are not taken: .*bucket_span 30m .*the spans must be equal/) });
+    expect((await results(inj, 'm', a.activation_id)).model_plot).toEqual([]);
+    await recreate('1h');
+    await postJob(inj, 'feed', 1100, 1200);
+    const back = await info();
+    expect(back).toMatchObject({ state: 'active', error: null, last_time: t(1198) });
+    expect((await results(inj, 'm', a.activation_id)).model_plot.every((p: { bucket_span: number; timestamp: number }) => p.bucket_span === 3600 && (p.timestamp - t(0)) % HOUR === 0)).toBe(true);
+  }, 120_000);
+
   test('historical runs read stored data: a job’s model plot (closed job), its kept values (open job), an embedded index; a datafeed feeds a live activation', async () => {
     const dir = newDir();
     const h = await app(dir, new MemoryStore());

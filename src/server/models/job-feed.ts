@@ -135,12 +135,21 @@ export class JobFeeds {
       return undefined;
     }
     const span = jobSettings(e.config).bucketSpanMs;
-    const pushes: Promise<number>[] = [];
+    const pushes: Promise<unknown>[] = [];
     for (const a of followers) {
       const src = a.source as JobSource;
+      // the job may have been deleted and re-created (same id) since the activation was made: its
+      // buckets are taken only while they are still the series the model can follow, at its span
+      try {
+        const req = { job_id: src.job_id, detector_index: src.detector_index, partition_field_value: src.partition_field_value ?? undefined, by_field_value: src.by_field_value ?? undefined };
+        checkJobSeries(e.config, req, this.models.activationSpanMs(a.activation_id), a.model_id);
+      } catch (err) {
+        pushes.push(this.models.setSourceError(a.activation_id, `the buckets of job [${src.job_id}] are not taken: ${(err as Error).message}`));
+        continue;
+      }
       // read now (the engine goes on with its batch when this returns), and only this series' values
       const values = valuesAt(findKept(e.histories(src), src), e.buckets, span);
-      pushes.push(this.models.pushFromSource(a.activation_id, e.buckets, values));
+      pushes.push(this.models.setSourceError(a.activation_id, null).then(() => this.models.pushFromSource(a.activation_id, e.buckets, values)));
     }
     return Promise.all(pushes).then(() => undefined);
   }
