@@ -76,6 +76,23 @@ describe('ModelManager', () => {
     expect(mm.getModel('m3').state).toBe('created');
   });
 
+  test('a model is not trained again under live activations, nor activated live while it trains', async () => {
+    const g = gatedTrainer();
+    const mm = new ModelManager({ trainer: g.trainer });
+    await mm.createModel({ model_id: 'busy', type: 'detect' });
+    const first = await mm.train('busy', series);
+    g.release();
+    await mm.waitForRun(first.run_id);
+    const live = await mm.activateLive('busy');
+    await expect(mm.train('busy', series)).rejects.toThrow(/has 1 live activation\(s\) \[.*\]; deactivate them before training it again/);
+    await mm.deactivate(live.activation_id);
+    const again = await mm.train('busy', series);
+    await expect(mm.activateLive('busy')).rejects.toThrow(/is being trained again .* once the run has ended/);
+    g.release();
+    await mm.waitForRun(again.run_id);
+    expect((await mm.activateLive('busy')).state).toBe('active');
+  });
+
   test('a real training is recorded (trials, epochs) and can be cancelled while running', async () => {
     const mm = new ModelManager();
     await mm.createModel({ model_id: 'real', type: 'predict', training: tinySpec('predict', { trials: 2, horizon: 4 }) });

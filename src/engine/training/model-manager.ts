@@ -188,6 +188,12 @@ export class ModelManager {
     const info = this.getModel(id);
     const busy = [...this.runs.values()].find((r) => r.record.model_id === id && !r.finished);
     if (busy) throw new VigilError('JOB_STATE_CONFLICT', `model [${id}] already has training run [${busy.record.run_id}] ${busy.record.state}; cancel it first`);
+    // a live activation keeps going with its model's network and its own score state (saved, and
+    // restored after a restart): retraining under it would swap the network behind that state
+    const live = [...this.activations.values()].filter((a) => a.info.model_id === id && isLive(a.info.state));
+    if (live.length > 0) {
+      throw new VigilError('JOB_STATE_CONFLICT', `model [${id}] has ${live.length} live activation(s) [${live.map((a) => a.info.activation_id).join(', ')}]; deactivate them before training it again`);
+    }
     const spec = { ...info.training, ...(o.training ?? {}), type: info.type };
     trainingSpec(spec);
     const run = new TrainingRun(this.nextId(`${id}-run`), id);
@@ -344,6 +350,10 @@ export class ModelManager {
    * beyond the limit it waits (`queued`) and refuses data until it is active.
    */
   async activateLive(modelId: string, o: ActivateOptions = {}): Promise<ActivationInfo> {
+    const training = [...this.runs.values()].find((r) => r.record.model_id === modelId && !r.finished);
+    if (training) {
+      throw new VigilError('JOB_STATE_CONFLICT', `model [${modelId}] is being trained again (run [${training.record.run_id}] ${training.record.state}); activate it live once the run has ended`);
+    }
     const model = await this.trainedModel(modelId);
     if (o.source && o.source.kind !== 'job') throw new VigilError('INVALID_ARGUMENT', `a live activation follows a job's series; [${o.source.kind}] sources are for historical runs`);
     const a = newActivation(model, () => this.nextId(`${modelId}-live`), modelId, 'live', o);
