@@ -93,6 +93,23 @@ describe('ModelManager', () => {
     expect((await mm.activateLive('busy')).state).toBe('active');
   });
 
+  test('while a forced delete waits for its run and activations to stop, nothing new starts on the model', async () => {
+    const g = gatedTrainer();
+    const mm = new ModelManager({ trainer: g.trainer });
+    await mm.createModel({ model_id: 'gone', type: 'detect' });
+    const first = await mm.train('gone', series);
+    g.release();
+    await mm.waitForRun(first.run_id);
+    await mm.train('gone', series); // a second training, running (the gate holds it)
+    await tick();
+    // the forced delete cancels it and waits for it to stop; asked meanwhile (same tick):
+    const deleting = mm.deleteModel('gone', true);
+    const asked = [mm.train('gone', series), mm.activateLive('gone'), mm.deleteModel('gone', true)].map((p) => p.then(() => 'accepted', (e: Error) => e.message));
+    expect(await Promise.all(asked)).toEqual(['model [gone] is being deleted', 'model [gone] is being deleted', 'model [gone] is being deleted']);
+    await deleting;
+    expect(() => mm.getModel('gone')).toThrow(/no model \[gone\]/);
+  });
+
   test('a real training is recorded (trials, epochs) and can be cancelled while running', async () => {
     const mm = new ModelManager();
     await mm.createModel({ model_id: 'real', type: 'predict', training: tinySpec('predict', { trials: 2, horizon: 4 }) });

@@ -49,6 +49,8 @@ export type Trainer = (series: TrainingSeries, spec: Partial<TrainingSpec> & { t
 export class ModelManager {
   private readonly models = new Map<string, ModelInfo>();
   private readonly loaded = new Map<string, TrainedModel>();
+  /** Models being deleted: no training or activation may start on them meanwhile. */
+  private readonly deleting = new Set<string>();
   private readonly runs = new Map<string, TrainingRun>();
   private readonly runDone = new Map<string, Promise<TrainingRunRecord>>();
   /** Each unfinished run's saves, one after the other (a later save never lands before an earlier one). */
@@ -166,19 +168,32 @@ export class ModelManager {
   /** Deletes a model; with `force`, cancels its runs and stops its activations first. */
   async deleteModel(id: string, force = false): Promise<void> {
     this.getModel(id);
+    if (this.deleting.has(id)) throw new VigilError('JOB_STATE_CONFLICT', `model [${id}] is being deleted`);
     const busyRuns = [...this.runs.values()].filter((r) => r.record.model_id === id && !r.finished);
     const busyActs = [...this.activations.values()].filter((a) => a.info.model_id === id && (isLive(a.info.state) || a.info.state === 'running'));
     if (!force && (busyRuns.length > 0 || busyActs.length > 0)) {
       throw new VigilError('JOB_STATE_CONFLICT', `model [${id}] has ${busyRuns.length} training run(s) and ${busyActs.length} activation(s) in progress; cancel and deactivate them, or delete with force`);
     }
-    for (const r of busyRuns) this.cancelRun(r.record.run_id);
-    for (const a of busyActs) await this.deactivate(a.info.activation_id);
-    await Promise.all(busyRuns.map((r) => this.runDone.get(r.record.run_id)?.catch(() => undefined)));
-    for (const [k, r] of this.runs) if (r.record.model_id === id) this.runs.delete(k);
-    for (const [k, a] of this.activations) if (a.info.model_id === id) this.activations.delete(k);
-    this.models.delete(id);
-    this.loaded.delete(id);
-    await this.repo.delete(id);
+    // while the runs and activations stop, nothing new may start on the model (a training queued
+    // meanwhile wrote the model's files again, and the deleted model came back after a restart)
+    this.deleting.add(id);
+    try {
+      for (const r of busyRuns) this.cancelRun(r.record.run_id);
+      for (const a of busyActs) await this.deactivate(a.info.activation_id);
+      await Promise.all(busyRuns.map((r) => this.runDone.get(r.record.run_id)?.catch(() => undefined)));
+      for (const [k, r] of this.runs) if (r.record.model_id === id) this.runs.delete(k);
+      for (const [k, a] of this.activations) if (a.info.model_id === id) this.activations.delete(k);
+      this.models.delete(id);
+      this.loaded.delete(id);
+      await this.repo.delete(id);
+    } finally {
+      this.deleting.delete(id);
+    }
+  }
+
+  /** Refuses work on a model that is being deleted. */
+  private notDeleting(id: string): void {
+    if (this.deleting.has(id)) throw new VigilError('JOB_STATE_CONFLICT', `model [${id}] is being deleted`);
   }
 
   // ── training runs ──────────────────────────────────────────────────────
@@ -186,6 +201,7 @@ export class ModelManager {
   /** Queues a training of `id` on `series`; returns the run record at once (queued or running). */
   async train(id: string, series: TrainingSeries, o: { labels?: ReadonlyArray<readonly [number, number]>; training?: Partial<TrainingSpec> } = {}): Promise<TrainingRunRecord> {
     const info = this.getModel(id);
+    this.notDeleting(id);
     const busy = [...this.runs.values()].find((r) => r.record.model_id === id && !r.finished);
     if (busy) throw new VigilError('JOB_STATE_CONFLICT', `model [${id}] already has training run [${busy.record.run_id}] ${busy.record.state}; cancel it first`);
     // a live activation keeps going with its model's network and its own score state (saved, and
@@ -350,6 +366,7 @@ export class ModelManager {
    * beyond the limit it waits (`queued`) and refuses data until it is active.
    */
   async activateLive(modelId: string, o: ActivateOptions = {}): Promise<ActivationInfo> {
+    this.notDeleting(modelId);
     const training = [...this.runs.values()].find((r) => r.record.model_id === modelId && !r.finished);
     if (training) {
       throw new VigilError('JOB_STATE_CONFLICT', `model [${modelId}] is being trained again (run [${training.record.run_id}] ${training.record.state}); activate it live once the run has ended`);
@@ -463,6 +480,7 @@ export class ModelManager {
    * before `from` filling the model's window; queued under `maxHistorical`.
    */
   async runHistorical(modelId: string, series: TrainingSeries, o: { from?: number; to?: number; horizon?: number; level?: number; source?: ActivationSource } = {}): Promise<ActivationInfo> {
+    this.notDeleting(modelId);
     const model = await this.trainedModel(modelId);
     const from = o.from ?? series.start;
     const to = o.to ?? series.start + series.values.length * series.spanMs;
