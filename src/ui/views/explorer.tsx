@@ -4,7 +4,8 @@
  * see its anomalies and open the series in the Single Metric Viewer. State lives in the URL.
  */
 import { useMemo } from 'preact/hooks';
-import { getBuckets, getInfluencers, getJobs, getOverallBuckets, getRecords, type Job, type RecordDoc } from '../lib/api.js';
+import { getBuckets, getInfluencers, getJobs, getOverallBuckets, getRecords, getStats, type Job, type JobStats, type RecordDoc } from '../lib/api.js';
+import { defaultJobs } from '../lib/default-jobs.js';
 import { fmtDate, fmtSpan, fmtTime, parseSpan, scoreColor, SEVERITIES, severityOf } from '../lib/format.js';
 import { useAsync } from '../lib/hooks.js';
 import { href, setParams } from '../lib/router.js';
@@ -53,9 +54,11 @@ function recordMatches(r: RecordDoc, f: Lane['filter']): boolean {
 
 export function Explorer({ params }: { params: URLSearchParams }) {
   const all = useAsync(getJobs, []);
+  const stats = useAsync(() => getStats().catch(() => [] as JobStats[]), []);
   const allJobs = all.data ?? [];
   const chosen = (params.get('jobs') ?? '').split(',').filter(Boolean);
-  const jobs = chosen.length ? allJobs.filter((j) => chosen.includes(j.job_id)) : allJobs.slice(0, 10);
+  // without a choice, wait for the stats so the first fetch is for the right jobs
+  const jobs = chosen.length ? allJobs.filter((j) => chosen.includes(j.job_id)) : stats.loading ? [] : defaultJobs(allJobs, stats.data);
   const ids = jobs.map((j) => j.job_id);
   const fields = viewByFields(jobs);
   const viewBy = params.get('view_by') ?? fields[0] ?? '';
@@ -149,7 +152,7 @@ export function Explorer({ params }: { params: URLSearchParams }) {
   }, [sel, lanes, data.data]);
 
   if (all.error) return <ErrorBox title="Could not load the jobs" error={all.error} retry={all.reload} />;
-  if (!all.data) return <Loading what="Loading jobs" />;
+  if (!all.data || (chosen.length === 0 && stats.loading)) return <Loading what="Loading jobs" />;
   if (allJobs.length === 0)
     return (
       <section class="page">
