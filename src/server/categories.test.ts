@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { Client as Client8 } from 'es8';
 import { Client as Client9 } from 'es9';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from './config.js';
 import { startServer, type RunningServer } from './server.js';
 import { fakeEngine } from './test-kit/fake-engine.js';
 import { harness, JSON9, type Harness } from './test-kit/harness.js';
+import { testServerConfig } from './test-kit/server-config.js';
 
 const JOB = { analysis_config: { bucket_span: '5m', detectors: [{ function: 'count' }] }, data_description: { time_field: 'time', time_format: 'epoch_ms' } };
 const EMPTY = { count: 0, categories: [] };
@@ -79,7 +79,7 @@ describe('ml.getCategories with the official clients', () => {
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigil-categories-'));
-    const cfg = { ...defaultConfig(dir), port: 0, port_explicit: true, data_dir: join(dir, 'data'), log_level: 'silent' as const };
+    const cfg = testServerConfig(dir);
     server = await startServer(cfg, { engine: fakeEngine, version: 'test' });
   });
   afterAll(async () => {

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { Client as Client8 } from 'es8';
 import { Client as Client9 } from 'es9';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from './config.js';
 import { startServer, type RunningServer } from './server.js';
 import { fakeEngine } from './test-kit/fake-engine.js';
+import { testServerConfig } from './test-kit/server-config.js';
 
 const T0 = Date.UTC(2024, 0, 1);
 let server: RunningServer;
@@ -18,7 +18,7 @@ let dir: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vigil-client-'));
-  const cfg = { ...defaultConfig(dir), port: 0, port_explicit: true, data_dir: join(dir, 'data'), log_level: 'silent' as const };
+  const cfg = testServerConfig(dir);
   server = await startServer(cfg, { engine: fakeEngine, version: 'test' });
 });
 afterAll(async () => {

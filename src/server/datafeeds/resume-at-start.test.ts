@@ -7,9 +7,9 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../config.js';
 import { startServer } from '../server.js';
 import { fakeEngine } from '../test-kit/fake-engine.js';
+import { testServerConfig } from '../test-kit/server-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-df-resume-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -26,7 +26,7 @@ describe('datafeeds after a restart', () => {
     const file = join(dir, 'metrics.ndjson');
     const t0 = Date.now() - 60_000;
     writeFileSync(file, lines(t0, 60));
-    const cfg = { ...defaultConfig(dir), port: 0, port_explicit: true, data_dir: join(dir, 'data'), log_level: 'silent' as const };
+    const cfg = testServerConfig(dir);
     const call = async (url: string, method: string, path: string, body?: unknown) => {
       const r = await fetch(url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
       return { status: r.status, json: (await r.json()) as any };

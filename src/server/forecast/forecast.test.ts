@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { Client as Client9 } from 'es9';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Random } from '../../core/random.js';
-import { defaultConfig } from '../config.js';
 import { anomalyJobEngine } from '../jobs/engine-adapter.js';
 import { startServer } from '../server.js';
 import { harness, JSON9, NDJSON9, type Harness } from '../test-kit/harness.js';
+import { testServerConfig } from '../test-kit/server-config.js';
 
 const H = 3_600_000;
 const T0 = Date.UTC(2024, 0, 1);
@@ -256,7 +256,7 @@ describe('deleting and expiring forecasts', () => {
 describe('the official client (es9) against a listening server', () => {
   it('ml.forecast, ml.getJobStats forecasts_stats and ml.deleteForecast', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-forecast-'));
-    const cfg = { ...defaultConfig(dir), port: 0, port_explicit: true, data_dir: join(dir, 'data'), log_level: 'silent' as const };
+    const cfg = testServerConfig(dir);
     const server = await startServer(cfg, { engine: anomalyJobEngine, version: 'test' });
     const es = new Client9({ node: server.url });
     try {

@@ -6,14 +6,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { defaultConfig } from '../config.js';
 import { startServer } from '../server.js';
+import { testServerConfig } from '../test-kit/server-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-train-limits-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 it('training.max_trainings / max_activations / max_historical set the queues of a started server', async () => {
-  const cfg = { ...defaultConfig(dir), port: 0, port_explicit: true, data_dir: join(dir, 'data'), log_level: 'silent' as const };
+  const cfg = testServerConfig(dir);
   cfg.training = { max_trainings: 2, max_activations: 3, max_historical: 4 };
   const server = await startServer(cfg, { version: 'test' });
   try {

@@ -17,6 +17,7 @@ import { backupDataDir, restoreDataDir, verifyBackup } from './backup.js';
 import { testOps } from './context.js';
 import { loggerOptions } from './logger.js';
 import { Registry } from './metrics.js';
+import { testServerConfig } from '../test-kit/server-config.js';
 
 const T0 = Date.UTC(2024, 0, 1);
 const JOB = { analysis_config: { bucket_span: '5m', detectors: [{ function: 'count' }] }, data_description: { time_field: 'time', time_format: 'epoch_ms' } };
@@ -115,7 +116,7 @@ describe('logs', () => {
 describe('liveness and readiness', () => {
   it('live is 200; ready is 503 before listen and while shutting down, 200 in between', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'vigil-ready-'));
-    const cfg = { ...defaultConfig(dir), port: 0, port_explicit: true, data_dir: join(dir, 'data'), log_level: 'silent' as const };
+    const cfg = testServerConfig(dir);
     const s = await startServer(cfg, { engine: fakeEngine, version: 'test' });
     try {
       expect((await fetch(`${s.url}/_vigil/live`)).status).toBe(200);

@@ -10,17 +10,17 @@ import { join } from 'node:path';
 import { Client as Client8 } from 'es8';
 import { Client as Client9 } from 'es9';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../config.js';
 import { startServer, type RunningServer } from '../server.js';
 import { fakeEngine } from '../test-kit/fake-engine.js';
 import { PASSWORD, testUsers } from './test-kit/secure-harness.js';
+import { testServerConfig } from '../test-kit/server-config.js';
 
 let server: RunningServer;
 let dir: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'vigil-auth-client-'));
-  const cfg = { ...defaultConfig(dir), port: 0, port_explicit: true, data_dir: join(dir, 'data'), log_level: 'silent' as const };
+  const cfg = testServerConfig(dir);
   cfg.security = { enabled: true, anonymous_metrics: false, users: await testUsers() };
   server = await startServer(cfg, { engine: fakeEngine, version: 'test' });
 });

@@ -11,11 +11,11 @@ import type { TLSSocket } from 'node:tls';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../config.js';
 import { startServer, type RunningServer } from '../server.js';
 import { fakeEngine } from '../test-kit/fake-engine.js';
 import { hasOpenssl, makeCa, makeLeaf } from './test-kit/certs.js';
 import { certificateValidityProblem, tlsOptions, watchServerTls } from './tls.js';
+import { testServerConfig } from '../test-kit/server-config.js';
 
 const skip = !hasOpenssl();
 let dir: string;
@@ -64,7 +64,7 @@ describe.skipIf(skip)('server TLS', () => {
     keyPath = join(dir, 'live.key');
     copyFileSync(leafA.cert, certPath);
     copyFileSync(leafA.key, keyPath);
-    const cfg = { ...defaultConfig(dir), port: 0, port_explicit: true, data_dir: join(dir, 'data'), log_level: 'silent' as const };
+    const cfg = testServerConfig(dir);
     cfg.tls = { cert: certPath, key: keyPath, reload_interval_ms: 100 };
     server = await startServer(cfg, { engine: fakeEngine, version: 'test' });
   });
@@ -106,7 +106,7 @@ describe.skipIf(skip)('TLS reload refuses a certificate outside its validity per
     const keyPath = join(dir, 'live-validity.key');
     copyFileSync(leafA.cert, certPath);
     copyFileSync(leafA.key, keyPath);
-    const cfg = { ...defaultConfig(dir), port: 0, port_explicit: true, data_dir: join(dir, 'data-validity'), log_level: 'silent' as const };
+    const cfg = testServerConfig(dir, 'data-validity');
     cfg.tls = { cert: certPath, key: keyPath, reload_interval_ms: 100 };
     const server = await startServer(cfg, { engine: fakeEngine, version: 'test' });
     try {

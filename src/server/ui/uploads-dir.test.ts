@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { defaultConfig } from '../config.js';
+import { testServerConfig } from '../test-kit/server-config.js';
 import { startServer } from '../server.js';
 import { fakeEngine } from '../test-kit/fake-engine.js';
 
@@ -20,7 +20,7 @@ describe('UI uploads', () => {
     const servers = [];
     try {
       for (const name of ['a', 'b']) {
-        const cfg = { ...defaultConfig(dir), port: 0, port_explicit: true, data_dir: join(dir, name), log_level: 'silent' as const };
+        const cfg = testServerConfig(dir, name);
         servers.push(await startServer(cfg, { engine: fakeEngine, version: 'test' }));
       }
       const csv = 'time,v\n2024-01-01T00:00:00Z,1\n2024-01-01T00:05:00Z,2\n';
