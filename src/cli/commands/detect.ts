@@ -12,7 +12,7 @@ import { listDetectors } from '../../core/detect/registry.js';
 import { VigilError } from '../../core/errors.js';
 import { formatDuration, parseDuration } from '../../core/time/duration.js';
 import { SeriesDetection, type BucketResult } from '../../engine/series-detection.js';
-import { maxJumpMs, rangeWithoutJumps } from '../../core/time/jump.js';
+import { JUMP_RULE_TEXT, maxJumpMs, rangeWithoutJumps } from '../../core/time/jump.js';
 import { formatInputReport } from '../../sources/input-report.js';
 import { readSeries } from '../../sources/read-series.js';
 import { openSourceReader, splitSourceArgs } from '../../sources/datafeed/cli-source.js';
@@ -355,7 +355,7 @@ function noteJump(report: ReturnType<typeof readSeries>['report'], line: number,
   report.rows--;
   report.badRows++;
   if (tally.samples.length < 5) {
-    tally.samples.push({ line, field: report.timeField, text: `${text} is more than a year (and 100000 buckets) after every earlier row (${isoTime(newest)}): taken for a typo` });
+    tally.samples.push({ line, field: report.timeField, text: `${text} is ${JUMP_RULE_TEXT} after every earlier row (${isoTime(newest)}): taken for a typo` });
   }
 }
 

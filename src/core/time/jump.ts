@@ -8,6 +8,9 @@
 export const MAX_JUMP_MS = 366 * 86_400_000;
 export const MAX_JUMP_BUCKETS = 100_000;
 
+/** The rule in words, for the messages that name a refused record. */
+export const JUMP_RULE_TEXT = `more than a year (and ${MAX_JUMP_BUCKETS} buckets)`;
+
 /** The largest step ahead a record may take at this bucket span. */
 export function maxJumpMs(bucketSpanMs: number): number {
   return Math.max(MAX_JUMP_MS, MAX_JUMP_BUCKETS * bucketSpanMs);

@@ -17,6 +17,7 @@ export {
   type DataCounts,
   type FlushOptions,
   type FlushResult,
+  type InvalidValueProblem,
   type MemoryStatus,
   type ModelSizeStats,
   type PostDataOptions,

@@ -3,7 +3,7 @@
  * HTTP) and the pure job engine in src/engine/job. It mirrors the engine's AnomalyJob, so the
  * default factory (engine-adapter.ts) is a thin wrapper; tests may pass another factory.
  */
-import type { JobConfig, JobControls } from '../../engine/job/index.js';
+import type { InvalidValueProblem, JobConfig, JobControls } from '../../engine/job/index.js';
 import type { ResultDoc } from '../../store/store.js';
 
 export interface FlushOptions {
@@ -38,7 +38,7 @@ export type ScoreUpdate =
 
 export interface EngineJob {
   /** Processes parsed input documents (`inputBytes`: the request body's size). */
-  postData(docs: Record<string, unknown>[], options: { inputBytes?: number; onInvalidValue?: (index: number, field: string, value: unknown, problem: 'not_a_number' | 'time_jump') => void }): unknown;
+  postData(docs: Record<string, unknown>[], options: { inputBytes?: number; onInvalidValue?: (index: number, field: string, value: unknown, problem: InvalidValueProblem) => void }): unknown;
   /** Cumulative data_counts in Elastic's shape. */
   dataCounts(): Record<string, unknown>;
   /** Elastic's flush; throws the engine's errors for inconsistent parameters. */

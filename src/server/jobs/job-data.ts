@@ -4,7 +4,8 @@
  * annotations handed to the hooks, renormalised scores applied to stored results), then results
  * listeners and bucket listeners are told.
  */
-import type { JobConfig } from '../../engine/job/index.js';
+import type { InvalidValueProblem as InvalidProblem, JobConfig } from '../../engine/job/index.js';
+import { JUMP_RULE_TEXT } from '../../core/time/jump.js';
 import type { ResultDoc } from '../../store/store.js';
 import type { BucketFeed } from './bucket-feed.js';
 import { renderDataCounts } from './data-counts.js';
@@ -18,7 +19,6 @@ import { WAL_DATA, WAL_FLUSH } from './wal-records.js';
 /** Bad values named in a `_data` response (all are counted). */
 const INVALID_SHOWN = 10;
 
-type InvalidProblem = 'not_a_number' | 'time_jump';
 
 /** One bad value as the `_data` response names it: where, which field, the counter it went to, and why. */
 function describeInvalid(at: string, field: string, value: unknown, problem: InvalidProblem): Record<string, unknown> {
@@ -28,7 +28,7 @@ function describeInvalid(at: string, field: string, value: unknown, problem: Inv
       field,
       value,
       counted_as: 'invalid_date_count',
-      reason: `field [${field}] at ${at} is ${JSON.stringify(value)}, more than a year (and 100000 buckets) after the job's newest record: taken for a typo and not processed; to move the job ahead on purpose, _flush with skip_time first`,
+      reason: `field [${field}] at ${at} is ${JSON.stringify(value)}, ${JUMP_RULE_TEXT} after the job's newest record: taken for a typo and not processed; to move the job ahead on purpose, _flush with skip_time first`,
     };
   }
   return { at, field, value, counted_as: 'missing_field_count', reason: `field [${field}] at ${at} is ${JSON.stringify(value)}, not a number` };

@@ -302,7 +302,7 @@ class MatrixProfileDetector implements Detector {
   }
 
   memoryBytes(): number {
-    return this.tracker.memoryBytes() + this.stage.memoryBytes() + this.agg.byteLength + this.spread.byteLength + this.means.byteLength + 128;
+    return this.tracker.memoryBytes() + this.stage.memoryBytes() + this.agg.byteLength + this.spread.byteLength + this.means.byteLength + this.dq.byteLength + this.gq.byteLength + 128;
   }
 }
 
