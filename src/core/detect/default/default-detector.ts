@@ -37,7 +37,7 @@ import { registerDetector } from '../registry.js';
 import { DEFAULT_SPEC, validateSpec, type DefaultDetectorSpec } from './default-spec.js';
 import { explain, impact, kindOf } from './explain.js';
 import { GapHistory, type GapHistoryState } from './gap-history.js';
-import { SeasonalProfile } from './seasonal-profile.js';
+import { SeasonalProfile, phaseIn } from './seasonal-profile.js';
 import { TailModel, type TailModelState } from './tail-model.js';
 
 export { DEFAULT_SPEC, type DefaultDetectorSpec } from './default-spec.js';
@@ -113,6 +113,11 @@ export class DefaultDetector implements Detector {
   private readonly alphas: Float64Array;
   /** An event longer than this is taken as the new normal: the levels move to the data. */
   private readonly maxEventBuckets: number;
+  /** Each seasonal component's value at the current bucket's centre (see update). */
+  private readonly seasVal: Float64Array;
+  /** The bucket centre whose heteroscedastic slot was looked up last, and that slot. */
+  private slotCentre = NaN;
+  private slot = 0;
 
   constructor(context: DetectorContext, spec: Partial<DefaultDetectorSpec> = {}) {
     this.spec = { ...DEFAULT_SPEC, ...spec };
@@ -144,6 +149,7 @@ export class DefaultDetector implements Detector {
         scale: NaN,
       });
     }
+    this.seasVal = new Float64Array(this.seasons.length);
     this.slotScale = this.seasons.length > 0 ? new Float64Array(Math.min(this.seasons[0].slots, 96)).fill(1) : null;
     this.calibrator = new SurpriseCalibrator({ margin: this.spec.calibrationMargin });
     this.alarm = new AlarmPolicy(this.spec.quietBuckets, this.spec.escalation, this.spec.escalationRatio);
@@ -182,9 +188,10 @@ export class DefaultDetector implements Detector {
     return this.seasons.slice(0, this.hyps[this.active].components).map((s) => s.periodMs);
   }
 
-  private seasonal(components: number, centre: number): number {
+  /** The first `components` seasonal components at this bucket's centre (read once per update into seasVal). */
+  private seasonal(components: number): number {
     let s = 0;
-    for (let c = 0; c < components; c++) s += this.seasons[c].at(centre);
+    for (let c = 0; c < components; c++) s += this.seasVal[c];
     return s;
   }
 
@@ -195,18 +202,24 @@ export class DefaultDetector implements Detector {
   }
 
   private slotOf(centre: number): number {
+    // cached: both scoring and learning ask for the same bucket centre
+    if (centre === this.slotCentre) return this.slot;
     const ss = this.slotScale!;
     const p = this.seasons[0].periodMs;
-    const phase = ((centre % p) + p) % p;
-    return Math.min(ss.length - 1, Math.floor((phase / p) * ss.length));
+    const phase = phaseIn(centre, p);
+    this.slotCentre = centre;
+    this.slot = Math.min(ss.length - 1, Math.floor((phase / p) * ss.length));
+    return this.slot;
   }
 
   update(time: number, value: number, out: DetectorOutput): void {
     const centre = time + this.context.bucketSpanMs / 2;
     this.buckets++;
+    // every component at this centre, read once: the hypotheses all use them before anything learns
+    for (let c = 0; c < this.seasons.length; c++) this.seasVal[c] = this.seasons[c].at(centre);
     const hA = this.hyps[this.active];
     const kA = this.bestTracker(hA);
-    const seasA = this.seasonal(hA.components, centre);
+    const seasA = this.seasonal(hA.components);
     const levelA = hA.level[kA];
     const typical = Number.isNaN(levelA) ? NaN : levelA + hA.trend[kA] + seasA;
     const sigma = this.sigma(hA, centre, typical);
@@ -369,7 +382,7 @@ export class DefaultDetector implements Detector {
     const dl = this.decayLong;
 
     for (const h of this.hyps) {
-      const seas = this.seasonal(h.components, centre);
+      const seas = this.seasonal(h.components); // no component has learned from this bucket yet
       const y = x - seas;
       const best = this.bestTracker(h);
       for (let k = 0; k < NT; k++) {

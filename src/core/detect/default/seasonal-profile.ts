@@ -1,4 +1,14 @@
 /**
+ * `((t % p) + p) % p` — where `t` falls in a period `p` > 0 — bit for bit, with one floating-point
+ * modulo instead of two (a modulo of a double is a slow library call): for x in [p, 2p),
+ * x % p is x − p, and that subtraction is exact (Sterbenz).
+ */
+export function phaseIn(t: number, p: number): number {
+  const x = (t % p) + p;
+  return x < p ? x : x < 2 * p ? x - p : x % p;
+}
+
+/**
  * One seasonal component: a profile over a period (a day, a week) kept at a bounded number of
  * slots, read and learned with linear interpolation between slot centres, so a 1-minute series
  * with a weekly period costs 336 numbers, not 10 080. Each component learns against its own slow
@@ -47,7 +57,7 @@ export class SeasonalProfile {
   private locate(centre: number): void {
     if (centre === this.lastCentre) return;
     const p = this.periodMs;
-    const phase = ((centre % p) + p) % p;
+    const phase = phaseIn(centre, p);
     const pos = (phase / p) * this.slots - 0.5;
     const f = Math.floor(pos);
     const n = this.slots;
