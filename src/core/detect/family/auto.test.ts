@@ -3,6 +3,7 @@ import '../all.js';
 import { createDetector } from '../registry.js';
 import { newOutput } from '../detector.js';
 import { Random } from '../../random.js';
+import { AUTO_MEMBERS } from './auto.js';
 
 function outputs(type: string, spec: Record<string, unknown> | undefined, v: Float64Array): { score: number; kind: string; explanation: string }[] {
   const d = createDetector(type, { bucketSpanMs: 300_000 }, spec);
@@ -35,7 +36,7 @@ describe('auto', () => {
   it('combines by score: the largest of the members’ own scores, each times its weight', () => {
     const a = scores('auto', undefined, rhythm);
     const d = scores('default', undefined, rhythm);
-    const mp = scores('matrix-profile', { window: 100 }, rhythm);
+    const mp = scores('matrix-profile', AUTO_MEMBERS[1].spec, rhythm);
     expect(a).toEqual(d.map((x, i) => Math.max(x, 0.4 * mp[i])));
     expect(a.some((x, i) => x > d[i])).toBe(true);
   });

@@ -57,7 +57,7 @@ export interface AutoSpec extends StageSpec {
  * matrix profile's period detection and neighbour search) and 68 KB of state instead of 8.7 KB:
  * why jobs use it only when asked (custom_settings.vigil_model: auto).
  */
-export const AUTO_MEMBERS: AutoMember[] = [{ type: 'default' }, { type: 'matrix-profile', weight: 0.4, spec: { window: 100 } }];
+export const AUTO_MEMBERS: AutoMember[] = [{ type: 'default' }, { type: 'matrix-profile', weight: 0.4, spec: { window: 100, subsequence: 48, period: 1 } }];
 
 export function autoSpec(spec?: Partial<AutoSpec>): AutoSpec {
   const s = spec as Record<string, unknown> | undefined;
@@ -79,7 +79,8 @@ interface AutoState {
   context: DetectorContext;
   members: ModelState[];
   cals: CalibratorState[];
-  stage: StageState;
+  /** null when combined by score (older states may hold one; it is not used). */
+  stage: StageState | null;
   seen: number;
 }
 
@@ -88,7 +89,8 @@ class AutoDetector implements Detector {
   readonly coldStartBuckets: number;
   private readonly members: Detector[];
   private readonly cals: TailCalibrator[];
-  private readonly stage: ScoreStage;
+  /** auto's own calibrators and alarm policy (combine mean / max only). */
+  private readonly stage: ScoreStage | null;
   private readonly outs: DetectorOutput[];
   /** Members whose probability is already a calibrated tail probability (the family's). */
   private readonly calibrated: boolean[];
@@ -102,8 +104,10 @@ class AutoDetector implements Detector {
     this.members = state
       ? state.members.map((m) => restoreDetector(m))
       : spec.members.map((m) => createDetector(m.type, context, m.spec));
-    this.cals = spec.members.map((_, i) => new TailCalibrator({ memory: spec.calibrationMemory, tailQuantile: spec.tailQuantile }, state?.cals[i]));
-    this.stage = new ScoreStage(spec, state?.stage);
+    // combined by score, the members' own calibrations and alarm policies are used: auto keeps none
+    const own = spec.combine !== 'score';
+    this.cals = own ? spec.members.map((_, i) => new TailCalibrator({ memory: spec.calibrationMemory, tailQuantile: spec.tailQuantile }, state?.cals[i])) : [];
+    this.stage = own ? new ScoreStage(spec, state?.stage ?? undefined) : null;
     this.outs = this.members.map(() => newOutput());
     this.calibrated = spec.members.map((m) => CALIBRATED_TYPES.has(m.type));
     // combined by score, each member scores from its own cold start on: auto's is the earliest of them
@@ -117,6 +121,7 @@ class AutoDetector implements Detector {
       this.updateByScore(time, value, out);
       return;
     }
+    const stage = this.stage as ScoreStage; // combine mean / max always has one
     let sum = 0;
     let max = 0;
     const k = this.members.length;
@@ -139,9 +144,9 @@ class AutoDetector implements Detector {
       out.typical = first.typical;
       out.lower = first.lower;
       out.upper = first.upper;
-      if (Number.isNaN(value)) this.stage.missingBucket(out);
+      if (Number.isNaN(value)) stage.missingBucket(out);
       else {
-        this.stage.scoreProbability(out, Math.pow(10, -raw));
+        stage.scoreProbability(out, Math.pow(10, -raw));
         if (out.score > 0) {
           // the kind and words of the most surprised member
           let best = 0;
@@ -194,14 +199,14 @@ class AutoDetector implements Detector {
       context: this.context,
       members: this.members.map((m) => m.toState()),
       cals: this.cals.map((c) => c.toState()),
-      stage: this.stage.toState(),
+      stage: this.stage ? this.stage.toState() : null,
       seen: this.seen,
     };
     return { type: AUTO, version: VERSION, spec: this.spec, state };
   }
 
   memoryBytes(): number {
-    let m = this.stage.memoryBytes() + 128;
+    let m = (this.stage ? this.stage.memoryBytes() : 0) + 128;
     for (const d of this.members) m += d.memoryBytes();
     for (const c of this.cals) m += c.memoryBytes();
     return m;

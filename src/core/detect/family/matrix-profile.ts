@@ -2,8 +2,12 @@
  * `matrix-profile`: online subsequence discords for pattern anomalies. The series is piecewise-
  * aggregated (factor a) so a subsequence of about half the detected period (48 buckets without a
  * period) spans at most 16 points; each new subsequence is compared with every earlier,
- * non-overlapping one in the trailing window (mean-removed Euclidean distance, early abandoning,
- * starting from the subsequence one period back) — the left matrix profile. Each aggregate point
+ * non-overlapping one in the trailing window (mean-removed Euclidean distance) — the left matrix
+ * profile. Distances come from running dot products (STOMP's diagonal update: each new query's
+ * products follow from the previous query's in O(1) per candidate), on values less an offset that is
+ * reset, and the products recomputed exactly, every time the buffers are compacted; where rounding
+ * could matter the contenders are measured directly. With a fixed period and subsequence (`auto`'s
+ * member: `{ subsequence: 48, period: 1 }`) no period is detected and no history ring is kept. Each aggregate point
  * carries its block's mean and range, so a one-bucket spike stays visible after aggregation. The raw score is its
  * nearest-neighbour distance standardised by the running typical distance and its spread: a shape never seen before scores
  * high. Between aggregate points the last score is held.
@@ -18,11 +22,27 @@ import { ScoreStage, coldOutput, num, stageSpec, type StageSpec, type StageState
 export const MATRIX_PROFILE = 'matrix-profile';
 const VERSION = 1;
 const MAX_M = 16;
+/** Points added between compactions of the buffers. */
+const COMPACT = 16;
+/**
+ * Relative rounding bound of a distance from the products: each product takes ≤ COMPACT + 1
+ * updates of a few operations since it was last computed directly, each off by ≤ 2⁻⁵³ of the
+ * magnitudes involved; 1e-13 leaves a wide margin over (2·16 + 16)·2⁻⁵³ ≈ 5e-15.
+ */
+const ROUNDING = 1e-13;
+/** The products' nearest distance is used as it is when its uncertainty is below this fraction of it. */
+const TIGHT = 1e-9;
+/** Relative rounding bound of a mean of MAX_M values: (16 − 1)·2⁻⁵³ ≈ 1.7e-15, with margin. */
+const MEAN_ROUNDING = 1e-14;
 
 export interface MatrixProfileSpec extends StageSpec {
   /** Subsequence length in buckets; 0 = half the detected period (48 without one). */
   subsequence: number;
-  /** Seasonal period in buckets; 0 = detect. */
+  /**
+   * Seasonal period in buckets; 0 = detect (keeps about three weeks of buckets to detect from). A
+   * fixed period never changes, so no history is kept; 1 = none (with a fixed `subsequence`, the
+   * lean setting `auto` uses).
+   */
   period: number;
   /** Earlier subsequences searched (aggregate points). */
   window: number;
@@ -58,6 +78,10 @@ interface MpState {
   lastRaw: number;
   lastMean: number;
   prevNN: number;
+  /** The offset the dot products are taken on, and the products for the newest query (absent in older states). */
+  off?: number;
+  dots?: (number | null)[];
+  dotsFor?: number;
 }
 
 class MatrixProfileDetector implements Detector {
@@ -74,6 +98,20 @@ class MatrixProfileDetector implements Detector {
   /** Range (max − min) of each aggregate block: keeps a one-bucket spike visible after aggregation. */
   private spread: Float64Array;
   private means: Float64Array;
+  /**
+   * Σ (x − off)² + Σ range² of the subsequence ending at each point. Derived from the buffers with
+   * the current offset (so recomputed on restore, not stored).
+   */
+  private sq: Float64Array;
+  /**
+   * dots[s]: Σ (x_q − off)(x_s − off) + Σ range_q·range_s between the newest query and the candidate
+   * starting at s (written out in the loops: the hot path). Valid for the query ending at `dotsFor`
+   * (−1: none, recompute). Rounding accumulates along the update, so they are stored, not recomputed,
+   * which keeps a restored model identical to the one saved.
+   */
+  private dots: Float64Array;
+  private dotsFor = -1;
+  private off = 0;
   private n = 0;
   private acc = 0;
   private accN = 0;
@@ -85,25 +123,25 @@ class MatrixProfileDetector implements Detector {
   private steps = 0;
   private lastRaw = 0;
   private lastMean = 0;
-  /** Start of the last nearest neighbour (its successor is tried first next time). */
+  /** Start of the last nearest neighbour. */
   private prevNN = -1;
-  /** Scratch: the query subsequence, mean removed, and its block ranges. */
-  private readonly dq = new Float64Array(MAX_M);
-  private readonly gq = new Float64Array(MAX_M);
 
   constructor(
     private readonly context: DetectorContext,
     private readonly spec: MatrixProfileSpec,
     state?: MpState,
   ) {
-    const { tracker, firstAt } = trackerFor(context.bucketSpanMs, spec.period, state?.tracker);
+    const { tracker, firstAt } = trackerFor(context.bucketSpanMs, spec.period, state?.tracker, 0, false);
     this.tracker = tracker;
     this.coldStartBuckets = firstAt;
     this.stage = new ScoreStage(spec, state?.stage);
-    const cap = 2 * (spec.window + 2 * MAX_M);
+    // compacted every COMPACT points (older states may hold more: the buffers fit them)
+    const cap = Math.max(spec.window + 2 * MAX_M + COMPACT, state ? state.agg.length : 0);
     this.agg = new Float64Array(cap);
     this.spread = new Float64Array(cap);
     this.means = new Float64Array(cap);
+    this.sq = new Float64Array(cap);
+    this.dots = new Float64Array(cap);
     if (state) {
       this.a = state.a;
       this.m = state.m;
@@ -123,6 +161,12 @@ class MatrixProfileDetector implements Detector {
       this.lastRaw = state.lastRaw;
       this.lastMean = state.lastMean;
       this.prevNN = state.prevNN;
+      if (state.off !== undefined && state.dots && state.dotsFor !== undefined) {
+        this.off = state.off;
+        this.dots.set(unpackF64(state.dots));
+        this.dotsFor = state.dotsFor;
+      } else this.off = this.n > 0 ? this.agg[this.n - 1] : 0;
+      for (let e = this.m - 1; e < this.n; e++) this.sq[e] = this.sqAt(e);
     } else {
       this.configure();
     }
@@ -143,6 +187,8 @@ class MatrixProfileDetector implements Detector {
     this.dev = 0;
     this.lastRaw = 0;
     this.prevNN = -1;
+    this.dotsFor = -1;
+    this.off = 0;
     // re-aggregate the history, aligned on absolute multiples of a
     const ring = this.tracker.ring;
     const seen = this.tracker.seen;
@@ -164,30 +210,36 @@ class MatrixProfileDetector implements Detector {
     this.acc = 0;
     this.accN = 0;
     if (Number.isNaN(x)) return false;
-    this.pushAgg(x, r, live);
-    return true;
+    return this.pushAgg(x, r, live);
   }
 
-  private pushAgg(x: number, r: number, live: boolean): void {
+  private pushAgg(x: number, r: number, live: boolean): boolean {
     if (this.n === this.agg.length) {
+      // compaction, and a fresh offset (the newest level) with exact sums and products: keeps the
+      // products' cancellation and accumulated rounding small
       const keep = this.spec.window + 2 * this.m;
       this.agg.copyWithin(0, this.n - keep, this.n);
       this.spread.copyWithin(0, this.n - keep, this.n);
       this.means.copyWithin(0, this.n - keep, this.n);
       this.prevNN -= this.n - keep;
       this.n = keep;
+      this.off = this.agg[keep - 1];
+      for (let e = this.m - 1; e < keep; e++) this.sq[e] = this.sqAt(e);
+      this.dotsFor = -1;
     }
+    if (this.n === 0) this.off = x; // the first level, until the first compaction
     const n = ++this.n;
     this.agg[n - 1] = x;
     this.spread[n - 1] = r;
     const m = this.m;
-    if (n < m) return;
+    if (n < m) return false;
     let s = 0;
     for (let i = n - m; i < n; i++) s += this.agg[i];
     const mu = s / m;
     this.means[n - 1] = mu;
+    this.sq[n - 1] = this.sqAt(n - 1);
     this.lastMean = mu;
-    if (n < 2 * m + 1) return;
+    if (n < 2 * m + 1) return false;
     const d = this.nearest();
     const floor = 1e-9 * (Math.abs(mu) + 1) + 1e-12;
     // standardised against the running typical distance and its spread
@@ -201,53 +253,137 @@ class MatrixProfileDetector implements Detector {
     this.dev += rate * (e - this.dev);
     this.lastRaw = raw;
     if (!live) this.stage.learn(raw);
+    return true;
   }
 
-  /** Nearest-neighbour distance (RMS, mean-removed) of the newest subsequence among earlier ones. */
+  /** Σ (x − off)² + Σ range² over the subsequence ending at point `e`. */
+  private sqAt(e: number): number {
+    const off = this.off;
+    let q = 0;
+    for (let i = e - this.m + 1; i <= e; i++) {
+      const d = this.agg[i] - off;
+      const r = this.spread[i];
+      q += d * d + r * r;
+    }
+    return q;
+  }
+
+  /** The dot product of the subsequences starting at `q0` and `s` (offset values and ranges). */
+  private dotAt(q0: number, s: number): number {
+    const x = this.agg;
+    const g = this.spread;
+    const off = this.off;
+    let acc = 0;
+    for (let i = 0; i < this.m; i++) acc += (x[q0 + i] - off) * (x[s + i] - off) + g[q0 + i] * g[s + i];
+    return acc;
+  }
+
+  /**
+   * Squared mean-removed distance (values and ranges) between the subsequences at `q0` and `s`,
+   * directly; abandoned (returning a value ≥ `bound`) once it reaches `bound`.
+   */
+  private distAt(q0: number, s: number, bound: number): number {
+    const x = this.agg;
+    const g = this.spread;
+    const m = this.m;
+    const qm = this.means[q0 + m - 1];
+    const cm = this.means[s + m - 1];
+    let acc = 0;
+    for (let i = 0; i < m; i++) {
+      const d = x[q0 + i] - qm - (x[s + i] - cm);
+      const f = g[q0 + i] - g[s + i];
+      acc += d * d + f * f;
+      if (acc >= bound) break;
+    }
+    return acc;
+  }
+
+  /**
+   * Nearest-neighbour distance (RMS, mean-removed) of the newest subsequence among earlier ones:
+   * ‖(q − μq) − (c − μc)‖² + ‖gq − gc‖² = sq(q) + sq(c) − 2·dot(q, c) − m(μq − μc)².
+   * The products follow the previous query's (O(1) per candidate instead of O(m); 3× faster than
+   * the early-abandoning search it replaced); the few candidates within rounding of the best are
+   * then measured directly, so the distance is the direct one even where the sums cancel.
+   */
   private nearest(): number {
     const n = this.n;
     const m = this.m;
     const x = this.agg;
     const g = this.spread;
     const means = this.means;
+    const sq = this.sq;
+    const dots = this.dots;
+    const off = this.off;
+    const e = n - 1;
     const q0 = n - m;
-    const qm = means[n - 1];
-    // the query, mean removed, once; the distance written out in the loop rather than as a closure
-    // (the hot path: 1.4× faster, same results)
-    const dq = this.dq;
-    const gq = this.gq;
-    for (let i = 0; i < m; i++) {
-      dq[i] = x[q0 + i] - qm;
-      gq[i] = g[q0 + i];
-    }
     const lastStart = n - 2 * m; // candidates end before the query starts
     const firstStart = Math.max(0, lastStart - this.spec.window);
-    let best = Infinity;
-    let arg = -1;
-    // good first bounds: the successor of the previous match, then one period back
-    const next = this.prevNN + 1;
-    const back = this.lag > 0 ? q0 - this.lag : -1;
-    const first = next >= firstStart && next <= lastStart ? next : -1;
-    const second = back >= firstStart && back <= lastStart ? back : -1;
-    for (let k = -2; k <= lastStart - firstStart; k++) {
-      const s = k === -2 ? first : k === -1 ? second : lastStart - k;
-      if (s < 0) continue;
-      const cm = means[s + m - 1];
-      let acc = 0;
-      let i = 0;
-      for (; i < m; i++) {
-        const e = dq[i] - (x[s + i] - cm);
-        const f = gq[i] - g[s + i];
-        acc += e * e + f * f;
-        if (acc >= best) break; // early abandoning
+    if (this.dotsFor === e - 1) {
+      // dot(q0, s) = dot(q0 − 1, s − 1) − (first pair of the old) + (last pair of the new)
+      const qOut = q0 - 1;
+      const aOut = x[qOut] - off;
+      const gOut = g[qOut];
+      const aIn = x[e] - off;
+      const gIn = g[e];
+      for (let s = lastStart; s >= firstStart && s >= 1; s--) {
+        dots[s] = dots[s - 1] - (aOut * (x[s - 1] - off) + gOut * g[s - 1]) + (aIn * (x[s + m - 1] - off) + gIn * g[s + m - 1]);
       }
-      if (i === m && acc < best) {
-        best = acc;
+      if (firstStart === 0) dots[0] = this.dotAt(q0, 0);
+    } else {
+      for (let s = firstStart; s <= lastStart; s++) dots[s] = this.dotAt(q0, s);
+    }
+    this.dotsFor = e;
+    // pass 1: every candidate's distance from the products, with a bound on its rounding error
+    // (cancellation: terms of the size of sq leave a small difference when levels differ by many
+    // orders of the noise; and the means' own rounding, sums of m values at the series' level).
+    // The nearest distance lies in [L, U].
+    const sqq = sq[e];
+    const qm = means[e];
+    const meanErr = MEAN_ROUNDING * 2 * Math.abs(qm); // |c̄| ≤ |q̄| + |dm|
+    let U = Infinity;
+    let L = Infinity;
+    let approx = lastStart;
+    let approxD = Infinity;
+    for (let s = lastStart; s >= firstStart; s--) {
+      const c = s + m - 1;
+      const dm = qm - means[c];
+      const adm = dm < 0 ? -dm : dm;
+      const big = m * dm * dm;
+      const d2 = sqq + sq[c] - 2 * dots[s] - big;
+      const dmErr = meanErr + MEAN_ROUNDING * adm;
+      const err = ROUNDING * (sqq + sq[c] + big) + m * (2 * adm + dmErr) * dmErr;
+      if (d2 + err < U) {
+        U = d2 + err;
+        approx = s;
+        approxD = d2;
+      }
+      if (d2 - err < L) L = d2 - err;
+    }
+    // tight already (the usual case): the products' best is the answer
+    if (U - L <= TIGHT * U) {
+      this.prevNN = approx;
+      return Math.sqrt(Math.max(0, approxD) / m);
+    }
+    // pass 2: the candidates that could be the nearest, measured directly, the likeliest first
+    let best = this.distAt(q0, approx, Infinity);
+    let arg = approx;
+    for (let s = lastStart; s >= firstStart; s--) {
+      if (s === approx) continue;
+      const c = s + m - 1;
+      const dm = qm - means[c];
+      const adm = dm < 0 ? -dm : dm;
+      const big = m * dm * dm;
+      const dmErr = meanErr + MEAN_ROUNDING * adm;
+      const err = ROUNDING * (sqq + sq[c] + big) + m * (2 * adm + dmErr) * dmErr;
+      if (sqq + sq[c] - 2 * dots[s] - big - err > U) continue;
+      const d2 = this.distAt(q0, s, best);
+      if (d2 < best) {
+        best = d2;
         arg = s;
       }
     }
     this.prevNN = arg;
-    return Math.sqrt(best / m);
+    return Math.sqrt(Math.max(0, best) / m);
   }
 
   update(_time: number, value: number, out: DetectorOutput): void {
@@ -297,12 +433,15 @@ class MatrixProfileDetector implements Detector {
       lastRaw: this.lastRaw,
       lastMean: this.lastMean,
       prevNN: this.prevNN,
+      off: this.off,
+      dots: packF64(this.dots.subarray(0, this.n)),
+      dotsFor: this.dotsFor,
     };
     return { type: MATRIX_PROFILE, version: VERSION, spec: this.spec, state };
   }
 
   memoryBytes(): number {
-    return this.tracker.memoryBytes() + this.stage.memoryBytes() + this.agg.byteLength + this.spread.byteLength + this.means.byteLength + this.dq.byteLength + this.gq.byteLength + 128;
+    return this.tracker.memoryBytes() + this.stage.memoryBytes() + this.agg.byteLength + this.spread.byteLength + this.means.byteLength + this.sq.byteLength + this.dots.byteLength + 128;
   }
 }
 

@@ -282,10 +282,13 @@ export class PeriodTracker {
 /**
  * The period tracker a family detector starts with: the default history for the bucket span (at
  * least `minCapacity` values), the period fixed when the spec gives one (> 0), else detected.
+ * `history: false`: with a fixed period, a ring of one (for detectors that only need the count).
  */
-export function trackerFor(bucketSpanMs: number, period: number, state?: PeriodTrackerState, minCapacity = 0): { tracker: PeriodTracker; firstAt: number } {
+export function trackerFor(bucketSpanMs: number, period: number, state?: PeriodTrackerState, minCapacity = 0, history = true): { tracker: PeriodTracker; firstAt: number } {
   const h = defaultHistory(bucketSpanMs);
-  const tracker = new PeriodTracker({ ...h, capacity: Math.max(h.capacity, minCapacity), bucketSpanMs, fixed: period > 0 ? period : undefined }, state);
+  // a fixed period never re-detects: a detector that reads no history from the ring keeps none
+  const capacity = period > 0 && !history ? 1 : Math.max(h.capacity, minCapacity);
+  const tracker = new PeriodTracker({ ...h, capacity, bucketSpanMs, fixed: period > 0 ? period : undefined }, state);
   return { tracker, firstAt: h.firstAt };
 }
 
