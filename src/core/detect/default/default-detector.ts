@@ -380,37 +380,48 @@ export class DefaultDetector implements Detector {
     const clip = warm && sigmaA > 0 ? this.spec.clipSigmas * sigmaA : Infinity;
     const ds = this.decaySel;
     const dl = this.decayLong;
+    // loop invariants, hoisted out of the 3 × NT tracker updates below (same values as written inline)
+    const ds1 = 1 - ds;
+    const dl1 = 1 - dl;
+    const holding = this.alarm.inEvent || this.building;
+    // the slow tracker's spread (the multi-bucket statistic's unit) does not learn a deviation as it builds
+    const slowErrLearns = !holding || !this.spec.holdSpread;
+    // during an anomalous event the slow tracker holds on to what normal looked like
+    // (and while a sustained deviation builds, so a quiet day is not absorbed before its peak)
+    const aSlow = holding ? this.alphas[0] * 0.1 : this.alphas[0];
+    const early = this.n < 10;
+    const hyps = this.hyps;
 
-    for (const h of this.hyps) {
+    for (let hi = 0; hi < hyps.length; hi++) {
+      const h = hyps[hi];
+      const { level, trend, err } = h;
       const seas = this.seasonal(h.components); // no component has learned from this bucket yet
       const y = x - seas;
       const best = this.bestTracker(h);
       for (let k = 0; k < NT; k++) {
-        const L = h.level[k];
-        if (Number.isNaN(L)) {
-          h.level[k] = y;
+        const L = level[k];
+        if (L !== L) {
+          level[k] = y; // NaN: a tracker's first value
           continue;
         }
-        const pred = L + h.trend[k];
+        const pred = L + trend[k];
         const r = y - pred;
         const ar = Math.abs(r);
-        // the slow tracker's spread (the multi-bucket statistic's unit) does not learn a deviation as it builds
-        if (k > 0 || !(this.building || this.alarm.inEvent) || !this.spec.holdSpread) h.err[k] = ds * h.err[k] + (1 - ds) * (ar < clip ? ar : clip);
+        const arClipped = ar < clip ? ar : clip;
+        if (k > 0 || slowErrLearns) err[k] = ds * err[k] + ds1 * arClipped;
         // the slowest tracker measures how much of the data the seasonal components explain
-        if (k === 0) h.longErr = dl * h.longErr + (1 - dl) * (ar < clip ? ar : clip);
+        if (k === 0) h.longErr = dl * h.longErr + dl1 * arClipped;
         if (k === best) {
           const sc = Number.isNaN(h.scale) ? ar : h.scale;
-          const target = ar < 4 * sc + 1e-300 || this.n < 10 ? ar : 4 * sc;
+          const target = ar < 4 * sc + 1e-300 || early ? ar : 4 * sc;
           h.scale = Number.isNaN(h.scale) ? ar : h.scale + 0.02 * (target - h.scale);
         }
         // only the slow tracker (what normal looks like) is robust to outliers; the fast ones
         // must follow real changes at once (measured on NAB: clipping them costs ~8 points)
         const rc = k > 0 ? r : r > clip ? clip : r < -clip ? -clip : r;
-        // during an anomalous event the slow tracker holds on to what normal looked like
-        // (and while a sustained deviation builds, so a quiet day is not absorbed before its peak)
-        const a = k === 0 && (this.alarm.inEvent || this.building) ? this.alphas[0] * 0.1 : this.alphas[k];
-        h.level[k] = pred + a * rc;
-        h.trend[k] = 0.98 * h.trend[k] + a * 0.05 * rc;
+        const a = k === 0 ? aSlow : this.alphas[k];
+        level[k] = pred + a * rc;
+        trend[k] = 0.98 * trend[k] + a * 0.05 * rc;
       }
     }
 
