@@ -37,7 +37,7 @@ import { registerDetector } from '../registry.js';
 import { DEFAULT_SPEC, validateSpec, type DefaultDetectorSpec } from './default-spec.js';
 import { explain, impact, kindOf } from './explain.js';
 import { GapHistory, type GapHistoryState } from './gap-history.js';
-import { SeasonalProfile, phaseIn } from './seasonal-profile.js';
+import { SeasonalProfile } from './seasonal-profile.js';
 import { TailModel, type TailModelState } from './tail-model.js';
 
 export { DEFAULT_SPEC, type DefaultDetectorSpec } from './default-spec.js';
@@ -115,8 +115,7 @@ export class DefaultDetector implements Detector {
   private readonly maxEventBuckets: number;
   /** Each seasonal component's value at the current bucket's centre (see update). */
   private readonly seasVal: Float64Array;
-  /** The bucket centre whose heteroscedastic slot was looked up last, and that slot. */
-  private slotCentre = NaN;
+  /** The current bucket's heteroscedastic slot (see update). */
   private slot = 0;
 
   constructor(context: DetectorContext, spec: Partial<DefaultDetectorSpec> = {}) {
@@ -201,15 +200,10 @@ export class DefaultDetector implements Detector {
     return best;
   }
 
-  private slotOf(centre: number): number {
-    // cached: both scoring and learning ask for the same bucket centre
-    if (centre === this.slotCentre) return this.slot;
+  /** The heteroscedastic slot of a phase of the first seasonal period. */
+  private slotOf(phase: number): number {
     const ss = this.slotScale!;
-    const p = this.seasons[0].periodMs;
-    const phase = phaseIn(centre, p);
-    this.slotCentre = centre;
-    this.slot = Math.min(ss.length - 1, Math.floor((phase / p) * ss.length));
-    return this.slot;
+    return Math.min(ss.length - 1, Math.floor((phase / this.seasons[0].periodMs) * ss.length));
   }
 
   update(time: number, value: number, out: DetectorOutput): void {
@@ -217,12 +211,14 @@ export class DefaultDetector implements Detector {
     this.buckets++;
     // every component at this centre, read once: the hypotheses all use them before anything learns
     for (let c = 0; c < this.seasons.length; c++) this.seasVal[c] = this.seasons[c].at(centre);
+    // the first period's phase was just found by at(): the noise slot of this bucket, for scoring and learning
+    if (this.slotScale) this.slot = this.slotOf(this.seasons[0].phase);
     const hA = this.hyps[this.active];
     const kA = this.bestTracker(hA);
     const seasA = this.seasonal(hA.components);
     const levelA = hA.level[kA];
     const typical = Number.isNaN(levelA) ? NaN : levelA + hA.trend[kA] + seasA;
-    const sigma = this.sigma(hA, centre, typical);
+    const sigma = this.sigma(hA, typical);
 
     out.typical = typical;
     out.lower = typical - Z95 * sigma;
@@ -347,10 +343,10 @@ export class DefaultDetector implements Detector {
   }
 
   /** Noise scale (σ) for a prediction at `centre`. */
-  private sigma(h: Hypothesis, centre: number, typical: number): number {
+  private sigma(h: Hypothesis, typical: number): number {
     let s = h.scale * MAD_TO_SIGMA;
     if (Number.isNaN(s)) return NaN;
-    if (this.slotScale && h.components > 0 && this.seasons[0].cycles >= 2) s *= this.slotScale[this.slotOf(centre)];
+    if (this.slotScale && h.components > 0 && this.seasons[0].cycles >= 2) s *= this.slotScale[this.slot];
     // floors: data resolution, a tiny relative noise, and Poisson noise for counts
     const floor = Math.max(
       this.quantum === Infinity ? 0 : this.quantum * 0.5,
@@ -427,7 +423,7 @@ export class DefaultDetector implements Detector {
 
     // heteroscedastic noise per slot of the first seasonal period
     if (this.slotScale && hA.components > 0 && warm) {
-      const i = this.slotOf(centre);
+      const i = this.slot;
       const ratio = Math.min(Math.abs(z), 6) * MAD_TO_SIGMA;
       this.slotScale[i] += 0.05 * (Math.max(0.25, this.slotScale[i] * ratio) - this.slotScale[i]);
     }
