@@ -113,6 +113,8 @@ export class DefaultDetector implements Detector {
   private readonly alphas: Float64Array;
   /** An event longer than this is taken as the new normal: the levels move to the data. */
   private readonly maxEventBuckets: number;
+  /** Buckets over which the trend direction compares the slow level (see observeTrend). */
+  private readonly trendPeriod: number;
   /** Each seasonal component's value at the current bucket's centre (see update). */
   private readonly seasVal: Float64Array;
   /** The current bucket's heteroscedastic slot (see update). */
@@ -156,6 +158,7 @@ export class DefaultDetector implements Detector {
     this.decaySel = Math.exp(-Math.LN2 / Math.max(20, Math.min(this.spec.selectionHalfLife, 4 * (this.seasons[0]?.periodBuckets ?? 288))));
     const firstPeriod = this.seasons[0]?.periodBuckets ?? 0;
     this.alphas = Float64Array.of(firstPeriod > 0 ? Math.min(0.03, 2 / (firstPeriod + 1)) : 0.03, ...FAST_ALPHAS);
+    this.trendPeriod = Math.max(this.seasons[this.seasons.length - 1]?.periodBuckets ?? 0, 48);
     this.maxEventBuckets = firstPeriod > 0 ? Math.max(12, firstPeriod >> 1) : 48;
     this.decayLong = Math.exp(-Math.LN2 / Math.max(50, this.seasons.length > 1 ? this.seasons[1].periodBuckets : (this.seasons[0]?.periodBuckets ?? 288)));
   }
@@ -346,7 +349,7 @@ export class DefaultDetector implements Detector {
   private sigma(h: Hypothesis, typical: number): number {
     let s = h.scale * MAD_TO_SIGMA;
     if (Number.isNaN(s)) return NaN;
-    if (this.slotScale && h.components > 0 && this.seasons[0].cycles >= 2) s *= this.slotScale[this.slot];
+    if (this.slotScale && h.components > 0 && this.seasons[0].hasCycles(2)) s *= this.slotScale[this.slot];
     // floors: data resolution, a tiny relative noise, and Poisson noise for counts
     const floor = Math.max(
       this.quantum === Infinity ? 0 : this.quantum * 0.5,
@@ -434,7 +437,7 @@ export class DefaultDetector implements Detector {
       if (season.centredEvery > 0) {
         // day-of-week effects: what the daily profile and its level leave
         const base = this.seasons[0];
-        season.learnCentred(centre, x - base.at(centre) - base.baseline, base.cycles < 1 ? 0 : season.cycles < 2 ? Infinity : this.spec.seasonClipSigmas * sigmaA);
+        season.learnCentred(centre, x - base.at(centre) - base.baseline, !base.hasCycles(1) ? 0 : !season.hasCycles(2) ? Infinity : this.spec.seasonClipSigmas * sigmaA);
         continue;
       }
       let other = 0;
@@ -443,7 +446,7 @@ export class DefaultDetector implements Detector {
       for (let o = c + 1; o < this.seasons.length; o++) if (this.seasons[o].centredEvery > 0) other += this.seasons[o].at(centre);
       // the first cycles are averaged unclipped: the profile must find its shape before
       // anything can be called an outlier against it
-      const moved = season.learn(centre, x - other, season.cycles < 3 ? Infinity : this.spec.seasonClipSigmas * sigmaA);
+      const moved = season.learn(centre, x - other, !season.hasCycles(3) ? Infinity : this.spec.seasonClipSigmas * sigmaA);
       if (moved !== 0) {
         // the profile gave `moved` to the level: whatever sits on top of it takes it over
         for (const h of this.hyps) if (h.components > c) for (let k = 0; k < NT; k++) h.level[k] += moved;
@@ -453,7 +456,7 @@ export class DefaultDetector implements Detector {
 
     // level shift: a run of same-signed large residuals moves every level to the new value
     this.recent[this.recentPos] = z * (Number.isNaN(sigmaA) ? 0 : sigmaA);
-    this.recentPos = (this.recentPos + 1) % this.recent.length;
+    this.recentPos = this.recentPos + 1 === this.recent.length ? 0 : this.recentPos + 1; // (no integer modulo)
     let shifted = false;
     if (warm && Math.abs(z) > this.spec.shiftSigmas) {
       this.run = Math.sign(z) === Math.sign(this.run) ? this.run + Math.sign(z) : Math.sign(z);
@@ -509,7 +512,7 @@ export class DefaultDetector implements Detector {
       this.slopePrev = NaN;
       return;
     }
-    const per = Math.max(this.seasons[this.seasons.length - 1]?.periodBuckets ?? 0, 48);
+    const per = this.trendPeriod;
     this.slopeSum += level;
     if (++this.slopeCount < per) return;
     const mean = this.slopeSum / this.slopeCount;
@@ -530,7 +533,7 @@ export class DefaultDetector implements Detector {
     let next = this.active;
     for (let c = 1; c < this.hyps.length; c++) {
       const season = this.seasons[c - 1];
-      if (season.cycles < 2) break;
+      if (!season.hasCycles(2)) break;
       const simpler = this.hyps[c - 1];
       const richer = this.hyps[c];
       if (c > this.active && richer.longErr < 0.85 * this.hyps[next].longErr && next === c - 1) next = c;

@@ -4,6 +4,11 @@
  * x % p is x − p, and that subtraction is exact (Sterbenz).
  */
 export function phaseIn(t: number, p: number): number {
+  // whole milliseconds (the usual case): a floor division is exact here and needs no library call
+  if (t === Math.floor(t) && p === Math.floor(p) && t < 4.5e15 && t > -4.5e15) {
+    const r = t - Math.floor(t / p) * p;
+    return r < 0 ? r + p : r >= p ? r - p : r;
+  }
   const x = (t % p) + p;
   return x < p ? x : x < 2 * p ? x - p : x % p;
 }
@@ -45,6 +50,28 @@ export class SeasonalProfile {
   /** Completed cycles so far. */
   get cycles(): number {
     return this.updates / this.periodBuckets;
+  }
+
+  /** `cycles >= k` for a whole k, without a division (exact: the counts are whole numbers far below 2^50). */
+  hasCycles(k: number): boolean {
+    return this.updates >= k * this.periodBuckets;
+  }
+
+  // the learning rate of the current cycle and the updates it holds for: saves two divisions per update
+  private rateFrom = 0;
+  private rateUntil = 0;
+  private rateValue = 0;
+
+  /** Learning rate: the first cycles are averaged, then the profile forgets at rate gamma. */
+  private rate(): number {
+    const u = this.updates;
+    if (u < this.rateFrom || u >= this.rateUntil) {
+      const cyc = Math.floor(u / this.periodBuckets);
+      this.rateValue = Math.max(this.gamma, 1 / (cyc + 1));
+      this.rateFrom = cyc * this.periodBuckets;
+      this.rateUntil = this.rateFrom + this.periodBuckets;
+    }
+    return this.rateValue;
   }
 
   // the slots and weight of the last bucket centre looked up: a bucket is read several times
@@ -99,6 +126,7 @@ export class SeasonalProfile {
   /** Marks this profile as centred every `m` slots (day-of-week effects): 0 is then the neutral value. */
   setCentred(m: number): void {
     this.centredEvery = m;
+    this.centredPeriods = this.slots / m;
     for (let i = 0; i < this.slots; i++) if (this.values[i] !== this.values[i]) this.values[i] = 0;
   }
 
@@ -117,10 +145,8 @@ export class SeasonalProfile {
     if (target > clip) target = clip;
     else if (target < -clip) target = -clip;
     // average the first cycles, then forget at rate gamma
-    const cyc = Math.floor(this.updates / this.periodBuckets);
-    const g = Math.max(this.gamma, 1 / (cyc + 1));
-    this.locate(centre);
-    const { i0, i1, w } = this;
+    const g = this.rate();
+    const { i0, i1, w } = this; // located by at() above
     const n = this.slots;
     const v = this.values;
     if (w < 1) v[i0] = (v[i0] === v[i0] ? v[i0] : 0) + g * (1 - w) * target;
@@ -153,6 +179,8 @@ export class SeasonalProfile {
    * under it holds the average day (a joint estimate of day-of-week effects). 0: not centred.
    */
   centredEvery = 0;
+  /** slots / centredEvery: how many sub-periods share a correction (precomputed for addCentred). */
+  private centredPeriods = 1;
 
   /**
    * Learns `r`, what this (centred) profile should explain — the value less every other component
@@ -162,8 +190,7 @@ export class SeasonalProfile {
     let target = r - this.at(centre);
     if (target > clip) target = clip;
     else if (target < -clip) target = -clip;
-    const cyc = Math.floor(this.updates / this.periodBuckets);
-    const g = Math.max(this.gamma, 1 / (cyc + 1));
+    const g = this.rate();
     const { i0, i1, w } = this;
     this.addCentred(i0, g * (1 - w) * target);
     this.addCentred(i1, g * w * target);
@@ -173,7 +200,7 @@ export class SeasonalProfile {
   private addCentred(i: number, d: number): void {
     const m = this.centredEvery;
     const v = this.values;
-    const share = d / (this.slots / m);
+    const share = d / this.centredPeriods;
     for (let j = i % m; j < this.slots; j += m) v[j] -= share;
     v[i] += d;
   }
@@ -199,6 +226,8 @@ export class SeasonalProfile {
     }
     this.baseline = s.baseline === null ? NaN : s.baseline;
     this.updates = s.updates;
+    this.rateFrom = 0;
+    this.rateUntil = 0; // recomputed on the next learn
     return this;
   }
 }

@@ -27,13 +27,15 @@ export class TailModel {
 
   /** Surprise of |z| under the learned tail (min with the normal one); learns nothing (see learn). */
   surprise(az: number, normal: number, minExceedances: number): number {
-    const p = (this.tailExc + TAIL_PRIOR_N * NORMAL_TAIL) / (this.tailN + TAIL_PRIOR_N);
     let result = normal;
-    // only with evidence: enough exceedances, far more than a normal law gives
-    if (az > TAIL_Z && this.tailExc >= minExceedances && p > 5 * NORMAL_TAIL) {
-      const nu = (this.tailExc + TAIL_PRIOR_K) / (this.tailLog + TAIL_PRIOR_K / TAIL_PRIOR_NU);
-      const t = -Math.log(p) + nu * Math.log(az / TAIL_Z);
-      if (t < result) result = t;
+    // only with evidence: enough exceedances, far more than a normal law gives (p is read only then)
+    if (az > TAIL_Z && this.tailExc >= minExceedances) {
+      const p = (this.tailExc + TAIL_PRIOR_N * NORMAL_TAIL) / (this.tailN + TAIL_PRIOR_N);
+      if (p > 5 * NORMAL_TAIL) {
+        const nu = (this.tailExc + TAIL_PRIOR_K) / (this.tailLog + TAIL_PRIOR_K / TAIL_PRIOR_NU);
+        const t = -Math.log(p) + nu * Math.log(az / TAIL_Z);
+        if (t < result) result = t;
+      }
     }
     return result;
   }
