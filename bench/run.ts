@@ -18,8 +18,10 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}\n`);
 
 if (!only || only === 'detector') {
-  const d = benchDetector({ updates: quick ? 300_000 : 2_000_000, series: quick ? 10_000 : 100_000 });
-  console.log(`default model: ${fmt(d.updatesPerSecond)} bucket updates/s (one series); ${fmt(d.bytesPerSeries)} B of model state per series (${fmt(d.heapBytesPerSeries)} B of heap measured over ${fmt(d.series)} series)`);
+  for (const [type, name] of [['auto', 'auto (jobs\' default)'], ['default', 'point model alone']]) {
+    const d = benchDetector({ type, updates: quick ? 300_000 : 2_000_000, series: quick ? 10_000 : 100_000 });
+    console.log(`${name}: ${fmt(d.updatesPerSecond)} bucket updates/s (one series); ${fmt(d.bytesPerSeries)} B of model state per series (${fmt(d.heapBytesPerSeries)} B of heap measured over ${fmt(d.series)} series)`);
+  }
 }
 if (!only || only === 'input') {
   const r = await benchInput(quick ? 500_000 : 2_000_000, 3);

@@ -7,7 +7,7 @@
 import { createBucketizer, type Bucketizer, type BucketizerCounts } from '../core/bucket/bucketizer.js';
 import { parseFunction, type FunctionSpec } from '../core/bucket/functions.js';
 import { newOutput, type Detector, type DetectorOutput } from '../core/detect/detector.js';
-import { createDetector } from '../core/detect/registry.js';
+import { DEFAULT_DETECTOR, createDetector } from '../core/detect/registry.js';
 import '../core/detect/all.js';
 
 export interface SeriesDetectionOptions {
@@ -93,7 +93,7 @@ export class SeriesDetection {
     let entry = this.detectors.get(partition);
     if (!entry) {
       const detector = createDetector(
-        this.options.detector ?? 'default',
+        this.options.detector ?? DEFAULT_DETECTOR,
         { bucketSpanMs: this.options.bucketSpanMs, side: this.fn.side, isCount: this.fn.isCount },
         this.options.detectorSpec,
       );

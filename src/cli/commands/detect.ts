@@ -8,7 +8,7 @@ import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parseFunction } from '../../core/bucket/functions.js';
 import { inferResolution, suggestBucketSpan } from '../../core/bucket/span.js';
-import { listDetectors } from '../../core/detect/registry.js';
+import { DEFAULT_DETECTOR, listDetectors } from '../../core/detect/registry.js';
 import { VigilError } from '../../core/errors.js';
 import { formatDuration, parseDuration } from '../../core/time/duration.js';
 import { SeriesDetection, type BucketResult } from '../../engine/series-detection.js';
@@ -46,7 +46,8 @@ Model:
                            (default mean, or count when there is no value field)
   --bucket-span DUR        e.g. 5m, 1h (default: suggested from the data and printed)
   --partition-field NAME   one model per value of this field
-  --detector NAME          detector to use (default "default"; see vigil eval --help)
+  --detector NAME          detector to use (default "auto": the point model "default" plus the
+                           "matrix-profile" shape detector; see vigil eval --help)
   --sensitivity X          > 1 flags more readily, < 1 less (default 1)
 
 Output:
@@ -130,7 +131,7 @@ function parseOptions(argv: string[]): { file: string; options: Options } | 'hel
   // output paths are checked now, not after a long run
   if (values.output !== undefined) checkOutputPath('--output', values.output);
   if (values.chart !== undefined) checkChartPath('--chart', values.chart);
-  const detector = values.detector ?? 'default';
+  const detector = values.detector ?? DEFAULT_DETECTOR;
   if (!listDetectors().some((d) => d.type === detector)) {
     throw new VigilError('USAGE', `unknown detector [${detector}]; known: ${listDetectors().map((d) => d.type).join(', ')}`);
   }

@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { VigilError } from '../../core/errors.js';
-import { getDetectorFactory, listDetectors } from '../../core/detect/registry.js';
+import { DEFAULT_DETECTOR, getDetectorFactory, listDetectors } from '../../core/detect/registry.js';
 import type { Command, CommandIO } from '../command.js';
 import { evaluateFolder, scoreResultsFolder } from '../eval/evaluate-folder.js';
 import { registerDetectorModules } from '../eval/register.js';
@@ -21,7 +21,7 @@ prints NAB's scores (standard, reward_low_FP_rate, reward_low_FN_rate) and regio
 detections the rows scoring at least the detector's standard-profile optimal threshold.
 
 Options:
-  --detector NAME        detector to run (default: default); with --score-only, the results
+  --detector NAME        detector to run (default: auto); with --score-only, the results
                          sub-folder to score (default: every sub-folder)
   --all                  run every registered detector and print them side by side
   --score-only RESULTS   score an existing results folder (one sub-folder per detector)
@@ -105,7 +105,7 @@ const command: Command = {
     } else {
       const modules = values.require ?? [];
       await registerDetectorModules(modules, io.cwd);
-      const detectors = values.all ? listDetectors().map((f) => f.type) : [values.detector ?? 'default'];
+      const detectors = values.all ? listDetectors().map((f) => f.type) : [values.detector ?? DEFAULT_DETECTOR];
       if (detectors.length === 0) throw new VigilError('UNKNOWN_DETECTOR', 'no detector is registered');
       for (const d of detectors) getDetectorFactory(d); // unknown names fail before any work
       runs = await evaluateFolder({

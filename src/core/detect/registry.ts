@@ -6,6 +6,13 @@ import { VigilError } from '../errors.js';
 import type { ModelState } from '../state.js';
 import type { Detector, DetectorContext, DetectorFactory } from './detector.js';
 
+/**
+ * The detector used when none is named (`vigil detect`, `vigil eval`, jobs' series models): `auto`,
+ * the point model plus the matrix-profile shape detector, measured best (docs/evaluation.md).
+ * Registered by ./all.js, which every caller that names no detector imports.
+ */
+export const DEFAULT_DETECTOR = 'auto';
+
 const factories = new Map<string, DetectorFactory<any>>();
 
 export function registerDetector(factory: DetectorFactory<any>): void {

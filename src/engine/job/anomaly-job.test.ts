@@ -494,27 +494,47 @@ describe('custom_settings.vigil_model', () => {
   }
   const after = (records: RecordDoc[]): RecordDoc[] => records.filter((r) => r.timestamp >= T0 + 3000 * M5 && r.timestamp < T0 + 3300 * M5);
 
-  it('auto gives every series the default model and the shape detector: a change of rhythm the default alone misses', () => {
-    const plain = run(undefined);
+  it('auto (the default) gives every series the point model and the shape detector: a change of rhythm the point model alone misses', () => {
+    const point = run('point');
     const auto = run('auto');
-    expect(Math.max(0, ...after(plain.records).map((r) => r.initial_record_score))).toBeLessThan(25);
+    expect(Math.max(0, ...after(point.records).map((r) => r.initial_record_score))).toBeLessThan(25);
     expect(Math.max(0, ...after(auto.records).map((r) => r.initial_record_score))).toBeGreaterThanOrEqual(25);
     const state = JSON.stringify(auto.job.toState());
     expect(state).toContain('"type":"auto"');
     expect(state).toContain('"type":"matrix-profile"');
-    expect(JSON.stringify(plain.job.toState())).not.toContain('"type":"auto"');
-    expect(run('default').records).toEqual(plain.records.map((r) => ({ ...r, job_id: 'model-default' })));
+    expect(JSON.stringify(point.job.toState())).not.toContain('"type":"auto"');
+    // no vigil_model: auto; `default` is the point model's older name
+    expect(run(undefined).records).toEqual(auto.records.map((r) => ({ ...r, job_id: 'model-none' })));
+    expect(run('default').records).toEqual(point.records.map((r) => ({ ...r, job_id: 'model-default' })));
+  });
+
+  it('a job created before auto became the default (no series_model stored) keeps the point model', () => {
+    const config = validateJobConfig('legacy', { analysis_config: { bucket_span: '5m', detectors: [{ function: 'mean', field_name: 'v' }] }, data_description: { time_field: 'ts', time_format: 'epoch_ms' } });
+    expect(config.series_model).toBe('auto');
+    delete config.series_model; // as stored by earlier versions
+    const job = new AnomalyJob(config, {});
+    job.postData(rhythm());
+    job.flush({ advanceTime: T0 + 4001 * M5 });
+    expect(JSON.stringify(job.toState())).not.toContain('"type":"auto"');
+    const point = run('point');
+    expect(collect(job).records.filter((r) => !r.is_interim)).toEqual(point.records.map((r) => ({ ...r, job_id: 'legacy' })));
   });
 
   it('is validated, and cannot be changed on an existing job', () => {
     const base = { analysis_config: { bucket_span: '1h', detectors: [{ function: 'count' }] }, data_description: { time_field: 't' } };
-    expect(() => validateJobConfig('bad', { ...base, custom_settings: { vigil_model: 'fancy' } })).toThrow(/vigil_model must be one of \[default, auto\]; got \["fancy"\]/);
-    const job = validateJobConfig('m', { ...base, custom_settings: { vigil_model: 'auto' } });
-    expect(() => updateJobConfig(job, { custom_settings: { vigil_sensitivity: 'high' } })).toThrow(/vigil_model cannot be changed on an existing job: its models are \[auto\]/);
-    expect(updateJobConfig(job, { custom_settings: { vigil_model: 'auto', vigil_sensitivity: 'high' } }).custom_settings).toEqual({ vigil_model: 'auto', vigil_sensitivity: 'high' });
+    expect(() => validateJobConfig('bad', { ...base, custom_settings: { vigil_model: 'fancy' } })).toThrow(/vigil_model must be one of \[auto, point\]; got \["fancy"\]/);
+    const pointJob = validateJobConfig('m', { ...base, custom_settings: { vigil_model: 'point' } });
+    expect(pointJob.series_model).toBe('default');
+    expect(() => updateJobConfig(pointJob, { custom_settings: { vigil_model: 'auto' } })).toThrow(/vigil_model cannot be changed on an existing job: its models are \[point\]; create a new job with \[auto\]/);
+    // custom_settings without vigil_model keep the job's model; the same model again is accepted
+    const updated = updateJobConfig(pointJob, { custom_settings: { vigil_sensitivity: 'high' } });
+    expect(updated.custom_settings).toEqual({ vigil_sensitivity: 'high' });
+    expect(updated.series_model).toBe('default');
+    expect(updateJobConfig(pointJob, { custom_settings: { vigil_model: 'default' } }).custom_settings).toEqual({ vigil_model: 'default' });
     const plain = validateJobConfig('p', base);
-    expect(() => updateJobConfig(plain, { custom_settings: { vigil_model: 'auto' } })).toThrow(/cannot be changed/);
-    expect(updateJobConfig(plain, { custom_settings: { vigil_model: 'default' } }).custom_settings).toEqual({ vigil_model: 'default' });
+    expect(plain.series_model).toBe('auto');
+    expect(() => updateJobConfig(plain, { custom_settings: { vigil_model: 'point' } })).toThrow(/its models are \[auto\]; create a new job with \[point\]/);
+    expect(updateJobConfig(plain, { custom_settings: { vigil_model: 'auto' } }).series_model).toBe('auto');
   });
 });
 

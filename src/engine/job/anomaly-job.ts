@@ -41,7 +41,7 @@ import { modelUpdateRules, skippedByRule } from './anomaly-job/rule-evaluation.j
 import { ScoreWindow } from './anomaly-job/score-window.js';
 import { emptyTiming, recordTiming, timingFromState, timingStats, timingToState, type TimingStats } from './anomaly-job/timing.js';
 import { jobSettings, type DetectionRule, type JobConfig, type JobSettings } from './config.js';
-import { eventsIn, modelOf, sensitivityOf, timeShiftAt, withSensitivity, type JobControls, type JobEvent } from './controls.js';
+import { eventsIn, sensitivityOf, seriesModelOf, timeShiftAt, withSensitivity, type JobControls, type JobEvent } from './controls.js';
 import { DetectorRunner, type BucketControl, type PendingRecord } from './detector-runner.js';
 import { countFields, fieldGetter, numberOf, termOf, type FieldGetter } from './field-access.js';
 import { lookupFunction } from './functions.js';
@@ -187,7 +187,7 @@ export class AnomalyJob {
       influencerFields: a.influencers,
       allowNewEntity: () => this.memory.allowNewEntity(),
       modelPlot: { enabled: mp?.enabled ?? false, terms: terms && terms.size > 0 ? terms : null },
-      seriesModel: modelOf(config.custom_settings),
+      seriesModel: seriesModelOf(config),
     };
     this.runners = a.detectors.map((d) => new DetectorRunner(d, env));
     this.memory = new MemoryAccount(this.runners, this.settings.modelMemoryLimitBytes, () => this.nextBucket);

@@ -5,6 +5,7 @@
  * per-job sensitivity (`custom_settings.vigil_sensitivity`). Pure: the server passes them in.
  */
 import { surpriseForScore, scoreFromSurprise } from '../../core/score/calibrator.js';
+import { DEFAULT_DETECTOR } from '../../core/detect/registry.js';
 import { invalid } from './job-error.js';
 
 /** A calendar's scheduled event as a job applies it (Elastic's shape; times epoch ms). */
@@ -83,22 +84,42 @@ export function validateSensitivity(value: unknown): void {
 }
 
 /**
- * The model each single-series entity of a job gets (`custom_settings.vigil_model`): `default`,
- * the lean online model, or `auto`, the default plus the matrix-profile shape detector (best
- * measured on NAB's development half; ≈ 2.3× the time and 68 KB instead of 8.7 KB per series).
+ * The model each single-series entity of a job gets (`custom_settings.vigil_model`):
+ *   - `auto` (the default for jobs created since it measured best): the point model plus the
+ *     matrix-profile shape detector, the larger score wins (src/core/detect/family/auto.ts);
+ *   - `point`: the point model alone (detector type `default`; `default` is accepted as its older
+ *     name): about half the time and memory per series, blind to changes of rhythm.
+ * Fixed when the job is created (JobConfig.series_model); jobs created before `auto` became the
+ * default carry no series_model and keep the point model.
  */
-export const SERIES_MODELS = ['default', 'auto'] as const;
+export const SERIES_MODELS = ['auto', 'point', 'default'] as const;
+/** The model of jobs that name none. */
+export const DEFAULT_SERIES_MODEL = DEFAULT_DETECTOR;
+/** Detector type of each name. */
+const DETECTOR_OF: Record<string, string> = { auto: 'auto', point: 'default', default: 'default' };
+/** The model's name as users read it. */
+const NAME_OF: Record<string, string> = { auto: 'auto', default: 'point' };
 
-/** Validates `custom_settings.vigil_model` (absent: `default`). */
+/** Validates `custom_settings.vigil_model` (absent: the job gets DEFAULT_SERIES_MODEL). */
 export function validateModel(value: unknown): void {
   if (value === undefined || (typeof value === 'string' && (SERIES_MODELS as readonly string[]).includes(value))) return;
-  throw invalid(`custom_settings.vigil_model must be one of [${SERIES_MODELS.join(', ')}]; got [${JSON.stringify(value)}]`);
+  throw invalid(`custom_settings.vigil_model must be one of [auto, point]; got [${JSON.stringify(value)}]`);
 }
 
-/** The series model of a job's configuration. */
-export function modelOf(customSettings: Record<string, unknown> | undefined): string {
+/** The detector type custom_settings ask for, or undefined when they name none. */
+export function requestedModel(customSettings: Record<string, unknown> | undefined): string | undefined {
   const v = customSettings?.vigil_model;
-  return typeof v === 'string' && (SERIES_MODELS as readonly string[]).includes(v) ? v : 'default';
+  return typeof v === 'string' ? DETECTOR_OF[v] : undefined;
+}
+
+/** The detector type of a job's single-series entities (see SERIES_MODELS). */
+export function seriesModelOf(config: { series_model?: string; custom_settings?: Record<string, unknown> }): string {
+  return config.series_model ?? requestedModel(config.custom_settings) ?? 'default';
+}
+
+/** A detector type's name in messages (`point` for the point model). */
+export function modelName(type: string): string {
+  return NAME_OF[type] ?? type;
 }
 
 /** The surprise factor of a job's configuration (1 when unset). */

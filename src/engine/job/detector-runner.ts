@@ -42,7 +42,7 @@ export interface RunnerEnv {
   /** Asked before a new entity is modelled; false at the hard memory limit. */
   allowNewEntity(): boolean;
   modelPlot: { enabled: boolean; terms: ReadonlySet<string> | null };
-  /** Detector type of each single-series entity's model (custom_settings.vigil_model; default `default`). */
+  /** Detector type of each single-series entity's model (seriesModelOf: custom_settings.vigil_model, fixed at creation). */
   seriesModel?: string;
 }
 

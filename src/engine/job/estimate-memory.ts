@@ -4,6 +4,7 @@
  * entity (a model of each detector is built and measured), not from Elastic's constants.
  */
 import { validateJobConfig, type AnalysisConfig } from './config.js';
+import { seriesModelOf } from './controls.js';
 import { DetectorRunner } from './detector-runner.js';
 import { invalid, parseError } from './job-error.js';
 import { parseTimeValue } from './units.js';
@@ -59,6 +60,7 @@ export function estimateModelMemory(body: EstimateRequest): { model_memory_estim
     influencerFields: a.influencers,
     allowNewEntity: () => true,
     modelPlot: { enabled: false, terms: null },
+    seriesModel: seriesModelOf(config), // what a job created with this analysis_config gets
   };
   let bytes = JOB_BASE_BYTES;
   for (const d of a.detectors) {

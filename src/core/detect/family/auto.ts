@@ -44,18 +44,20 @@ export interface AutoSpec extends StageSpec {
 }
 
 /**
- * The members `auto` uses unless told otherwise: the default detector, and the matrix profile's
- * shape channel at weight 0.4 (a new shape alone stays below "major"), combined on the score scale.
- * Measured (experiments/detection/README.md, round 5), NAB standard on nab-dev / synthetic seed 1:
- * this 71.2 / 69.0 (seeds 2, 3: 69.3, 74.3), the default alone 68.1 / 69.1 (69.7, 74.5); weights
- * 0.3 and 0.6 alike (71.3 / 69.0, 70.9 / 68.7), the matrix profile's own window of 400 71.1 / 68.8;
- * the earlier combination (default + stl-residual + calendar-regressor, mean of re-calibrated
- * surprises) 57.6 / 64.5 — re-calibrating the default's raw probability lost the default's
- * calibration and record novelty. The matrix profile catches what a point model cannot (the
- * spike-density change of art_increase_spike_density scores 0 by the default), but one series
- * then costs ≈ 2.3 times the default's time per bucket (0.57–0.73 M vs 1.3–1.7 M updates/s: the
- * matrix profile's period detection and neighbour search) and 68 KB of state instead of 8.7 KB:
- * why jobs use it only when asked (custom_settings.vigil_model: auto).
+ * The members `auto` uses unless told otherwise: the point model (`default`), and the matrix
+ * profile's shape channel at weight 0.4 (a new shape alone stays below "major"), combined on the
+ * score scale. The shape member reads fixed 48-bucket subsequences (16 points of 3 buckets) against
+ * the last 100 points, with no period detection (so no history ring: 16 KB of state per series with
+ * the point model's 8.7 KB, instead of 68 KB).
+ * Measured (experiments/detection/README.md, round 6), NAB standard on nab-dev / synthetic seeds
+ * 1, 2, 3: this 71.4 / 69.8, 70.8, 74.0; the point model alone 68.1 / 69.1, 69.7, 74.5; the earlier
+ * member with a detected period (half a period per subsequence) 71.2 / 69.0, 69.3, 74.3; subsequence
+ * 96 71.6 / 68.9; window 50 71.4 / 68.4, window 200 71.5 / 69.8; 8 points per subsequence 69.7 /
+ * 69.9. The earlier combination (point model + stl-residual + calendar-regressor, mean of
+ * re-calibrated surprises) scored 57.6 / 64.5: re-calibrating the point model's raw probability
+ * lost its calibration and record novelty. The matrix profile catches what a point model cannot
+ * (the spike-density change of art_increase_spike_density scores 0 with the point model alone).
+ * Every job and `vigil detect` use it unless told otherwise (DEFAULT_DETECTOR).
  */
 export const AUTO_MEMBERS: AutoMember[] = [{ type: 'default' }, { type: 'matrix-profile', weight: 0.4, spec: { window: 100, subsequence: 48, period: 1 } }];
 
@@ -194,6 +196,23 @@ class AutoDetector implements Detector {
     this.seen++;
   }
 
+  // what the job's model-change annotations read (runners/model-changes.ts): the first member's
+  // seasons and trend, when it has them (the point model does)
+  activeComponentCount(): number {
+    const m = this.members[0] as Detector & { activeComponentCount?: () => number };
+    return typeof m.activeComponentCount === 'function' ? m.activeComponentCount() : 0;
+  }
+
+  activePeriods(): number[] {
+    const m = this.members[0] as Detector & { activePeriods?: () => number[] };
+    return typeof m.activePeriods === 'function' ? m.activePeriods() : [];
+  }
+
+  trendDirection(): number {
+    const m = this.members[0] as Detector & { trendDirection?: () => number };
+    return typeof m.trendDirection === 'function' ? m.trendDirection() : 0;
+  }
+
   toState(): ModelState {
     const state: AutoState = {
       context: this.context,
@@ -216,7 +235,7 @@ class AutoDetector implements Detector {
 export const autoFactory = familyFactory<AutoSpec, AutoState>({
   type: AUTO,
   version: VERSION,
-  description: 'The default detector and the matrix-profile shape detector (weight 0.4), the larger score wins: best measured on nab-dev, slower than default.',
+  description: 'The point model (default) and the matrix-profile shape detector (weight 0.4), the larger score wins: best measured, what jobs use.',
   spec: autoSpec,
   make: (context, spec, state) => new AutoDetector(context, spec, state),
 });

@@ -107,3 +107,34 @@ describe('matrix-profile neighbour search (running dot products)', () => {
     expect(detecting.memoryBytes()).toBeGreaterThan(lean.memoryBytes() + 40_000);
   });
 });
+
+describe('matrix-profile in the model clock', () => {
+  const rng = new Random(9);
+  const n = 3000;
+  const v = new Float64Array(n).map((_, i) => 10 * Math.sin((2 * Math.PI * i) / 96) + 0.3 * rng.normal());
+
+  /** Feeds (time index, value) pairs; returns the scores and the final state. */
+  function feed(pairs: [number, number][]): { scores: number[]; state: string } {
+    const d = createDetector('matrix-profile', { bucketSpanMs: SPAN }, LEAN);
+    const out = newOutput();
+    const scores = pairs.map(([t, x]) => (d.update(t * SPAN, x, out), out.score));
+    return { scores, state: JSON.stringify(d.toState()) };
+  }
+
+  it('a model clock that jumps ahead (force_time_shift, spring forward) reads the skipped buckets as missing', () => {
+    const jumped = feed(Array.from(v, (x, i) => [i < 2000 ? i : i + 12, x] as [number, number]));
+    const withGap = feed([...Array.from(v.subarray(0, 2000), (x, i) => [i, x] as [number, number]), ...Array.from({ length: 12 }, (_, k) => [2000 + k, NaN] as [number, number]), ...Array.from(v.subarray(2000), (x, i) => [2012 + i, x] as [number, number])]);
+    expect(jumped.state.replace(/"lastTime":\d+/, '')).toEqual(withGap.state.replace(/"lastTime":\d+/, ''));
+    expect(jumped.scores).toEqual([...withGap.scores.slice(0, 2000), ...withGap.scores.slice(2012)]);
+  });
+
+  it('a model clock that goes back (fall back) scores the repeated buckets without learning them', () => {
+    // buckets 2000–2011 come again at model times already read, then the clock goes on
+    const pairs: [number, number][] = Array.from(v, (x, i) => [i < 2000 ? i : i < 2012 ? i - 12 : i - 12, x] as [number, number]);
+    const back = feed(pairs);
+    const without = feed(pairs.filter((_, i) => i < 2000 || i >= 2012).map(([, x], i) => [i, x] as [number, number]));
+    expect(back.scores.slice(0, 2000)).toEqual(without.scores.slice(0, 2000));
+    expect(back.scores.slice(2012)).toEqual(without.scores.slice(2000));
+    expect(back.scores.slice(2000, 2012).every((s) => s >= 0 && s <= 100)).toBe(true);
+  });
+});

@@ -82,6 +82,8 @@ interface MpState {
   off?: number;
   dots?: (number | null)[];
   dotsFor?: number;
+  /** Model time of the last bucket (absent in older states). */
+  lastTime?: number;
 }
 
 class MatrixProfileDetector implements Detector {
@@ -125,6 +127,8 @@ class MatrixProfileDetector implements Detector {
   private lastMean = 0;
   /** Start of the last nearest neighbour. */
   private prevNN = -1;
+  /** Model time of the last bucket taken (undefined before the first). */
+  private lastTime: number | undefined;
 
   constructor(
     private readonly context: DetectorContext,
@@ -161,6 +165,7 @@ class MatrixProfileDetector implements Detector {
       this.lastRaw = state.lastRaw;
       this.lastMean = state.lastMean;
       this.prevNN = state.prevNN;
+      this.lastTime = state.lastTime;
       if (state.off !== undefined && state.dots && state.dotsFor !== undefined) {
         this.off = state.off;
         this.dots.set(unpackF64(state.dots));
@@ -386,10 +391,38 @@ class MatrixProfileDetector implements Detector {
     return Math.sqrt(Math.max(0, best) / m);
   }
 
-  update(_time: number, value: number, out: DetectorOutput): void {
+  update(time: number, value: number, out: DetectorOutput): void {
+    // shapes are read in the model's time, as the point model reads its seasons: when the job's
+    // model clock jumps by whole buckets (force_time_shift: daylight saving), skipped buckets are
+    // missing ones and a bucket at a model time already read is scored but not learned
+    if (this.lastTime !== undefined && Number.isFinite(time)) {
+      const span = this.context.bucketSpanMs;
+      const steps = span > 0 ? Math.round((time - this.lastTime) / span) : 1;
+      if (steps <= 0) {
+        this.report(out, value, false, this.tracker.seen);
+        return;
+      }
+      const fill = Math.min(steps - 1, (this.spec.window + 2 * MAX_M + COMPACT) * this.a);
+      for (let k = 0; k < fill; k++) {
+        this.addBucket(NaN, this.tracker.seen, true);
+        this.push(NaN);
+      }
+    }
+    if (Number.isFinite(time)) this.lastTime = time;
     const t = this.tracker.seen;
-    const missing = Number.isNaN(value);
     const stepped = this.addBucket(value, t, true);
+    this.report(out, value, stepped, t);
+    this.push(value);
+  }
+
+  /** Counts the bucket (and re-configures when a detected period changed). */
+  private push(value: number): void {
+    if (this.tracker.push(value)) this.configure();
+  }
+
+  /** The output for bucket number `t` (its aggregate point completed or not). */
+  private report(out: DetectorOutput, value: number, stepped: boolean, t: number): void {
+    const missing = Number.isNaN(value);
     if (t >= this.coldStartBuckets && this.steps > 0) {
       out.typical = this.lastMean;
       out.lower = NaN;
@@ -409,7 +442,6 @@ class MatrixProfileDetector implements Detector {
       if (stepped && this.steps > 0) this.stage.learn(this.lastRaw);
       coldOutput(out, missing);
     }
-    if (this.tracker.push(value)) this.configure();
   }
 
   toState(): ModelState {
@@ -437,6 +469,7 @@ class MatrixProfileDetector implements Detector {
       dots: packF64(this.dots.subarray(0, this.n)),
       dotsFor: this.dotsFor,
     };
+    if (this.lastTime !== undefined) state.lastTime = this.lastTime;
     return { type: MATRIX_PROFILE, version: VERSION, spec: this.spec, state };
   }
 

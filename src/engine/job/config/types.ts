@@ -87,6 +87,12 @@ export interface JobConfig {
   daily_model_snapshot_retention_after_days: number;
   results_retention_days?: number;
   custom_settings?: JsonObject;
+  /**
+   * Detector type of each single-series entity's model, fixed when the job is created
+   * (custom_settings.vigil_model, else `auto`). Internal, not rendered. Absent in jobs created
+   * before `auto` became the default: they keep `default`, the point model (seriesModelOf).
+   */
+  series_model?: string;
   /** `shared`, or `custom-<name>` for a name given by the user. */
   results_index_name: string;
   allow_lazy_open: boolean;

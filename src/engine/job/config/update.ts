@@ -2,7 +2,7 @@
  * `_update`: applies a POST `_ml/anomaly_detectors/<id>/_update` body to a configuration, with
  * Elastic's rules on what may change and Elastic's messages.
  */
-import { modelOf, validateModel, validateSensitivity } from '../controls.js';
+import { modelName, requestedModel, seriesModelOf, validateModel, validateSensitivity } from '../controls.js';
 import { lookupFunction, type FunctionInfo } from '../functions.js';
 import { invalid, parseError } from '../job-error.js';
 import { StrictReader } from '../strict-reader.js';
@@ -138,9 +138,11 @@ export function updateJobConfig(config: JobConfig, update: unknown, options: Upd
     const cs = r.object('custom_settings');
     validateModel(cs?.vigil_model);
     // the job's models were built as this kind; a new kind would mix two models in one job
-    if (modelOf(cs) !== modelOf(config.custom_settings)) {
+    const has = seriesModelOf(config);
+    const asked = requestedModel(cs);
+    if (asked !== undefined && asked !== has) {
       throw invalid(
-        `custom_settings.vigil_model cannot be changed on an existing job: its models are [${modelOf(config.custom_settings)}]; create a new job with [${modelOf(cs)}] (custom_settings replaces the whole object, so keep vigil_model in it)`,
+        `custom_settings.vigil_model cannot be changed on an existing job: its models are [${modelName(has)}]; create a new job with [${modelName(asked)}]`,
       );
     }
     if (cs === undefined) delete next.custom_settings;

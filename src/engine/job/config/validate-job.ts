@@ -2,7 +2,7 @@
  * A whole job: validation of a PUT `_ml/anomaly_detectors/<jobId>` body in Elastic's order (the
  * sections first, then the job-level rules), with Elastic's defaults filled in.
  */
-import { validateModel, validateSensitivity } from '../controls.js';
+import { DEFAULT_SERIES_MODEL, requestedModel, validateModel, validateSensitivity } from '../controls.js';
 import { validateDatafeedConfig } from '../datafeed-config.js';
 import { ID_LENGTH_LIMIT, invalidIdMessage, isValidId } from '../ids.js';
 import { invalid } from '../job-error.js';
@@ -137,6 +137,7 @@ export function validateJobConfig(jobId: string, body: unknown, options: Validat
   if (bpiText !== undefined) config.background_persist_interval = bpiText;
   if (resultsRetentionDays !== undefined) config.results_retention_days = resultsRetentionDays;
   if (customSettings !== undefined) config.custom_settings = customSettings;
+  config.series_model = requestedModel(customSettings) ?? DEFAULT_SERIES_MODEL;
   const datafeedBody = r.raw('datafeed_config');
   if (datafeedBody !== undefined && datafeedBody !== null) {
     config.datafeed_config = validateDatafeedConfig(datafeedBody, jobId, bucketSpanMs);

@@ -6,7 +6,7 @@
  * event model. The entity's best-scoring feature makes its record.
  */
 import { newOutput, type Detector, type DetectorOutput } from '../../../core/detect/detector.js';
-import { createDetector } from '../../../core/detect/registry.js';
+import { DEFAULT_DETECTOR, createDetector } from '../../../core/detect/registry.js';
 import '../../../core/detect/all.js'; // the models a job may name (custom_settings.vigil_model)
 import '../../../core/detect/default/default-detector.js';
 import { BucketHistory, historyCapacity } from '../bucket-history.js';
@@ -85,7 +85,7 @@ export class SeriesRunner implements ShapeRunner {
   private newModels(): SeriesModel[] {
     const kit = this.kit;
     if (this.events) return [newEventModel(kit.info)];
-    return kit.features.map((f) => createDetector(kit.env.seriesModel ?? 'default', { bucketSpanMs: kit.env.bucketSpanMs, side: f.fn.side, isCount: f.fn.isCount }));
+    return kit.features.map((f) => createDetector(kit.env.seriesModel ?? DEFAULT_DETECTOR, { bucketSpanMs: kit.env.bucketSpanMs, side: f.fn.side, isCount: f.fn.isCount }));
   }
 
   // ------------------------------------------------------------------------------------------
