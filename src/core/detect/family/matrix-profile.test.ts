@@ -5,7 +5,7 @@ import { newOutput, type Detector } from '../detector.js';
 import { Random } from '../../random.js';
 
 const SPAN = 300_000;
-const LEAN = { window: 100, subsequence: 48, period: 1 };
+const LEAN = { window: 100, subsequence: 48, period: 1, skipGaps: true };
 
 interface Inner {
   n: number;
@@ -105,6 +105,22 @@ describe('matrix-profile neighbour search (running dot products)', () => {
     }
     expect(lean.memoryBytes()).toBeLessThan(9_000);
     expect(detecting.memoryBytes()).toBeGreaterThan(lean.memoryBytes() + 40_000);
+  });
+});
+
+describe('matrix-profile and gaps', () => {
+  it('with skipGaps, a stretch holding a gap is not judged: the gap is missing data, not a new shape', () => {
+    const rng = new Random(12);
+    const v = new Float64Array(3000).map((_, i) => 10 * Math.sin((2 * Math.PI * i) / 96) + 0.3 * rng.normal());
+    for (let i = 2000; i < 2060; i++) v[i] = NaN;
+    const run = (spec: Record<string, unknown>): number[] => {
+      const d = createDetector('matrix-profile', { bucketSpanMs: SPAN }, spec);
+      const out = newOutput();
+      return Array.from(v, (x, i) => (d.update(i * SPAN, x, out), out.score));
+    };
+    // judged, the flat fill of the gap reads as a shape never seen; skipped, nothing is reported
+    expect(Math.max(...run({ ...LEAN, skipGaps: false }).slice(2000, 2200))).toBeGreaterThan(25);
+    expect(Math.max(...run(LEAN).slice(2000, 2300))).toBe(0);
   });
 });
 

@@ -46,6 +46,11 @@ export interface MatrixProfileSpec extends StageSpec {
   period: number;
   /** Earlier subsequences searched (aggregate points). */
   window: number;
+  /**
+   * Subsequences holding a point with no data (a gap, filled with the last value) are not judged:
+   * a gap is reported as missing data, and its flat fill is no shape of the series.
+   */
+  skipGaps: boolean;
 }
 
 export function matrixProfileSpec(spec?: Partial<MatrixProfileSpec>): MatrixProfileSpec {
@@ -55,6 +60,7 @@ export function matrixProfileSpec(spec?: Partial<MatrixProfileSpec>): MatrixProf
     subsequence: num(s, 'subsequence', 0, 0, 1e6),
     period: num(s, 'period', 0, 0, 1e6),
     window: num(s, 'window', 400, 8, 1e6),
+    skipGaps: s?.skipGaps === true,
   };
 }
 
@@ -84,6 +90,8 @@ interface MpState {
   dotsFor?: number;
   /** Model time of the last bucket (absent in older states). */
   lastTime?: number;
+  /** Buffer index of the newest point with no data (absent in older states). */
+  lastFill?: number;
 }
 
 class MatrixProfileDetector implements Detector {
@@ -129,6 +137,8 @@ class MatrixProfileDetector implements Detector {
   private prevNN = -1;
   /** Model time of the last bucket taken (undefined before the first). */
   private lastTime: number | undefined;
+  /** Buffer index of the newest aggregate point that had no data (−1: none in the buffer). */
+  private lastFill = -1;
 
   constructor(
     private readonly context: DetectorContext,
@@ -166,6 +176,7 @@ class MatrixProfileDetector implements Detector {
       this.lastMean = state.lastMean;
       this.prevNN = state.prevNN;
       this.lastTime = state.lastTime;
+      this.lastFill = state.lastFill ?? -1;
       if (state.off !== undefined && state.dots && state.dotsFor !== undefined) {
         this.off = state.off;
         this.dots.set(unpackF64(state.dots));
@@ -210,15 +221,16 @@ class MatrixProfileDetector implements Detector {
       this.accN++;
     }
     if ((t + 1) % this.a !== 0) return false;
-    const x = this.accN > 0 ? this.acc / this.accN : this.n > 0 ? this.agg[this.n - 1] : NaN;
-    const r = this.accN > 0 ? this.hi - this.lo : this.n > 0 ? this.spread[this.n - 1] : 0;
+    const filled = this.accN === 0;
+    const x = !filled ? this.acc / this.accN : this.n > 0 ? this.agg[this.n - 1] : NaN;
+    const r = !filled ? this.hi - this.lo : this.n > 0 ? this.spread[this.n - 1] : 0;
     this.acc = 0;
     this.accN = 0;
     if (Number.isNaN(x)) return false;
-    return this.pushAgg(x, r, live);
+    return this.pushAgg(x, r, live, filled);
   }
 
-  private pushAgg(x: number, r: number, live: boolean): boolean {
+  private pushAgg(x: number, r: number, live: boolean, filled: boolean): boolean {
     if (this.n === this.agg.length) {
       // compaction, and a fresh offset (the newest level) with exact sums and products: keeps the
       // products' cancellation and accumulated rounding small
@@ -227,6 +239,7 @@ class MatrixProfileDetector implements Detector {
       this.spread.copyWithin(0, this.n - keep, this.n);
       this.means.copyWithin(0, this.n - keep, this.n);
       this.prevNN -= this.n - keep;
+      this.lastFill = Math.max(-1, this.lastFill - (this.n - keep));
       this.n = keep;
       this.off = this.agg[keep - 1];
       for (let e = this.m - 1; e < keep; e++) this.sq[e] = this.sqAt(e);
@@ -236,6 +249,7 @@ class MatrixProfileDetector implements Detector {
     const n = ++this.n;
     this.agg[n - 1] = x;
     this.spread[n - 1] = r;
+    if (filled) this.lastFill = n - 1;
     const m = this.m;
     if (n < m) return false;
     let s = 0;
@@ -245,6 +259,12 @@ class MatrixProfileDetector implements Detector {
     this.sq[n - 1] = this.sqAt(n - 1);
     this.lastMean = mu;
     if (n < 2 * m + 1) return false;
+    if (this.spec.skipGaps && this.lastFill >= n - m) {
+      // a stretch holding a gap is not judged (nor learned from); the products are recomputed after it
+      this.lastRaw = 0;
+      this.dotsFor = -1;
+      return false;
+    }
     const d = this.nearest();
     const floor = 1e-9 * (Math.abs(mu) + 1) + 1e-12;
     // standardised against the running typical distance and its spread
@@ -470,6 +490,7 @@ class MatrixProfileDetector implements Detector {
       dotsFor: this.dotsFor,
     };
     if (this.lastTime !== undefined) state.lastTime = this.lastTime;
+    if (this.lastFill >= 0) state.lastFill = this.lastFill;
     return { type: MATRIX_PROFILE, version: VERSION, spec: this.spec, state };
   }
 
