@@ -203,10 +203,10 @@ export class DefaultDetector implements Detector {
     return best;
   }
 
-  /** The heteroscedastic slot of a phase of the first seasonal period. */
-  private slotOf(phase: number): number {
+  /** The heteroscedastic slot of a phase (a fraction) of the first seasonal period. */
+  private slotOf(frac: number): number {
     const ss = this.slotScale!;
-    return Math.min(ss.length - 1, Math.floor((phase / this.seasons[0].periodMs) * ss.length));
+    return Math.min(ss.length - 1, Math.floor(frac * ss.length));
   }
 
   update(time: number, value: number, out: DetectorOutput): void {
@@ -215,7 +215,7 @@ export class DefaultDetector implements Detector {
     // every component at this centre, read once: the hypotheses all use them before anything learns
     for (let c = 0; c < this.seasons.length; c++) this.seasVal[c] = this.seasons[c].at(centre);
     // the first period's phase was just found by at(): the noise slot of this bucket, for scoring and learning
-    if (this.slotScale) this.slot = this.slotOf(this.seasons[0].phase);
+    if (this.slotScale) this.slot = this.slotOf(this.seasons[0].frac);
     const hA = this.hyps[this.active];
     const kA = this.bestTracker(hA);
     const seasA = this.seasonal(hA.components);
@@ -372,7 +372,7 @@ export class DefaultDetector implements Detector {
     this.last = x;
     this.n++;
     if (Number.isNaN(this.mean)) this.mean = x;
-    const sa = Math.max(1 / this.n, 0.002);
+    const sa = this.n > 500 ? 0.002 : Math.max(1 / this.n, 0.002); // (1/n ≤ 0.002 from n = 500 on: no division)
     this.spread += sa * (Math.abs(x - this.mean) - this.spread);
     this.mean += sa * (x - this.mean);
     const hA = this.hyps[this.active];

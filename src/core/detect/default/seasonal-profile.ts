@@ -79,16 +79,15 @@ export class SeasonalProfile {
   private i0 = 0;
   private i1 = 0;
   private w = 0;
-  /** Where the last bucket centre looked up falls in the period (ms from its start). */
-  phase = 0;
+  /** Where the last bucket centre looked up falls in the period, as a fraction of it ([0, 1)). */
+  frac = 0;
 
   /** Finds the two slots around a bucket centre and the interpolation weight (cached). */
   private locate(centre: number): void {
     if (centre === this.lastCentre) return;
     const p = this.periodMs;
-    const phase = phaseIn(centre, p);
-    this.phase = phase;
-    const pos = (phase / p) * this.slots - 0.5;
+    this.frac = phaseIn(centre, p) / p;
+    const pos = this.frac * this.slots - 0.5;
     const f = Math.floor(pos);
     const n = this.slots;
     this.w = pos - f;
