@@ -365,6 +365,31 @@ class MatrixProfileDetector implements Detector {
     const sqq = sq[e];
     const qm = means[e];
     const meanErr = MEAN_ROUNDING * 2 * Math.abs(qm); // |c̄| ≤ |q̄| + |dm|
+    // the usual case in one cheap pass: the products' best, and one rounding bound for all
+    // candidates (from the largest sq and mean difference); the nearest lies within it
+    let fast = Infinity;
+    let fastAt = lastStart;
+    let maxSq = 0;
+    let maxAdm = 0;
+    for (let s = lastStart; s >= firstStart; s--) {
+      const c = s + m - 1;
+      const dm = qm - means[c];
+      const d2 = sqq + sq[c] - 2 * dots[s] - m * dm * dm;
+      if (d2 < fast) {
+        fast = d2;
+        fastAt = s;
+      }
+      if (sq[c] > maxSq) maxSq = sq[c];
+      const adm = dm < 0 ? -dm : dm;
+      if (adm > maxAdm) maxAdm = adm;
+    }
+    const dmMax = meanErr + MEAN_ROUNDING * maxAdm;
+    const errMax = ROUNDING * (sqq + maxSq + m * maxAdm * maxAdm) + m * (2 * maxAdm + dmMax) * dmMax;
+    if (2 * errMax <= TIGHT * (fast - errMax)) {
+      this.prevNN = fastAt;
+      return Math.sqrt(fast / m);
+    }
+    // else candidate by candidate (pass 1), then the contenders measured directly (pass 2)
     let U = Infinity;
     let L = Infinity;
     let approx = lastStart;
