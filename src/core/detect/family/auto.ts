@@ -98,6 +98,8 @@ class AutoDetector implements Detector {
   /** auto's own calibrators and alarm policy (combine mean / max only). */
   private readonly stage: ScoreStage | null;
   private readonly outs: DetectorOutput[];
+  /** Each member's weight (combine 'score'). */
+  private readonly weights: Float64Array;
   /** Members whose probability is already a calibrated tail probability (the family's). */
   private readonly calibrated: boolean[];
   private seen = 0;
@@ -115,6 +117,7 @@ class AutoDetector implements Detector {
     this.cals = own ? spec.members.map((_, i) => new TailCalibrator({ memory: spec.calibrationMemory, tailQuantile: spec.tailQuantile }, state?.cals[i])) : [];
     this.stage = own ? new ScoreStage(spec, state?.stage ?? undefined) : null;
     this.outs = this.members.map(() => newOutput());
+    this.weights = Float64Array.from(spec.members, (m) => m.weight ?? 1);
     this.calibrated = spec.members.map((m) => CALIBRATED_TYPES.has(m.type));
     // combined by score, each member scores from its own cold start on: auto's is the earliest of them
     const colds = this.members.map((m) => m.coldStartBuckets);
@@ -176,12 +179,13 @@ class AutoDetector implements Detector {
     let bestScore = -1;
     for (let i = 0; i < k; i++) this.members[i].update(time, value, this.outs[i]);
     const side = this.context.side ?? 'both';
+    const weights = this.weights;
     for (let i = 0; i < k; i++) {
       const o = this.outs[i];
       // a one-sided detector (high_… / low_…) hears the other members only for anomalies with its
       // direction: a new shape (kind pattern) has none, so it is the two-sided detectors' alone
       const heard = i === 0 || side === 'both' || (side === 'high' ? HIGH_KINDS.has(o.kind) : LOW_KINDS.has(o.kind));
-      const s = heard ? o.score * (this.spec.members[i].weight ?? 1) : 0;
+      const s = heard && o.score > 0 ? o.score * weights[i] : 0;
       if (s > bestScore) {
         bestScore = s;
         best = i;
