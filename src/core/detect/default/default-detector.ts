@@ -651,8 +651,14 @@ function clampAbs(x: number, m: number): number {
   return x > m ? m : x < -m ? -m : x;
 }
 
+const ascending = (x: number, y: number): number => x - y;
+/** Scratch for median (one per process: median neither nests nor yields). */
+let medianScratch: number[] = [];
+
 function median(a: Float64Array): number {
-  const s = Array.from(a).sort((x, y) => x - y);
+  if (medianScratch.length !== a.length) medianScratch = Array.from(a);
+  else for (let i = 0; i < a.length; i++) medianScratch[i] = a[i];
+  const s = medianScratch.sort(ascending); // the same sort as before, without a new array and closure per call
   const n = s.length;
   return n % 2 ? s[n >> 1] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }

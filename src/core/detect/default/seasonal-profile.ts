@@ -200,7 +200,9 @@ export class SeasonalProfile {
     const m = this.centredEvery;
     const v = this.values;
     const share = d / this.centredPeriods;
-    for (let j = i % m; j < this.slots; j += m) v[j] -= share;
+    let j = i;
+    while (j >= m) j -= m; // i % m: at most slots / m steps, cheaper than an integer division
+    for (const n = this.slots; j < n; j += m) v[j] -= share;
     v[i] += d;
   }
 
