@@ -45,6 +45,100 @@ describe('backup and restore carry the file-based state beside the store', () =>
   });
 });
 
+describe('the file-based state is copied consistently with the store', () => {
+  function seed(data: string, files: Record<string, string>): void {
+    for (const [rel, text] of Object.entries(files)) {
+      mkdirSync(join(data, rel, '..'), { recursive: true });
+      writeFileSync(join(data, rel), text);
+    }
+  }
+
+  it('is copied while the store holds its writes: a file written after a store change that waited behind the backup is not in it', async () => {
+    const data = join(dir, 'consistent');
+    seed(data, { 'vigil.duckdb': 'jobs: j1', 'datafeeds/datafeed-j1.json': '{"datafeed_id":"datafeed-j1","job_id":"j1"}' });
+    let held = false;
+    const copiedWhileHeld: boolean[] = [];
+    const racing = {
+      listJobs: async () => [{ job_id: 'j1' }],
+      backupTo: async (file: string, inQueue: () => Promise<void>) => {
+        held = true;
+        copyFileSync(join(data, 'vigil.duckdb'), file);
+        await inQueue();
+        copiedWhileHeld.push(existsSync(join(file, '..', 'datafeeds', 'datafeed-j1.json')));
+        held = false;
+        // the writes released: a job creation that waited commits, then its datafeed is written —
+        // neither may be in the backup, whose store copy lacks the job
+        writeFileSync(join(data, 'vigil.duckdb'), 'jobs: j1, j2');
+        writeFileSync(join(data, 'datafeeds', 'datafeed-j2.json'), '{"datafeed_id":"datafeed-j2","job_id":"j2"}');
+      },
+    };
+    const b = await backupDataDir({ dataDir: data, target: join(dir, 'consistent-b'), store: racing as never });
+    expect(held).toBe(false);
+    expect(copiedWhileHeld).toEqual([true]);
+    expect(readFileSync(join(b.path, 'vigil.duckdb'), 'utf8')).toBe('jobs: j1');
+    expect(verifyBackup(b.path).files.map((f) => f.path).filter((p) => p.startsWith('datafeeds/'))).toEqual(['datafeeds/datafeed-j1.json']);
+    expect(existsSync(join(b.path, 'datafeeds', 'datafeed-j2.json'))).toBe(false);
+  });
+
+  it('leaves out the temporary files of writes in progress and cuts an append-only log after its last whole line', async () => {
+    const data = join(dir, 'in-flight');
+    const line = '{"t":"rule_del","rule_id":"r1"}\n';
+    seed(data, {
+      'vigil.duckdb': 'db',
+      'control/control.json': '{"filters":{}}',
+      'control/control.json.tmp': '{"filters":{"half', // a replace being written
+      'datafeeds/datafeed-j1.json': '{"datafeed_id":"datafeed-j1"}',
+      'datafeeds/.datafeed-j1.tmp': '{"datafee',
+      'alerts/alerts.ndjson': line + '{"t":"rule","ru', // an append being written
+      'alerts/alerts.ndjson.tmp': line, // a compaction being written
+      'models/m1/config.json': '{"model_id":"m1"}',
+      'models/m1/weights.bin.tmp-4242': 'half the weights',
+      'models/m1/activations/a1.results.ndjson': '{"n":1}\n{"n":2}\n{"n"',
+    });
+    const b = await backupDataDir({ dataDir: data, target: join(dir, 'in-flight-b'), store: store(data) as never });
+    const paths = verifyBackup(b.path).files.map((f) => f.path).sort();
+    expect(paths).toEqual(['alerts/alerts.ndjson', 'control/control.json', 'datafeeds/datafeed-j1.json', 'models/m1/activations/a1.results.ndjson', 'models/m1/config.json', 'vigil.duckdb']);
+    expect(readFileSync(join(b.path, 'alerts', 'alerts.ndjson'), 'utf8')).toBe(line);
+    expect(readFileSync(join(b.path, 'models', 'm1', 'activations', 'a1.results.ndjson'), 'utf8')).toBe('{"n":1}\n{"n":2}\n');
+    await restoreDataDir({ backup: b.path, dataDir: join(dir, 'in-flight-restored') });
+    expect(readdirSync(join(dir, 'in-flight-restored', 'control'))).toEqual(['control.json']);
+  });
+
+  it('a control store changing while backups run: each backup holds one whole version of it, and none holds a temporary file', async () => {
+    const { ControlStore } = await import('../../store/control-store.js');
+    const { FileModelRepository } = await import('../models/file-repository.js');
+    const data = join(dir, 'racing');
+    seed(data, { 'vigil.duckdb': 'db' });
+    const control = ControlStore.open(join(data, 'control'));
+    const models = new FileModelRepository(join(data, 'models'));
+    let stop = false;
+    let n = 0;
+    const writer = (async () => {
+      while (!stop) {
+        n++;
+        await control.update((d) => {
+          d.filters.f = { filter_id: 'f', items: Array.from({ length: 2000 }, (_, i) => `item-${n}-${i}`) };
+        });
+        await models.saveInfo({ model_id: 'm1', version: n } as never);
+        await new Promise((r) => setImmediate(r));
+      }
+    })();
+    try {
+      for (let i = 0; i < 15; i++) {
+        const b = await backupDataDir({ dataDir: data, target: join(dir, `racing-b${i}`), store: store(data) as never });
+        const paths = verifyBackup(b.path).files.map((f) => f.path);
+        expect(paths.filter((p) => /\.tmp/.test(p))).toEqual([]);
+        const doc = JSON.parse(readFileSync(join(b.path, 'control', 'control.json'), 'utf8')) as { filters: { f?: { items: string[] } } };
+        if (doc.filters.f) expect(new Set(doc.filters.f.items.map((x) => x.split('-')[1])).size).toBe(1);
+        if (existsSync(join(b.path, 'models', 'm1', 'config.json'))) JSON.parse(readFileSync(join(b.path, 'models', 'm1', 'config.json'), 'utf8'));
+      }
+    } finally {
+      stop = true;
+      await writer;
+    }
+  });
+});
+
 describe('restore checks the backup before it touches the data directory', () => {
   /** A backup whose store a newer Vigil wrote (schema version 2), as `vigil backup` lays it out. */
   async function newerBackup(): Promise<string> {

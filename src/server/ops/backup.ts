@@ -14,6 +14,19 @@
  * state of job control, alerting, datafeeds and trained models (`control/`, `alerts/`, `datafeeds/`,
  * `models/`). The backup is
  * written to `<target>.partial-…` and renamed when complete, so a present target is whole.
+ *
+ * The file-based state is copied inside the store's write queue too, right after the WAL, so it is
+ * taken at the store's instant: a write that follows a store change (a datafeed for a job being
+ * created, an alert for results being written) waits behind the backup and is either in both the
+ * store copy and the files or in neither. That copy is one synchronous pass, so writers that change
+ * their files synchronously (filters, calendars and annotations in control/, datafeeds/) cannot
+ * run during it at all; writers that use asynchronous file operations (alerts/, models/) may
+ * complete at most one operation each meanwhile, and every such operation is atomic per file
+ * (a temporary file renamed over the old one) or an append. So each file is copied through one
+ * descriptor (a rename during the copy cannot mix two versions), temporary files of those atomic
+ * replaces are left out (never state: a half-written one must not be restored), a file removed
+ * after it was listed is skipped, and an append-only log (`*.ndjson`) is cut after its last whole
+ * line. What the backup holds is a state a crash could have left, which every owner reads back.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -54,9 +67,17 @@ function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
+const isMissing = (err: unknown): boolean => (err as NodeJS.ErrnoException)?.code === 'ENOENT';
+
 function walk(dir: string, out: string[] = []): string[] {
-  if (!existsSync(dir)) return out;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    if (isMissing(err)) return out; // absent, or removed while listed (a model being deleted)
+    throw err;
+  }
+  for (const e of entries) {
     const p = join(dir, e.name);
     if (e.isDirectory()) walk(p, out);
     else if (e.isFile()) out.push(p);
@@ -68,6 +89,35 @@ function copyInto(srcRoot: string, rel: string, dstRoot: string): void {
   const dst = join(dstRoot, rel);
   mkdirSync(dirname(dst), { recursive: true });
   copyFileSync(join(srcRoot, rel), dst);
+}
+
+/**
+ * Temporary files of the atomic replaces that write the file-based state — control/ `<file>.tmp`,
+ * alerts/ `alerts.ndjson.tmp`, datafeeds/ `.<id>.tmp`, models/ `<file>.tmp-<pid>`, security/
+ * `api_keys.json.<pid>.tmp` — are never state.
+ */
+const TEMP_FILE = /\.tmp(-\d+)?$/;
+
+/**
+ * Copies one file of file-based state (see the header): through one descriptor, an append-only
+ * `*.ndjson` log cut after its last whole line. False when the file is gone (removed after it
+ * was listed).
+ */
+function copyStateFile(srcRoot: string, rel: string, dstRoot: string): boolean {
+  const src = join(srcRoot, rel);
+  const dst = join(dstRoot, rel);
+  if (!existsSync(src)) return false;
+  mkdirSync(dirname(dst), { recursive: true });
+  try {
+    if (rel.endsWith('.ndjson')) {
+      const data = readFileSync(src);
+      writeFileSync(dst, data.subarray(0, data.lastIndexOf(0x0a) + 1));
+    } else copyFileSync(src, dst);
+    return true;
+  } catch (err) {
+    if (isMissing(err)) return false;
+    throw err;
+  }
 }
 
 function isEmptyDir(p: string): boolean {
@@ -98,24 +148,23 @@ export async function backupDataDir(o: { dataDir: string; target: string; store:
         copyInto(dataDir, rel, tmp);
         rels.push(rel);
       }
+      // still inside it, in one synchronous pass (no await from here to the end of the callback):
+      // the keys, the node id and the file-based state beside the store — filters, calendars and
+      // annotations (control/, atomic replace), alert rules and history (alerts/, an fsynced log
+      // whose torn tail is repaired on open), datafeeds (datafeeds/, atomic replace) and trained
+      // models with their weights and activation results (models/) — see the header
+      for (const rel of [join('security', 'api_keys.json'), 'node.json']) {
+        if (copyStateFile(dataDir, rel, tmp)) rels.push(rel);
+      }
+      for (const dir of FILE_STATE_DIRS) {
+        for (const f of walk(join(dataDir, dir))) {
+          const rel = relative(dataDir, f);
+          if (TEMP_FILE.test(f) || !copyStateFile(dataDir, rel, tmp)) continue;
+          rels.push(rel);
+        }
+      }
     });
     rels.unshift('vigil.duckdb');
-    for (const rel of [join('security', 'api_keys.json'), 'node.json']) {
-      if (existsSync(join(dataDir, rel))) {
-        copyInto(dataDir, rel, tmp);
-        rels.push(rel);
-      }
-    }
-    // file-based state beside the store: filters, calendars and annotations (control/, written by
-    // atomic replace), alert rules and history (alerts/, an fsynced log whose torn tail is repaired
-    // on open), datafeeds (datafeeds/) and trained models with their weights (models/)
-    for (const dir of FILE_STATE_DIRS) {
-      for (const f of walk(join(dataDir, dir))) {
-        const rel = relative(dataDir, f);
-        copyInto(dataDir, rel, tmp);
-        rels.push(rel);
-      }
-    }
     const files = rels.map((rel) => ({ path: rel.split(sep).join('/'), bytes: statSync(join(tmp, rel)).size, sha256: sha256(join(tmp, rel)) }));
     const manifest: BackupManifest = {
       format: 'vigil-backup',
