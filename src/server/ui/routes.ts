@@ -13,7 +13,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { VigilError } from '../../core/errors.js';
 import type { JobService } from '../jobs/job-service.js';
 import { COMMON_QUERY, type RouteSpec } from '../route-spec.js';
-import { jobFieldsOf, ndjsonBatches, UploadStore, type PreviewRequest } from './uploads.js';
+import type { Principal } from '../security/roles.js';
+import { jobFieldsOf, ndjsonBatches, UploadStore, type PreviewRequest, type UploadMeta, type UploadOwner } from './uploads.js';
 
 export interface UiOptions {
   /** Where uploaded files are kept (`vigil serve`: $VIGIL_UI_UPLOAD_DIR, else `<data_dir>/uploads`; without one, a `vigil-ui-uploads` folder in the OS temp dir). */
@@ -49,6 +50,27 @@ export function defaultUiDistDir(): string {
   return join(packageRoot(), 'dist', 'ui');
 }
 
+/** The principal's mark on what it uploads (none without authentication installed). */
+function ownerOf(p: Principal | null | undefined): UploadOwner | undefined {
+  if (!p) return undefined;
+  return { username: p.username, ...(p.jobGroups ? { job_groups: [...p.jobGroups] } : {}) };
+}
+
+/**
+ * Whether a principal may see and use an upload. Uploads belong to no job, so they follow the rule
+ * of the other job-free resources for principals limited to job groups (security/permissions.ts:
+ * such principals see nothing outside their jobs) narrowed to what they made themselves: the same
+ * user name, made under the same or a narrower job-group limit — so neither other users' files nor
+ * the files its user uploaded without a limit (an admin's API key limited to a group) show. An
+ * upload without an owner (stored before owners were recorded) is not theirs. Principals not
+ * limited to job groups see every upload, as they see every job.
+ */
+export function uploadVisibleTo(p: Principal | null | undefined, m: Pick<UploadMeta, 'uploaded_by'>): boolean {
+  if (!p?.jobGroups) return true;
+  const o = m.uploaded_by;
+  return !!o && o.username === p.username && !!o.job_groups && o.job_groups.every((g) => p.jobGroups!.includes(g));
+}
+
 const Q = Type.Object({ ...COMMON_QUERY }, { additionalProperties: false });
 const UploadParam = Type.Object({ upload_id: Type.String() }, { additionalProperties: false });
 
@@ -56,6 +78,12 @@ export function uiRoutes(deps: { service: JobService } & UiOptions): RouteSpec[]
   const service = deps.service;
   const dist = resolve(deps.uiDistDir ?? defaultUiDistDir());
   const uploads = new UploadStore(deps.uiUploadDir ?? process.env.VIGIL_UI_UPLOAD_DIR ?? join(tmpdir(), 'vigil-ui-uploads'));
+  /** The upload's metadata when the caller may use it; another principal's answers as an unknown id (no hint that it exists). */
+  const visibleMeta = async (req: FastifyRequest, id: string): Promise<UploadMeta> => {
+    const m = await uploads.meta(id);
+    if (!uploadVisibleTo(req.vigilPrincipal, m)) throw new VigilError('FILE_NOT_FOUND', `No upload with id [${id}]`);
+    return m;
+  };
 
   const serve = async (req: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const rest = (req.params as Record<string, string>)['*'] ?? '';
@@ -111,7 +139,8 @@ export function uiRoutes(deps: { service: JobService } & UiOptions): RouteSpec[]
         const q = req.query as Record<string, string | undefined>;
         const body = req.body as Buffer;
         if (!body || body.length === 0) throw new VigilError('NO_USABLE_DATA', 'the upload is empty');
-        return uploads.add(q.file_name ?? 'upload', body, { timeField: q.time_field || undefined, timeFormat: q.time_format || undefined });
+        const owner = ownerOf(req.vigilPrincipal);
+        return uploads.add(q.file_name ?? 'upload', body, { timeField: q.time_field || undefined, timeFormat: q.time_format || undefined, ...(owner ? { owner } : {}) });
       },
     },
     {
@@ -121,7 +150,7 @@ export function uiRoutes(deps: { service: JobService } & UiOptions): RouteSpec[]
       tag: 'vigil',
       summary: 'Vigil extension: the files uploaded so far, newest first.',
       querystring: Q,
-      handler: async () => ({ uploads: await uploads.list() }),
+      handler: async (req) => ({ uploads: await uploads.list((m) => uploadVisibleTo(req.vigilPrincipal, m)) }),
     },
     {
       method: 'GET',
@@ -131,7 +160,7 @@ export function uiRoutes(deps: { service: JobService } & UiOptions): RouteSpec[]
       summary: 'Vigil extension: one upload with its field statistics.',
       params: UploadParam,
       querystring: Q,
-      handler: async (req) => uploads.meta((req.params as { upload_id: string }).upload_id),
+      handler: async (req) => visibleMeta(req, (req.params as { upload_id: string }).upload_id),
     },
     {
       method: 'POST',
@@ -152,7 +181,11 @@ export function uiRoutes(deps: { service: JobService } & UiOptions): RouteSpec[]
         },
         { additionalProperties: false },
       ),
-      handler: async (req) => uploads.preview((req.params as { upload_id: string }).upload_id, req.body as PreviewRequest),
+      handler: async (req) => {
+        const id = (req.params as { upload_id: string }).upload_id;
+        await visibleMeta(req, id);
+        return uploads.preview(id, req.body as PreviewRequest);
+      },
     },
     {
       method: 'POST',
@@ -164,6 +197,7 @@ export function uiRoutes(deps: { service: JobService } & UiOptions): RouteSpec[]
       querystring: Q,
       handler: async (req) => {
         const { upload_id, job_id } = req.params as { upload_id: string; job_id: string };
+        await visibleMeta(req, upload_id);
         const [job] = await service.getJobs(job_id, false);
         if (!job) throw new VigilError('FILE_NOT_FOUND', `No known job with id '${job_id}'`);
         const table = await uploads.table(upload_id);

@@ -10,6 +10,16 @@ import { VigilError } from '../../core/errors.js';
 import { bucketSeries, findMissingRuns, inferResolution, parseFunction, suggestBucketSpan } from '../../core/bucket/index.js';
 import { fieldStats, numberOf, readUploadTable, type FieldStats, type UploadTable } from './upload-table.js';
 
+/**
+ * Who uploaded a file: the principal's user name (an API key's is its owner's) and, for a
+ * principal limited to job groups, those groups. Absent on uploads made without authentication
+ * installed and on uploads stored before it was recorded.
+ */
+export interface UploadOwner {
+  username: string;
+  job_groups?: string[];
+}
+
 export interface UploadMeta {
   upload_id: string;
   file_name: string;
@@ -29,6 +39,7 @@ export interface UploadMeta {
   suggested_bucket_span_reason: string;
   /** A numeric field to analyse, and the keyword fields with few values (split candidates). */
   suggested_field: string | null;
+  uploaded_by?: UploadOwner;
 }
 
 export interface PreviewRequest {
@@ -113,11 +124,11 @@ export class UploadStore {
   }
 
   /** Stores and analyses a file; throws (and keeps nothing) when it cannot be read as a table. */
-  async add(fileName: string, raw: Buffer, o: { timeField?: string; timeFormat?: string } = {}): Promise<UploadMeta> {
+  async add(fileName: string, raw: Buffer, o: { timeField?: string; timeFormat?: string; owner?: UploadOwner } = {}): Promise<UploadMeta> {
     const t = readUploadTable(raw, o);
     const stem = fileName.toLowerCase().replace(/\.[a-z0-9]+$/g, '').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'upload';
     const id = `${stem}-${randomBytes(3).toString('hex')}`;
-    const meta = analyse(id, fileName, raw.length, t);
+    const meta: UploadMeta = { ...analyse(id, fileName, raw.length, t), ...(o.owner ? { uploaded_by: o.owner } : {}) };
     await mkdir(this.dir, { recursive: true });
     await writeFile(this.path(id, 'data'), raw);
     await writeFile(this.path(id, 'json'), JSON.stringify(meta));
@@ -134,7 +145,8 @@ export class UploadStore {
     }
   }
 
-  async list(): Promise<Omit<UploadMeta, 'fields'>[]> {
+  /** The uploads (without their field statistics), newest first; with `visible`, only those it accepts. */
+  async list(visible: (m: UploadMeta) => boolean = () => true): Promise<Omit<UploadMeta, 'fields'>[]> {
     let names: string[];
     try {
       names = await readdir(this.dir);
@@ -145,7 +157,9 @@ export class UploadStore {
     for (const n of names) {
       if (!n.endsWith('.json')) continue;
       try {
-        const { fields: _fields, ...rest } = await this.meta(n.slice(0, -5));
+        const m = await this.meta(n.slice(0, -5));
+        if (!visible(m)) continue;
+        const { fields: _fields, ...rest } = m;
         out.push(rest);
       } catch {
         // a half-written upload: skip it
