@@ -148,7 +148,7 @@ export function uiRoutes(deps: { service: JobService } & UiOptions): RouteSpec[]
       url: U,
       operationId: 'vigil.ui_uploads',
       tag: 'vigil',
-      summary: 'Vigil extension: the files uploaded so far, newest first.',
+      summary: 'Vigil extension: the files uploaded so far, newest first (a user limited to job groups sees only the uploads it made under that limit; each upload names its uploader in `uploaded_by`).',
       querystring: Q,
       handler: async (req) => ({ uploads: await uploads.list((m) => uploadVisibleTo(req.vigilPrincipal, m)) }),
     },
