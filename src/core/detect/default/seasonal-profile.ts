@@ -5,10 +5,15 @@
  */
 export function phaseIn(t: number, p: number): number {
   // whole milliseconds (the usual case): a floor division is exact here and needs no library call
-  if (t === Math.floor(t) && p === Math.floor(p) && t < 4.5e15 && t > -4.5e15) {
+  if (t === Math.floor(t) && t < 4.5e15 && t > -4.5e15 && p === Math.floor(p)) {
     const r = t - Math.floor(t / p) * p;
     return r < 0 ? r + p : r >= p ? r - p : r;
   }
+  return phaseByModulo(t, p);
+}
+
+/** phaseIn for any t (kept apart so that phaseIn stays small enough to be inlined). */
+function phaseByModulo(t: number, p: number): number {
   const x = (t % p) + p;
   return x < p ? x : x < 2 * p ? x - p : x % p;
 }
@@ -81,12 +86,26 @@ export class SeasonalProfile {
   private w = 0;
   /** Where the last bucket centre looked up falls in the period, as a fraction of it ([0, 1)). */
   frac = 0;
+  /** Its phase (ms into the period) when the centre is a whole number of ms, else NaN. */
+  private lastPhase = NaN;
 
   /** Finds the two slots around a bucket centre and the interpolation weight (cached). */
   private locate(centre: number): void {
     if (centre === this.lastCentre) return;
     const p = this.periodMs;
-    this.frac = phaseIn(centre, p) / p;
+    const whole = centre === Math.floor(centre) && centre < 4.5e15 && centre > -4.5e15;
+    const step = centre - this.lastCentre;
+    let phase: number;
+    if (whole && step > 0 && step < p && this.lastPhase === this.lastPhase) {
+      // the next bucket, in whole ms (the usual case): the last phase moved on by the step is
+      // exactly phaseIn(centre, p), without a division
+      phase = this.lastPhase + step;
+      if (phase >= p) phase -= p;
+    } else {
+      phase = phaseIn(centre, p);
+    }
+    this.lastPhase = whole && p === Math.floor(p) ? phase : NaN;
+    this.frac = phase / p;
     const pos = this.frac * this.slots - 0.5;
     const f = Math.floor(pos);
     const n = this.slots;
@@ -159,7 +178,7 @@ export class SeasonalProfile {
     this.updates++;
     // keep the profile centred so the level stays in the level trackers; the caller moves what
     // learns on top of this profile by the returned amount, so no prediction jumps
-    if (this.updates % this.periodBuckets === 0) {
+    if (this.updates === this.rateUntil) { // a whole cycle done (rate() set rateUntil to its end: no integer modulo)
       if (this.updates === this.periodBuckets) this.fillUnseen();
       let mean = 0;
       for (let i = 0; i < n; i++) mean += this.values[i];
