@@ -35,7 +35,7 @@ export interface FieldChoice {
   timeFormat: string;
 }
 
-const TIME_NAMES = ['@timestamp', 'timestamp', 'time', 'datetime', 'date_time', 'date', 'ts', '_time', 'time_stamp', 'event_time', 'eventtime', 'created_at', 'dt', 'period'];
+export const TIME_NAMES = ['@timestamp', 'timestamp', 'time', 'datetime', 'date_time', 'date', 'ts', '_time', 'time_stamp', 'event_time', 'eventtime', 'created_at', 'dt', 'period'];
 const VALUE_NAMES = ['value', 'count', 'y', 'metric', 'val', 'amount', 'total', 'sum', 'avg', 'mean', 'cnt', 'number', 'qty', 'quantity', 'volume', 'bytes'];
 
 const listFields = (names: readonly string[]): string => (names.length ? names.map((n) => `'${n}'`).join(', ') : '(none)');

@@ -5,7 +5,7 @@
  * Each element or line must be an object; fields are looked up by name, or by a dotted path into
  * nested objects ("host.name") when no key has that exact name.
  */
-import type { TimestampParser } from '../core/time/parse-timestamp.js';
+import { epochToMs, epochUnitOfFormat, type EpochUnit, type TimestampParser } from '../core/time/parse-timestamp.js';
 import { MAX_TIME_MS, MIN_TIME_MS, noteBadRow, type InputReport } from './input-report.js';
 import { parseNumberBytes } from './parse-number.js';
 import type { BatchSink } from './series-batch.js';
@@ -71,15 +71,17 @@ function numberFromString(s: string): number {
 
 const formatOf = (p: TimestampParser): string => p.format;
 
-const describe = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v) ?? String(v));
+const describe = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'bigint' ? String(v) : JSON.stringify(v) ?? String(v));
 
 /** Turns parsed records into batch rows, accounting for bad ones. */
 export class JsonRecordHandler {
   private readonly getTime: FieldGetter;
   private readonly getValue: FieldGetter | null;
   private readonly getPartition: FieldGetter | null;
-  /** How numbers in the time field are read: seconds, milliseconds, or as text for patterns. */
-  private numericTimeScale: number;
+  /** The epoch unit numbers in the time field are read in; null: as text (patterns, or auto not yet decided). */
+  private numericTimeUnit: EpochUnit | null;
+  /** The format is auto and no number has fixed the unit yet. */
+  private autoNumbers: boolean;
 
   constructor(
     private readonly cfg: JsonRecordConfig,
@@ -89,7 +91,8 @@ export class JsonRecordHandler {
     this.getTime = makeFieldGetter(cfg.timeField);
     this.getValue = cfg.valueField ? makeFieldGetter(cfg.valueField) : null;
     this.getPartition = cfg.partitionField ? makeFieldGetter(cfg.partitionField) : null;
-    this.numericTimeScale = cfg.parseTime.format === 'epoch' ? 1000 : cfg.parseTime.format === 'epoch_ms' ? 1 : 0;
+    this.numericTimeUnit = epochUnitOfFormat(cfg.parseTime.format);
+    this.autoNumbers = cfg.parseTime.format === 'auto';
   }
 
   /** Handles the JSON text of one record; `pos` is its line or element index. */
@@ -107,10 +110,33 @@ export class JsonRecordHandler {
       noteBadRow(report, 'malformed', pos, null, () => `not a JSON object: ${text.trim().slice(0, 60)}`);
       return;
     }
-    this.handleObject(o as Record<string, unknown>, pos);
+    this.handleObject(o as Record<string, unknown>, pos, text);
   }
 
-  private handleObject(o: Record<string, unknown>, pos: number): void {
+  /**
+   * The digits of the time field's number as written in the record's text, for a number a double
+   * does not hold exactly (a nanosecond epoch): JSON.parse rounds it to 2^-52 of its size, about 256 ns.
+   * Falls back to the double's own digits when the text cannot be matched to it.
+   */
+  private exactDigits(tv: number, text: string | undefined): string {
+    const own = String(tv);
+    if (text === undefined || !Number.isInteger(tv)) return own;
+    if (this.timeKeyPattern === undefined) {
+      // the key itself, or the last part of a dotted path into nested objects
+      const name = this.cfg.timeField;
+      const keys = [name, name.slice(name.lastIndexOf('.') + 1)].map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+      this.timeKeyPattern = new RegExp(`"(?:${keys.join('|')})"\\s*:\\s*(-?\\d+)(?![\\d.eE])`, 'g');
+    }
+    this.timeKeyPattern.lastIndex = 0;
+    for (let m = this.timeKeyPattern.exec(text); m !== null; m = this.timeKeyPattern.exec(text)) {
+      if (Number(m[1]) === tv) return m[1];
+    }
+    return own;
+  }
+
+  private timeKeyPattern: RegExp | undefined;
+
+  private handleObject(o: Record<string, unknown>, pos: number, text?: string): void {
     const cfg = this.cfg;
     const report = this.report;
     const tv = this.getTime(o);
@@ -119,13 +145,19 @@ export class JsonRecordHandler {
       return;
     }
     let t: number;
-    if (typeof tv === 'number') {
-      if (this.numericTimeScale === 0 && cfg.parseTime.format === 'auto') {
-        // Auto format and a number: let the parser decide once (epoch or epoch_ms by magnitude).
-        t = cfg.parseTime(String(tv));
-        const f = formatOf(cfg.parseTime);
-        this.numericTimeScale = f === 'epoch' ? 1000 : f === 'epoch_ms' ? 1 : 0;
-      } else t = this.numericTimeScale ? tv * this.numericTimeScale : cfg.parseTime(String(tv));
+    if (typeof tv === 'number' || typeof tv === 'bigint') {
+      const unit = this.numericTimeUnit;
+      if (unit === 'ms' || unit === 's') t = epochToMs(tv, unit);
+      else if (unit !== null) t = epochToMs(typeof tv === 'number' && !Number.isSafeInteger(tv) ? this.exactDigits(tv, text) : tv, unit);
+      else {
+        // A number and the auto format: the parser decides once (s, ms, µs or ns by its digits);
+        // a pattern reads its text
+        t = cfg.parseTime(typeof tv === 'number' && !Number.isSafeInteger(tv) ? this.exactDigits(tv, text) : String(tv));
+        if (this.autoNumbers && cfg.parseTime.format !== 'auto') {
+          this.numericTimeUnit = epochUnitOfFormat(formatOf(cfg.parseTime));
+          this.autoNumbers = false;
+        }
+      }
     } else if (typeof tv === 'string') {
       t = cfg.parseTime(tv);
     } else t = NaN;

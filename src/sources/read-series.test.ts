@@ -256,6 +256,55 @@ describe('CSV', () => {
     expect(ms.report.timeFormat).toBe('epoch_ms');
   });
 
+  it('detects microsecond and nanosecond epochs (CSV and NDJSON), not as milliseconds', async () => {
+    const us = await readAll(Readable.from(['ts,value\n1700000000000000,1\n1700000060123999,2\n']));
+    expect(us.rows.time).toEqual([1_700_000_000_000, 1_700_000_060_123]);
+    expect(us.report.timeFormat).toBe('epoch_us');
+    const ns = await readAll(Readable.from(['ts,value\n1700000000000000000,1\n1700000060123999999,2\n']));
+    expect(ns.rows.time).toEqual([1_700_000_000_000, 1_700_000_060_123]);
+    expect(ns.report.timeFormat).toBe('epoch_ns');
+    expect(ns.report.badRows).toBe(0);
+    // NDJSON numbers: 1700000060123999999 is no double (JSON.parse gives …124000000); its digits are read
+    const nd = await readAll(Readable.from(['{"ts":1700000000000000000,"v":1}\n{"ts": 1700000060123999999,"v":2}\n{"ts":"1700000120000000000","v":3}\n']));
+    expect(nd.rows.time).toEqual([1_700_000_000_000, 1_700_000_060_123, 1_700_000_120_000]);
+    expect(nd.report.timeFormat).toBe('epoch_ns');
+    const ndUs = await readAll(Readable.from(['[{"t":{"ts":1700000000000000},"v":1},{"t":{"ts":17000000601239999},"v":2}]']), { timeField: 't.ts' });
+    expect(ndUs.rows.time).toEqual([1_700_000_000_000, 17_000_000_601_239]);
+    // an explicit format keeps its meaning
+    const ms = await readAll(Readable.from(['ts,value\n1700000000000000,1\n']), { timeFormat: 'epoch_millis' });
+    expect(ms.report.bad.bad_date.count).toBe(1);
+    const sec = await readAll(Readable.from(['{"ts":1700000000000,"v":1}\n']), { timeFormat: 'epoch_second' });
+    expect(sec.report.bad.bad_date.count).toBe(1);
+  });
+
+  it('reads a first line whose time cell is a name as a header, even with a numeric cell', async () => {
+    const a = await readAll(Readable.from(['time,1700000000\n1700000000,42\n1700000060,43\n']));
+    expect(a.reader).toBeDefined();
+    expect(a.report.timeField).toBe('time');
+    expect(a.report.valueField).toBe('1700000000');
+    expect(a.rows.time).toEqual([1_700_000_000_000, 1_700_000_060_000]);
+    expect(a.rows.value).toEqual([42, 43]);
+    expect(a.rows.line).toEqual([2, 3]);
+    expect(a.report.badRows).toBe(0);
+    const iso = await readAll(Readable.from(['when,2024\n2024-01-01 00:00:00,1\n2024-01-01 00:01:00,2\n']));
+    expect(iso.report.timeField).toBe('when');
+    expect(iso.rows.value).toEqual([1, 2]);
+    // only the header line: its name says so
+    const lone = await readAll(Readable.from(['time,1700000000\n']), { valueOptional: true });
+    expect((await lone.reader.schema()).fields).toEqual(['time', '1700000000']);
+  });
+
+  it('still reads a first line of data as data', async () => {
+    const a = await readAll(Readable.from(['1700000000,42\n1700000060,43\n']));
+    expect(a.report.timeField).toBe('column1');
+    expect(a.rows.value).toEqual([42, 43]);
+    expect(a.rows.line).toEqual([1, 2]);
+    const one = await readAll(Readable.from(['1700000000,42\n']));
+    expect(one.rows.value).toEqual([42]);
+    const big = await readAll(Readable.from(['1700000000,1700000123\n1700000060,1700000456\n']), { valueField: 'column2' });
+    expect(big.rows.time).toEqual([1_700_000_000_000, 1_700_000_060_000]);
+  });
+
   it('reads a CSV without a header, naming the columns column1, column2, …', async () => {
     const { rows, report } = await readAll(Readable.from(['2024-01-01 00:00:00,1\n2024-01-01 00:01:00,2\n']));
     expect(rows.value).toEqual([1, 2]);

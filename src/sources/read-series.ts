@@ -17,9 +17,10 @@
  * console.error(formatInputReport(reader.report));
  */
 import { VigilError } from '../core/errors.js';
-import { detectTimestampFormat, makeTimestampParser, normalizeTimestampFormat } from '../core/time/parse-timestamp.js';
+import { makeTimestampParser, normalizeTimestampFormat } from '../core/time/parse-timestamp.js';
 import { readBytes, type ByteSourceInfo, type SeriesInput } from './byte-source.js';
 import { chooseFields, type FieldChoice, type ValueKind } from './choose-fields.js';
+import { looksLikeCsvHeader } from './csv-header.js';
 import { CsvScanner, detectDelimiter, readCsvTextRecord } from './csv-scanner.js';
 import { newInputReport, type InputReport } from './input-report.js';
 import { collectFieldNames, JsonArrayScanner, JsonRecordHandler, makeFieldGetter, NdjsonScanner, sampleText } from './json-scanner.js';
@@ -57,8 +58,9 @@ export interface ReadSeriesOptions {
   /** CSV delimiter; detected among , ; tab | when omitted. */
   delimiter?: string;
   /**
-   * Whether the CSV's first record is a header. Default: yes, unless one of its fields parses as a
-   * timestamp — then the columns are named column1, column2, … (as Elastic names them).
+   * Whether the CSV's first record is a header. Default: decided from the records after it (see
+   * csv-header.ts): a name where the column below holds timestamps makes it a header, a timestamp
+   * there makes it data — then the columns are named column1, column2, … (as Elastic names them).
    */
   header?: boolean;
   /** Keep each accepted record's timestamp text verbatim in `batch.rawTime`. */
@@ -283,19 +285,25 @@ class Reader implements SeriesReader {
     if (header === null) {
       throw new VigilError('PARSE_ERROR', `the CSV header is not complete within the first ${head.length} bytes`);
     }
-    const hasHeader = o.header ?? !header.fields.some((f) => detectTimestampFormat([f], { timeZone: o.timeZone }) !== null);
-    const names = hasHeader ? header.fields.map((f) => f.trim()) : header.fields.map((_, k) => `column${k + 1}`);
-    const dataStart = hasHeader ? header.next : pos;
-    const dataLine = hasHeader ? line + header.lines : line;
-    // samples
+    // samples: the records after the first
     const rows: string[][] = [];
-    let p = dataStart;
+    let p = header.next;
     const max = o.sampleRecords ?? 500;
     while (rows.length < max) {
       const r = readCsvTextRecord(head, p, delimiter, this.eof);
       if (r === null || r.next === p) break;
       p = r.next;
       if (!r.blank && !r.malformed) rows.push(r.fields);
+    }
+    const hasHeader =
+      o.header ??
+      looksLikeCsvHeader(header.fields, rows, { timeFormat: o.timeFormat, timeZone: o.timeZone, names: [o.timeField, o.valueField, o.partitionField] });
+    const names = hasHeader ? header.fields.map((f) => f.trim()) : header.fields.map((_, k) => `column${k + 1}`);
+    const dataStart = hasHeader ? header.next : pos;
+    const dataLine = hasHeader ? line + header.lines : line;
+    if (!hasHeader && !header.malformed) {
+      rows.unshift(header.fields);
+      if (rows.length > max) rows.pop();
     }
     const choice = this.choose(schema, names, (name) => {
       const k = names.indexOf(name);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VigilError } from '../errors.js';
-import { detectTimestampFormat, makeTimestampParser, normalizeTimestampFormat } from './parse-timestamp.js';
+import { detectTimestampFormat, epochToMs, epochUnitOfFormat, inferEpochUnit, makeTimestampParser, normalizeTimestampFormat } from './parse-timestamp.js';
 
 const iso = (ms: number): string => (Number.isNaN(ms) ? 'NaN' : new Date(ms).toISOString());
 const at = (s: string): number => Date.parse(s);
@@ -134,7 +134,53 @@ describe('epoch', () => {
     expect(p('1700000000123.5')).toBe(1_700_000_000_123.5);
     expect(p('abc')).toBeNaN();
   });
+  it('microseconds and nanoseconds, from their digits, rounded down to the millisecond', () => {
+    const us = makeTimestampParser('epoch_us');
+    expect(us('1700000000123456')).toBe(1_700_000_000_123);
+    expect(us('1700000000123999.9')).toBe(1_700_000_000_123);
+    expect(us('-1500')).toBe(-2);
+    expect(us('-1000')).toBe(-1);
+    expect(us('999')).toBe(0);
+    expect(us('1.7e15')).toBe(1_700_000_000_000);
+    expect(us('17x')).toBeNaN();
+    const ns = makeTimestampParser('epoch_ns');
+    // 1700000000123999999 is not a double (Number() gives …124000000): the digits are used
+    expect(ns('1700000000123999999')).toBe(1_700_000_000_123);
+    expect(ns('1700000000123000000')).toBe(1_700_000_000_123);
+    expect(ns(' 99999999999999999999 ')).toBe(99_999_999_999_999);
+    expect(ns('-1')).toBe(-1);
+    expect(ns('')).toBeNaN();
+  });
+  it('epochToMs: numbers, bigints and text agree', () => {
+    expect(epochToMs(1_700_000_000, 's')).toBe(1_700_000_000_000);
+    expect(epochToMs(1_700_000_000_123, 'ms')).toBe(1_700_000_000_123);
+    expect(epochToMs(1_700_000_000_123_999, 'us')).toBe(1_700_000_000_123);
+    expect(epochToMs(1_700_000_000_123_999_999n, 'ns')).toBe(1_700_000_000_123);
+    expect(epochToMs(-1n, 'ns')).toBe(-1);
+    expect(epochToMs(-1_000_000n, 'ns')).toBe(-1);
+    expect(epochToMs(1_700_000_000n, 's')).toBe(1_700_000_000_000);
+    expect(epochToMs('1700000000123999999', 'ns')).toBe(1_700_000_000_123);
+    // a double above 2^53 is taken at its exact value (1700000000123999999 reads as …124000000)
+    expect(epochToMs(1_700_000_000_123_999_999, 'ns')).toBe(1_700_000_000_124);
+    expect(epochToMs(Number.NaN, 'us')).toBeNaN();
+  });
+  it('inferEpochUnit by magnitude, the same ranges as auto', () => {
+    expect(inferEpochUnit(1_700_000_000)).toBe('s');
+    expect(inferEpochUnit(99_999_999_999)).toBe('s');
+    expect(inferEpochUnit(100_000_000_000)).toBe('ms');
+    expect(inferEpochUnit(1_700_000_000_000)).toBe('ms');
+    expect(inferEpochUnit(1_700_000_000_000_000)).toBe('us');
+    expect(inferEpochUnit(1_700_000_000_000_000_000)).toBe('ns');
+    expect(inferEpochUnit(1_700_000_000_000_000_000n)).toBe('ns');
+    expect(inferEpochUnit(-1_700_000_000_000_000n)).toBe('us');
+    expect(epochUnitOfFormat('epoch_second')).toBe('s');
+    expect(epochUnitOfFormat('epoch_millis')).toBe('ms');
+    expect(epochUnitOfFormat('epoch_nanos')).toBe('ns');
+    expect(epochUnitOfFormat('iso8601')).toBeNull();
+  });
   it('aliases', () => {
+    expect(normalizeTimestampFormat('epoch_micros')).toBe('epoch_us');
+    expect(normalizeTimestampFormat('epoch_nanos')).toBe('epoch_ns');
     expect(normalizeTimestampFormat('epoch_millis')).toBe('epoch_ms');
     expect(normalizeTimestampFormat('epoch_second')).toBe('epoch');
     expect(normalizeTimestampFormat('ISO8601')).toBe('iso8601');
@@ -205,6 +251,18 @@ describe('auto and detection', () => {
     const q = makeTimestampParser('auto');
     expect(q('1700000000000')).toBe(1_700_000_000_000);
     expect(q.format).toBe('epoch_ms');
+  });
+  it('auto reads microsecond and nanosecond epochs by their digits, not as milliseconds', () => {
+    const us = makeTimestampParser('auto');
+    expect(us('1700000000000000')).toBe(1_700_000_000_000);
+    expect(us.format).toBe('epoch_us');
+    const ns = makeTimestampParser('auto');
+    expect(ns('1700000000000000000')).toBe(1_700_000_000_000);
+    expect(ns.format).toBe('epoch_ns');
+    expect(ns('1700000000123999999')).toBe(1_700_000_000_123);
+    expect(detectTimestampFormat(['1700000000000000', '1700000000060000'])).toBe('epoch_us');
+    expect(detectTimestampFormat(['1700000000000000000'])).toBe('epoch_ns');
+    expect(detectTimestampFormat(['17000000000000000000000'])).toBeNull();
   });
   it('detects from samples', () => {
     expect(detectTimestampFormat(['2024-01-02T03:04:05Z', '2024-01-02T03:05:05Z'])).toBe('iso8601');

@@ -6,11 +6,14 @@
  * Formats (as Elastic's data_description.time_format):
  * - `iso8601`: 2024-03-31T02:30:00, 2024-03-31 02:30:00.123456, 2024-03-31T02:30Z, …+02:00, …+0200,
  *   2024-03-31 (midnight); 'T', 't' or space between date and time; '.' or ',' before the fraction.
- * - `epoch`: seconds, may be fractional or negative. `epoch_ms`: milliseconds.
+ * - `epoch`: seconds, may be fractional or negative. `epoch_ms`: milliseconds. `epoch_us`:
+ *   microseconds, `epoch_ns`: nanoseconds — read from their digits without rounding through a
+ *   double, and rounded down to the millisecond (the engine's precision).
  * - a Java DateTimeFormatter-style pattern, e.g. `dd/MM/yyyy HH:mm` (see timestamp-pattern.ts).
- * - `auto`: the first text that parses picks the format, which is then kept.
- * Aliases: epoch_second → epoch, epoch_millis → epoch_ms, ISO8601 / date_optional_time /
- * strict_date_optional_time / date_time → iso8601.
+ * - `auto`: the first text that parses picks the format, which is then kept. Epoch numbers are told
+ *   apart by their number of integer digits (see {@link inferEpochUnit}).
+ * Aliases: epoch_second → epoch, epoch_millis → epoch_ms, epoch_micros → epoch_us, epoch_nanos →
+ * epoch_ns, ISO8601 / date_optional_time / strict_date_optional_time / date_time → iso8601.
  */
 import { VigilError } from '../errors.js';
 import { wallClockMs } from './civil.js';
@@ -20,7 +23,7 @@ import { makeWallClockResolver, type WallClockResolver } from './time-zone.js';
 
 export type { ByteTimestampParser } from './timestamp-pattern.js';
 
-/** 'auto', 'iso8601', 'epoch', 'epoch_ms' or a pattern such as 'yyyy-MM-dd HH:mm:ss'. */
+/** 'auto', 'iso8601', 'epoch', 'epoch_ms', 'epoch_us', 'epoch_ns' or a pattern such as 'yyyy-MM-dd HH:mm:ss'. */
 export type TimestampFormat = string;
 
 export interface TimestampParserOptions {
@@ -51,9 +54,13 @@ const ALIASES: Record<string, string> = {
   epoch_seconds: 'epoch',
   epoch_ms: 'epoch_ms',
   epoch_millis: 'epoch_ms',
+  epoch_us: 'epoch_us',
+  epoch_micros: 'epoch_us',
+  epoch_ns: 'epoch_ns',
+  epoch_nanos: 'epoch_ns',
 };
 
-/** Maps the named formats and their aliases to 'auto' | 'iso8601' | 'epoch' | 'epoch_ms'; patterns pass through. */
+/** Maps the named formats and their aliases to 'auto' | 'iso8601' | 'epoch' | 'epoch_ms' | 'epoch_us' | 'epoch_ns'; patterns pass through. */
 export function normalizeTimestampFormat(format: string): string {
   const named = ALIASES[format.trim().toLowerCase()];
   return named ?? format;
@@ -67,6 +74,8 @@ export const DETECTABLE_TIMESTAMP_FORMATS: readonly string[] = [
   'iso8601',
   'epoch',
   'epoch_ms',
+  'epoch_us',
+  'epoch_ns',
   'yyyy/MM/dd HH:mm:ss',
   'yyyy/MM/dd HH:mm:ss.SSS',
   'yyyy/MM/dd HH:mm',
@@ -153,7 +162,8 @@ export function makeTimestampParser(format: TimestampFormat = 'auto', options: T
  * Picks the format that parses the most of `samples` (empty ones ignored), preferring earlier
  * entries of {@link DETECTABLE_TIMESTAMP_FORMATS} on ties; null when none parses any sample.
  * Epoch formats are only considered for plausible magnitudes (9–11 integer digits for seconds,
- * 12–14 for milliseconds) so that ordinary numbers are not taken for times.
+ * 12–14 for milliseconds, 15–17 for microseconds, 18–20 for nanoseconds: each the years 1973–5138)
+ * so that ordinary numbers are not taken for times.
  */
 export function detectTimestampFormat(samples: readonly string[], options: TimestampParserOptions = {}): string | null {
   const best = scoreTimestampFormats(samples, options);
@@ -195,14 +205,92 @@ function detectionCandidates(zone: WallClockResolver): Candidate[] {
     list = DETECTABLE_TIMESTAMP_FORMATS.map((format) => {
       const parse = compileFormat(format, zone);
       let detect = parse;
-      if (format === 'epoch') detect = (b, s, e) => (integerDigits(b, s, e) >= 9 && integerDigits(b, s, e) <= 11 ? parse(b, s, e) : NaN);
-      if (format === 'epoch_ms') detect = (b, s, e) => (integerDigits(b, s, e) >= 12 && integerDigits(b, s, e) <= 14 ? parse(b, s, e) : NaN);
+      const unit = epochUnitOfFormat(format);
+      if (unit !== null) {
+        const lo = EPOCH_DIGITS[unit];
+        detect = (b, s, e) => {
+          const n = integerDigits(b, s, e);
+          return n >= lo && n <= lo + 2 ? parse(b, s, e) : NaN;
+        };
+      }
       return { format, detect, parse };
     });
     if (candidateCache.size > 50) candidateCache.clear();
     candidateCache.set(key, list);
   }
   return list;
+}
+
+/** The unit of an epoch number: seconds, milliseconds, microseconds or nanoseconds. */
+export type EpochUnit = 's' | 'ms' | 'us' | 'ns';
+
+/** The fewest integer digits `auto` takes for each unit (up to two more: 10^(n-1) … 10^(n+2)). */
+const EPOCH_DIGITS: Record<EpochUnit, number> = { s: 9, ms: 12, us: 15, ns: 18 };
+
+const FORMAT_UNITS: Record<string, EpochUnit> = { epoch: 's', epoch_ms: 'ms', epoch_us: 'us', epoch_ns: 'ns' };
+
+/** The epoch unit of a format name (aliases included: epoch_second, epoch_millis, …); null for other formats. */
+export function epochUnitOfFormat(format: string): EpochUnit | null {
+  return FORMAT_UNITS[normalizeTimestampFormat(format)] ?? null;
+}
+
+/** The format name of an epoch unit ('epoch', 'epoch_ms', 'epoch_us' or 'epoch_ns'). */
+export function epochFormatOfUnit(unit: EpochUnit): string {
+  return unit === 's' ? 'epoch' : `epoch_${unit}`;
+}
+
+/**
+ * The unit of an epoch number judged by its size, the way `auto` judges epoch text by its digits:
+ * below 10^11 seconds, below 10^14 milliseconds, below 10^17 microseconds, else nanoseconds (each
+ * range starts in 1973 and ends in 5138). For numbers a database holds, where no format is given.
+ */
+export function inferEpochUnit(x: number | bigint): EpochUnit {
+  const a = typeof x === 'bigint' ? (x < 0n ? -x : x) : Math.abs(x);
+  if (a < 1e11) return 's';
+  if (a < 1e14) return 'ms';
+  if (a < 1e17) return 'us';
+  return 'ns';
+}
+
+const SUB_MS_DIVISOR = { us: 1000, ns: 1_000_000 } as const;
+const SUB_MS_DIVISOR_BIG = { us: 1000n, ns: 1_000_000n } as const;
+
+/**
+ * An epoch number (a number, a bigint, or its decimal text) in `unit` as epoch milliseconds.
+ * Microseconds and nanoseconds are rounded down to the millisecond, computed exactly from a bigint
+ * or from the digits of a text (a double above 2^53 is taken at its exact integer value). NaN when
+ * a text is not a number.
+ */
+export function epochToMs(v: number | bigint | string, unit: EpochUnit): number {
+  if (typeof v === 'string') return makeTimestampParserCached(unit)(v);
+  if (typeof v === 'bigint') {
+    if (unit === 's') return Number(v) * 1000;
+    if (unit === 'ms') return Number(v);
+    const d = SUB_MS_DIVISOR_BIG[unit];
+    const q = v / d; // truncates toward zero
+    return Number(v < 0n && q * d !== v ? q - 1n : q);
+  }
+  if (unit === 's') return v * 1000;
+  if (unit === 'ms') return v;
+  if (!Number.isFinite(v)) return NaN;
+  const d = SUB_MS_DIVISOR[unit];
+  if (Number.isInteger(v) && Math.abs(v) > Number.MAX_SAFE_INTEGER) return epochToMs(BigInt(v), unit);
+  let q = Math.floor(v / d);
+  // v / d is rounded: step back when that rounding crossed a whole millisecond
+  if (q * d > v) q--;
+  else if ((q + 1) * d <= v) q++;
+  return q;
+}
+
+const epochParsers = new Map<EpochUnit, TimestampParser>();
+
+function makeTimestampParserCached(unit: EpochUnit): TimestampParser {
+  let p = epochParsers.get(unit);
+  if (!p) {
+    p = makeTimestampParser(epochFormatOfUnit(unit));
+    epochParsers.set(unit, p);
+  }
+  return p;
 }
 
 function integerDigits(b: Uint8Array, s: number, e: number): number {
@@ -217,6 +305,8 @@ function compileFormat(name: string, zone: WallClockResolver): ByteTimestampPars
   if (name === 'iso8601') return makeIsoParser(zone);
   if (name === 'epoch') return makeEpochParser(1000);
   if (name === 'epoch_ms') return makeEpochParser(1);
+  if (name === 'epoch_us') return makeSubMillisecondEpochParser(3);
+  if (name === 'epoch_ns') return makeSubMillisecondEpochParser(6);
   if (name === 'auto') throw new VigilError('INTERNAL', 'auto is not a concrete format');
   return compileTimestampPattern(name, zone);
 }
@@ -332,5 +422,42 @@ function makeEpochParser(scale: number): ByteTimestampParser {
     if (p !== e) return NaN;
     const v = scale === 1000 ? ip * 1000 + Math.round(frac * 1e6) / 1000 : ip + frac;
     return neg ? -v : v;
+  };
+}
+
+/**
+ * Epoch numbers in microseconds (`k` = 3) or nanoseconds (`k` = 6): -?digits[.digits][e±digits],
+ * as whole milliseconds rounded down. The integer digits are split into milliseconds and the rest
+ * (no double holds a nanosecond epoch exactly); only exponent notation goes through a double.
+ */
+function makeSubMillisecondEpochParser(k: number): ByteTimestampParser {
+  const div = 10 ** k;
+  return (b, s, e) => {
+    while (s < e && (b[s] === 32 || b[s] === 9)) s++;
+    while (e > s && (b[e - 1] === 32 || b[e - 1] === 9)) e--;
+    let p = s;
+    let neg = false;
+    if (p < e && (b[p] === 45 || b[p] === 43)) { neg = b[p] === 45; p++; }
+    const ds = p;
+    while (p < e && b[p] >= 48 && b[p] <= 57) p++;
+    const de = p;
+    const n = de - ds;
+    if (n === 0 || n > 15 + k) return NaN;
+    let rest = false;
+    if (p < e && b[p] === 46) {
+      p++;
+      while (p < e && b[p] >= 48 && b[p] <= 57) { if (b[p] !== 48) rest = true; p++; }
+    }
+    if (p < e && (b[p] === 101 || b[p] === 69)) {
+      const v = Number(Buffer.from(b.buffer, b.byteOffset + s, e - s).toString('latin1'));
+      return Number.isFinite(v) ? Math.floor(v / div) : NaN;
+    }
+    if (p !== e) return NaN;
+    const split = Math.max(ds, de - k);
+    let q = 0;
+    for (let i = ds; i < split; i++) q = q * 10 + (b[i] - 48);
+    for (let i = split; i < de; i++) if (b[i] !== 48) rest = true;
+    if (!neg) return q;
+    return rest ? -q - 1 : q === 0 ? 0 : -q;
   };
 }

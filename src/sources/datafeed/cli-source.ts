@@ -23,6 +23,7 @@
  */
 import { parseFunction } from '../../core/bucket/functions.js';
 import { VigilError } from '../../core/errors.js';
+import { epochToMs } from '../../core/time/parse-timestamp.js';
 import { newInputReport, type InputReport } from '../input-report.js';
 import type { SeriesBatch } from '../series-batch.js';
 import { aggregateRecords, getField, numberOf } from './aggregate-records.js';
@@ -70,9 +71,10 @@ const PUSH: Record<string, MetricFn> = { mean: 'avg', min: 'min', max: 'max', me
 
 function parseWhen(text: string | undefined, what: string): number | undefined {
   if (text === undefined) return undefined;
-  if (/^\d+$/.test(text)) return text.length <= 10 ? Number(text) * 1000 : Number(text);
+  // epoch digits: up to 10 seconds, up to 14 milliseconds, up to 17 microseconds, else nanoseconds
+  if (/^\d+$/.test(text)) return epochToMs(text, text.length <= 10 ? 's' : text.length <= 14 ? 'ms' : text.length <= 17 ? 'us' : 'ns');
   const t = Date.parse(/[zZ]|[+-]\d\d:?\d\d$/.test(text) || !/T|\d:\d/.test(text) ? text : text + 'Z');
-  if (!Number.isFinite(t)) throw new VigilError('USAGE', `${what} must be an ISO 8601 time or epoch seconds/milliseconds, got [${text}]`);
+  if (!Number.isFinite(t)) throw new VigilError('USAGE', `${what} must be an ISO 8601 time or epoch seconds/milliseconds/microseconds/nanoseconds, got [${text}]`);
   return t;
 }
 

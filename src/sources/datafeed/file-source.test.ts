@@ -90,6 +90,26 @@ describe('file source specifics', () => {
     expect(rows.map((r) => [r.time, r.value])).toEqual([0, 1, 2, 3, 4].map((g) => [t0 + g * 60_000, g]));
     await src.close();
   });
+  it('epoch nanoseconds in Parquet are read as nanoseconds, to the exact millisecond', async () => {
+    const folder = join(dir, 'parquet-ns');
+    mkdirSync(folder, { recursive: true });
+    const t0 = Date.UTC(2024, 4, 1);
+    const inst = await DuckDBInstance.create(':memory:');
+    const c = await inst.connect();
+    // the last nanosecond of minute g's last millisecond: a double would round it into the next minute
+    await c.run(`COPY (SELECT CAST((CAST(${t0} AS HUGEINT) + g * 60000 + 59999) * 1000000 + 999999 AS BIGINT) AS ts, g AS value FROM range(3) r(g)
+                       UNION ALL SELECT CAST(${t0 + 300_000} AS BIGINT) * 1000000, 10) TO '${join(folder, 'part-0.parquet')}' (FORMAT parquet)`);
+    c.closeSync();
+    inst.closeSync();
+    const src = fileSource({ path: folder, timeField: 'ts' });
+    expect(await src.timeBounds()).toEqual({ earliest: t0 + 59_999, latest: t0 + 300_000 });
+    const agg = { spanMs: 60_000, metrics: [{ name: 'value', fn: 'sum' as const, field: 'value' }] };
+    const rows = bucketRows(await collectPages(src.search({ start: t0, end: t0 + 600_000, aggregation: agg })));
+    expect(rows.map((r) => [r.time, r.value])).toEqual([[t0, 0], [t0 + 60_000, 1], [t0 + 120_000, 2], [t0 + 300_000, 10]]);
+    const records = (await collectPages(src.search({ start: t0 + 300_000, end: t0 + 300_001 }))).flatMap((p) => (p.kind === 'records' ? p.docs : []));
+    expect(records.map((d) => d.ts)).toEqual([t0 + 300_000]);
+    await src.close();
+  });
   it('a query on a file read by the streamed reader is refused with the way out', () => {
     const path = join(dir, 'contract.csv');
     expect(() => fileSource({ path, timeField: 'ts', query: { term: { host: 'a' } } })).toThrow(/folder or a glob/);

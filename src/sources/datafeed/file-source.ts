@@ -16,7 +16,7 @@ import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { VigilError } from '../../core/errors.js';
 import { readSeries } from '../read-series.js';
 import { aggregateRecords } from './aggregate-records.js';
-import { boundsSql, bucketsSql, DUCKDB_DIALECT, recordsSql, type SqlSourceShape, type TimeType } from './sql-source.js';
+import { boundsSql, bucketsSql, DUCKDB_DIALECT, epochTimeType, recordsSql, type SqlSourceShape, type TimeType } from './sql-source.js';
 import { BucketPager, RecordPager, type BucketAggregation, type DatafeedSource, type FieldInfo, type SearchPage, type SearchRequest, type TimeBounds } from './source.js';
 
 export interface FileSourceOptions {
@@ -224,7 +224,7 @@ export class DuckDbFileSource implements DatafeedSource {
             return { from: this.from, timeField: this.timeField, timeType: 'epoch_ms', query: this.o.query };
           }
           const hi = Number(raw);
-          t = Number.isFinite(hi) && hi < 1e11 ? 'epoch_s' : 'epoch_ms';
+          t = Number.isFinite(hi) ? epochTimeType(hi) : 'epoch_ms';
         }
         if (!t && col.column_type === 'VARCHAR') t = 'timestamp'; // ISO text: cast to TIMESTAMP
         if (!t) throw new VigilError('INVALID_ARGUMENT', `file source ${this.o.path}: time field [${this.timeField}] has type ${col.column_type}`);

@@ -225,6 +225,30 @@ describe.skipIf(skipReason !== undefined)(`postgres source specifics${skipReason
     await src2.close();
   });
 
+  it('epoch microsecond and nanosecond bigint columns are read by magnitude, to the exact millisecond', async () => {
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    const t0 = Date.UTC(2024, 4, 1);
+    const agg: BucketAggregation = { spanMs: 60_000, metrics: [{ name: 'value', fn: 'sum', field: 'value' }] };
+    for (const [table, per] of [['epoch_us', 1000n], ['epoch_ns', 1_000_000n]] as const) {
+      await c.query(`CREATE TABLE ${table} (ts bigint NOT NULL, value float8)`);
+      // each row one unit before the next minute, the last of the minute g: the ms is 59 999 into it,
+      // and a double of the nanoseconds would round it up into the next minute
+      const rows = [0n, 1n, 2n].map((g) => (BigInt(t0) + g * 60_000n + 59_999n) * per + per - 1n);
+      await c.query(`INSERT INTO ${table} SELECT (v::text)::bigint, g FROM unnest($1::text[]) WITH ORDINALITY AS x(v, g)`, [rows.map(String)]);
+      // and one exactly at a bucket start (the range's start must take it)
+      await c.query(`INSERT INTO ${table} VALUES (${BigInt(t0 + 300_000) * per}, 10)`);
+      const src = new PostgresSource({ connection: url, table, timeField: 'ts' });
+      expect(await src.timeBounds()).toEqual({ earliest: t0 + 59_999, latest: t0 + 300_000 });
+      const buckets = bucketRows(await collectPages(src.search({ start: t0, end: t0 + 600_000, aggregation: agg })));
+      expect(buckets.map((r) => [r.time, r.value])).toEqual([[t0, 1], [t0 + 60_000, 2], [t0 + 120_000, 3], [t0 + 300_000, 10]]);
+      const records = (await collectPages(src.search({ start: t0 + 300_000, end: t0 + 300_001 }))).flatMap((p) => (p.kind === 'records' ? p.docs : []));
+      expect(records.map((d) => d.ts)).toEqual([t0 + 300_000]);
+      await src.close();
+    }
+    await c.end();
+  });
+
   it('refuses an unsupported query clause by name', async () => {
     const src = new PostgresSource({ connection: url, table: 'q', timeField: 'ts', query: { script: { script: 'x' } } });
     await expect(collectPages(src.search({ start: 0, end: 1 }))).rejects.toThrow(/\[script\] is not supported/);

@@ -12,7 +12,7 @@ import pg from 'pg';
 import { VigilError } from '../../core/errors.js';
 import { quoteTable } from './dsl-sql.js';
 import { redactUrl } from './resolve-secret.js';
-import { boundsSql, bucketsSql, POSTGRES_DIALECT, recordsSql, TIME_ALIAS, type SqlSourceShape, type TimeType } from './sql-source.js';
+import { boundsSql, bucketsSql, epochTimeType, POSTGRES_DIALECT, recordsSql, TIME_ALIAS, type SqlSourceShape, type TimeType } from './sql-source.js';
 import { BucketPager, RecordPager, type BucketAggregation, type DatafeedSource, type FieldInfo, type SearchPage, type SearchRequest, type TimeBounds } from './source.js';
 
 export interface PostgresSourceOptions {
@@ -23,7 +23,7 @@ export interface PostgresSourceOptions {
   /** … a SELECT whose rows are the documents. */
   sql?: string;
   timeField: string;
-  /** How the time column is stored; detected from its type (numbers: epoch ms, or s when small; looked at again while the table is empty). */
+  /** How the time column is stored; detected from its type (numbers: epoch s, ms, µs or ns by the size of the largest; looked at again while the table is empty). */
   timeType?: TimeType;
   /** The datafeed's query (Elasticsearch DSL subset, see dsl-sql.ts). */
   query?: unknown;
@@ -129,7 +129,7 @@ export class PostgresSource implements DatafeedSource {
           // no rows yet (a live datafeed started before its table filled): nothing tells seconds
           // from milliseconds, so this search (which finds nothing) guesses and the next one looks again
           if (hi === null || hi === undefined) return { from: this.from, timeField: this.timeField, timeType: 'epoch_ms', query: this.o.query };
-          t = Number.isFinite(hi) && hi < 1e11 ? 'epoch_s' : 'epoch_ms';
+          t = Number.isFinite(hi) ? epochTimeType(hi) : 'epoch_ms';
         }
         if (!t) throw new VigilError('INVALID_ARGUMENT', `postgres source: time column [${this.timeField}] has a type that is neither a timestamp nor a number (oid ${f.dataTypeID})`);
         this.timeType = t;

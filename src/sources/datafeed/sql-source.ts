@@ -6,9 +6,27 @@
 import { VigilError } from '../../core/errors.js';
 import { dslToSql, quoteIdent, SqlParams, type ColumnRef } from './dsl-sql.js';
 import type { BucketAggregation, MetricFn } from './source.js';
+import { inferEpochUnit } from '../../core/time/parse-timestamp.js';
 
-/** How the time column is stored. */
-export type TimeType = 'timestamptz' | 'timestamp' | 'date' | 'epoch_ms' | 'epoch_s';
+/** How the time column is stored: a timestamp type, or epoch numbers in s, ms, µs or ns. */
+export type TimeType = 'timestamptz' | 'timestamp' | 'date' | 'epoch_ms' | 'epoch_s' | 'epoch_us' | 'epoch_ns';
+
+/** The epoch TimeType of a number column whose largest value is `hi` (by magnitude, as the readers' auto format). */
+export function epochTimeType(hi: number | bigint): TimeType {
+  const u = inferEpochUnit(hi);
+  return u === 's' ? 'epoch_s' : u === 'ms' ? 'epoch_ms' : u === 'us' ? 'epoch_us' : 'epoch_ns';
+}
+
+/** Units per millisecond of the sub-millisecond epoch types. */
+const PER_MS: Partial<Record<TimeType, number>> = { epoch_us: 1000, epoch_ns: 1_000_000 };
+
+/**
+ * PostgreSQL: ⌊x / d⌋ for a µs / ns column, exactly (numeric: no double holds a nanosecond epoch,
+ * and numeric division would round its quotient to a few decimals; div() truncates, so one less below zero).
+ */
+const pgFloorDiv = (c: string, d: number): string => `(div((${c})::numeric, ${d}) - (mod((${c})::numeric, ${d}) < 0)::int)`;
+/** DuckDB: the same on HUGEINT (a DOUBLE or DECIMAL column is rounded to a whole µs / ns first). */
+const duckFloorDiv = (c: string, d: number): string => `(CAST(${c} AS HUGEINT) // ${d} - CASE WHEN CAST(${c} AS HUGEINT) % ${d} < 0 THEN 1 ELSE 0 END)`;
 
 export interface SqlDialect {
   name: 'postgres' | 'duckdb';
@@ -26,8 +44,9 @@ export interface SqlDialect {
 export const POSTGRES_DIALECT: SqlDialect = {
   name: 'postgres',
   timeMs: (c, t) =>
-    t === 'epoch_ms' ? `(${c})::float8` : t === 'epoch_s' ? `((${c})::float8 * 1000)` : t === 'date' ? `(extract(epoch from (${c})::timestamp) * 1000)::float8` : `(extract(epoch from ${c}) * 1000)::float8`,
+    PER_MS[t] ? `${pgFloorDiv(c, PER_MS[t]!)}::float8` : t === 'epoch_ms' ? `(${c})::float8` : t === 'epoch_s' ? `((${c})::float8 * 1000)` : t === 'date' ? `(extract(epoch from (${c})::timestamp) * 1000)::float8` : `(extract(epoch from ${c}) * 1000)::float8`,
   bucketMs: (c, t, span) => {
+    if (PER_MS[t]) return `(${pgFloorDiv(c, span * PER_MS[t]!)} * ${span})::float8`;
     if (t === 'epoch_ms') return `(floor((${c})::float8 / ${span}) * ${span})::float8`;
     if (t === 'epoch_s') return `(floor((${c})::float8 * 1000 / ${span}) * ${span})::float8`;
     const origin = t === 'timestamptz' ? `timestamptz '1970-01-01 00:00:00+00'` : `timestamp '1970-01-01 00:00:00'`;
@@ -38,7 +57,7 @@ export const POSTGRES_DIALECT: SqlDialect = {
     return `round(date_part('epoch', date_bin('${span} milliseconds'::interval, ${col}, ${origin})) * 1000)`;
   },
   timeParam: (p, t) =>
-    t === 'epoch_ms' ? p : t === 'epoch_s' ? `(${p}::float8 / 1000)` : t === 'timestamptz' ? `to_timestamp(${p}::float8 / 1000)` : `(to_timestamp(${p}::float8 / 1000) AT TIME ZONE 'UTC')`,
+    PER_MS[t] ? `ceil((${p})::numeric * ${PER_MS[t]})::int8` : t === 'epoch_ms' ? p : t === 'epoch_s' ? `(${p}::float8 / 1000)` : t === 'timestamptz' ? `to_timestamp(${p}::float8 / 1000)` : `(to_timestamp(${p}::float8 / 1000) AT TIME ZONE 'UTC')`,
   double: (e) => `(${e})::float8`,
   text: (e) => `(${e})::text`,
   median: (e) => `percentile_cont(0.5) WITHIN GROUP (ORDER BY (${e})::float8)`,
@@ -47,12 +66,14 @@ export const POSTGRES_DIALECT: SqlDialect = {
 export const DUCKDB_DIALECT: SqlDialect = {
   name: 'duckdb',
   timeMs: (c, t) =>
-    t === 'epoch_ms' ? `CAST(${c} AS DOUBLE)` : t === 'epoch_s' ? `(CAST(${c} AS DOUBLE) * 1000)` : `CAST(epoch_ms(CAST(${c} AS TIMESTAMP)) AS DOUBLE)`,
+    PER_MS[t] ? `CAST(${duckFloorDiv(c, PER_MS[t]!)} AS DOUBLE)` : t === 'epoch_ms' ? `CAST(${c} AS DOUBLE)` : t === 'epoch_s' ? `(CAST(${c} AS DOUBLE) * 1000)` : `CAST(epoch_ms(CAST(${c} AS TIMESTAMP)) AS DOUBLE)`,
   bucketMs: (c, t, span) => {
+    if (PER_MS[t]) return `CAST(${duckFloorDiv(c, span * PER_MS[t]!)} * ${span} AS DOUBLE)`;
     const ms = t === 'epoch_ms' ? `CAST(${c} AS DOUBLE)` : t === 'epoch_s' ? `(CAST(${c} AS DOUBLE) * 1000)` : `CAST(epoch_ms(CAST(${c} AS TIMESTAMP)) AS DOUBLE)`;
     return `(floor(${ms} / ${span}) * ${span})`;
   },
-  timeParam: (p, t) => (t === 'epoch_ms' ? p : t === 'epoch_s' ? `(CAST(${p} AS DOUBLE) / 1000)` : `make_timestamp(CAST(${p} AS BIGINT) * 1000)`),
+  timeParam: (p, t) =>
+    PER_MS[t] ? `CAST(ceil(CAST(${p} AS DECIMAL(38,3)) * ${PER_MS[t]}) AS HUGEINT)` : (t === 'epoch_ms' ? p : t === 'epoch_s' ? `(CAST(${p} AS DOUBLE) / 1000)` : `make_timestamp(CAST(${p} AS BIGINT) * 1000)`),
   double: (e) => `CAST(${e} AS DOUBLE)`,
   text: (e) => `CAST(${e} AS VARCHAR)`,
   median: (e) => `quantile_cont(CAST(${e} AS DOUBLE), 0.5)`,
