@@ -1,9 +1,10 @@
 /**
  * Reads a posted document's time the way Elastic's data_description says: `epoch` (seconds, may be
- * fractional, as a number or numeric text), `epoch_ms`, or a Java-style pattern (text; zone-less
- * stamps are UTC). NaN when the value is missing or does not match.
+ * fractional, as a number or numeric text), `epoch_ms`, `epoch_us` / `epoch_ns` (Vigil extension),
+ * or a Java-style pattern (text; zone-less stamps are UTC). NaN when the value is missing or does
+ * not match.
  */
-import { makeTimestampParser } from '../../core/time/parse-timestamp.js';
+import { epochToMs, epochUnitOfFormat, makeTimestampParser } from '../../core/time/parse-timestamp.js';
 import type { DataDescription } from './config.js';
 
 export type TimeReader = (v: unknown) => number;
@@ -17,6 +18,17 @@ export function makeTimeReader(dd: DataDescription): TimeReader {
       else if (typeof v === 'string' && v.trim() !== '') x = Number(v);
       else return NaN;
       return Number.isFinite(x) ? x * k : NaN;
+    };
+  }
+  // Vigil extension: epoch_us / epoch_ns (and their aliases), as numbers, bigints or digit text,
+  // exact to the millisecond (a nanosecond epoch does not fit a double's integer range)
+  const unit = epochUnitOfFormat(dd.time_format);
+  if (unit === 'us' || unit === 'ns') {
+    return (v) => {
+      if (typeof v === 'number') return Number.isFinite(v) ? epochToMs(v, unit) : NaN;
+      if (typeof v === 'bigint') return epochToMs(v, unit);
+      if (typeof v === 'string' && v.trim() !== '') return epochToMs(v.trim(), unit);
+      return NaN;
     };
   }
   const parse = makeTimestampParser(dd.time_format, { timeZone: 'UTC' });
