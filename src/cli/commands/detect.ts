@@ -35,7 +35,8 @@ Input:
                            with --bucket-span the store does the bucketing (see README, Datafeeds)
   --time-field NAME        timestamp field (default: detected)
   --value-field NAME       value field (alias --field; default: detected; none for count functions)
-  --time-format FMT        auto | iso8601 | epoch | epoch_ms | a pattern such as "yyyy-MM-dd HH:mm:ss"
+  --time-format FMT        auto | iso8601 | epoch | epoch_ms | epoch_us | epoch_ns, or a pattern
+                           such as "yyyy-MM-dd HH:mm:ss"
   --time-zone ZONE         zone of timestamps without one (IANA name, default UTC)
   --input-format F         auto | csv | ndjson | json (default auto)
   --latency DUR            accept records up to DUR late (default 0)
