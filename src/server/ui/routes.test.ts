@@ -3,8 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DuckDbStore } from '../../store/duckdb-store.js';
+import { MemoryStore } from '../../store/memory-store.js';
+import type { ResultDoc, Store } from '../../store/store.js';
+import { getBuckets } from '../jobs/results-query.js';
 import { harness, type Harness } from '../test-kit/harness.js';
-import type { UiOptions } from './routes.js';
+import { jobScores, type JobScores, type UiOptions } from './routes.js';
 
 function csv(): string {
   const start = Date.UTC(2024, 0, 1);
@@ -100,5 +104,92 @@ describe('UI routes', () => {
     expect(res.json().data_counts).toMatchObject({ processed_record_count: 1940 });
     const missing = await h.app.inject({ method: 'POST', url: `/_vigil/ui/uploads/nope-123/_post/lat` });
     expect(missing.statusCode).toBe(404);
+  });
+
+  it('answers the jobs list for all jobs in one request: what two results/buckets requests per job answered', async () => {
+    const t0 = Date.UTC(2024, 0, 1);
+    const put = (id: string) => h.app.inject({ method: 'PUT', url: `/_ml/anomaly_detectors/${id}`, payload: { analysis_config: { bucket_span: '1h', detectors: [{ function: 'count' }] }, data_description: { time_field: 't' } } });
+    for (const id of ['sc-a', 'sc-b', 'sc-c']) expect((await put(id)).statusCode).toBe(200);
+    // sc-a: its newest bucket interim; sc-b: no results; sc-c: its highest score twice, then lower
+    await h.store.writeResults('sc-a', scoreDocs('sc-a', t0, [3, 80, 12, 5], { interimLast: true }));
+    await h.store.writeResults('sc-c', scoreDocs('sc-c', t0 + 3_600_000, [60, 7, 60, 1]));
+    const res = await h.app.inject({ method: 'GET', url: '/_vigil/ui/jobs/_all/_scores' });
+    expect(res.statusCode).toBe(200);
+    const body = res.json() as { count: number; jobs: JobScores[] };
+    const stats = (await h.app.inject({ method: 'GET', url: '/_ml/anomaly_detectors/_stats' })).json() as { jobs: { job_id: string }[] };
+    expect(body.jobs.map((j) => j.job_id)).toEqual(stats.jobs.map((j) => j.job_id));
+    expect(body.count).toBe(stats.jobs.length);
+    const byId = new Map(body.jobs.map((j) => [j.job_id, j]));
+    expect(byId.get('sc-a')).toEqual({ job_id: 'sc-a', latest_bucket: { timestamp: t0 + 3 * 3_600_000, anomaly_score: 5, is_interim: true }, max_anomaly_score: 80 });
+    expect(byId.get('sc-b')).toEqual({ job_id: 'sc-b' });
+    expect(byId.get('sc-c')).toEqual({ job_id: 'sc-c', latest_bucket: { timestamp: t0 + 4 * 3_600_000, anomaly_score: 1, is_interim: false }, max_anomaly_score: 60 });
+    // every job (with the 'lat' job the engine scored above) as the list used to read it, one job at a time
+    for (const j of body.jobs) {
+      const bucket = async (payload: object) => (await h.app.inject({ method: 'POST', url: `/_ml/anomaly_detectors/${j.job_id}/results/buckets`, payload })).json().buckets[0] as ResultDoc | undefined;
+      const latest = await bucket({ desc: true, page: { from: 0, size: 1 } });
+      const top = await bucket({ sort: 'anomaly_score', desc: true, page: { from: 0, size: 1 } });
+      expect(j.latest_bucket).toEqual(latest && { timestamp: latest.timestamp, anomaly_score: latest.anomaly_score, is_interim: latest.is_interim });
+      expect(j.max_anomaly_score).toBe(top?.anomaly_score);
+    }
+    expect(body.jobs.some((j) => j.job_id === 'lat' && j.max_anomaly_score !== undefined)).toBe(true);
+    // a pattern, and an explicit unknown id as _stats answers it
+    const some = (await h.app.inject({ method: 'GET', url: '/_vigil/ui/jobs/sc-a,sc-c/_scores' })).json() as { jobs: JobScores[] };
+    expect(some.jobs.map((j) => j.job_id)).toEqual(['sc-a', 'sc-c']);
+    expect((await h.app.inject({ method: 'GET', url: '/_vigil/ui/jobs/nope/_scores' })).statusCode).toBe(404);
+  });
+});
+
+function scoreDocs(jobId: string, start: number, scores: number[], o: { interimLast?: boolean } = {}): ResultDoc[] {
+  return scores.flatMap((score, i) => {
+    const timestamp = start + i * 3_600_000;
+    const is_interim = o.interimLast === true && i === scores.length - 1;
+    return [
+      { job_id: jobId, result_type: 'bucket', timestamp, bucket_span: 3600, anomaly_score: score, initial_anomaly_score: score, event_count: 1, is_interim },
+      { job_id: jobId, result_type: 'record', timestamp, bucket_span: 3600, detector_index: 0, function: 'count', record_score: score + 1, initial_record_score: score + 1, probability: 0.1, is_interim },
+    ];
+  });
+}
+
+describe.each([
+  ['DuckDB', () => DuckDbStore.open(':memory:')],
+  ['memory', async () => new MemoryStore()],
+])('jobScores over the %s store', (_name, open: () => Promise<Store>) => {
+  it('matches the per-job top-1 queries whether jobs are read together, in small batches or one by one', async () => {
+    const store = await open();
+    try {
+      const t0 = Date.UTC(2024, 2, 1);
+      const jobs: { job_id: string; bucketCount: number }[] = [];
+      let seed = 7;
+      const rnd = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
+      for (let j = 0; j < 7; j++) {
+        const id = `j${j}`;
+        const n = j === 3 ? 0 : 20 + j * 9;
+        jobs.push({ job_id: id, bucketCount: n });
+        // written interleaved by time, as live jobs write them; j5's newest bucket interim
+        for (let c = 0; c < n; c += 10) {
+          const scores = Array.from({ length: Math.min(10, n - c) }, () => Math.round(rnd() * 1000) / 10);
+          await store.writeResults(id, scoreDocs(id, t0 + (c + j) * 3_600_000, scores, { interimLast: j === 5 && c + 10 >= n }));
+        }
+      }
+      const expected: JobScores[] = [];
+      for (const { job_id } of jobs) {
+        const latest = (await getBuckets(store, [job_id], { desc: true, page: { from: 0, size: 1 } })).buckets[0];
+        const top = (await getBuckets(store, [job_id], { sort: 'anomaly_score', desc: true, page: { from: 0, size: 1 } })).buckets[0];
+        const s: JobScores = { job_id };
+        if (latest) s.latest_bucket = { timestamp: latest.timestamp, anomaly_score: latest.anomaly_score as number, is_interim: latest.is_interim === true };
+        if (top) s.max_anomaly_score = top.anomaly_score as number;
+        expected.push(s);
+      }
+      expect(expected[3]).toEqual({ job_id: 'j3' });
+      expect(expected[5].latest_bucket?.is_interim).toBe(true);
+      expect(await jobScores(store, jobs)).toEqual(expected);
+      expect(await jobScores(store, jobs, { oneByOne: 0, batchRows: 1e9, batchJobs: 1e9 })).toEqual(expected);
+      expect(await jobScores(store, jobs, { oneByOne: 1e9, batchRows: 60, batchJobs: 3 })).toEqual(expected);
+      expect(await jobScores(store, jobs, { oneByOne: 40, batchRows: 1, batchJobs: 1 })).toEqual(expected);
+      // jobs without a hint are read together too
+      expect(await jobScores(store, jobs.map(({ job_id }) => ({ job_id })))).toEqual(expected);
+    } finally {
+      await store.close();
+    }
   });
 });

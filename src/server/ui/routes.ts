@@ -2,7 +2,9 @@
  * The web UI's routes: the built single-page app under `/app/` (dist/ui, made by
  * scripts/build-ui.mjs), and the Vigil extensions the job wizard needs that the jobs API does not
  * offer — file upload with field statistics (a data visualizer), a bucketed preview of the file's
- * series with a suggested bucket span, and posting an upload's records to a job's `_data`.
+ * series with a suggested bucket span, and posting an upload's records to a job's `_data` — and the
+ * jobs list's scores (every job's newest bucket and highest bucket score in one request, where the
+ * Elastic API needs two results requests per job).
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,8 +13,9 @@ import { fileURLToPath } from 'node:url';
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { VigilError } from '../../core/errors.js';
+import type { Store } from '../../store/store.js';
 import type { JobService } from '../jobs/job-service.js';
-import { COMMON_QUERY, type RouteSpec } from '../route-spec.js';
+import { COMMON_QUERY, QBool, qbool, type RouteSpec } from '../route-spec.js';
 import type { Principal } from '../security/roles.js';
 import { jobFieldsOf, ndjsonBatches, UploadStore, type PreviewRequest, type UploadMeta, type UploadOwner } from './uploads.js';
 
@@ -72,6 +75,68 @@ export function uploadVisibleTo(p: Principal | null | undefined, m: Pick<UploadM
 }
 
 const Q = Type.Object({ ...COMMON_QUERY }, { additionalProperties: false });
+
+/** A job's newest bucket result and its highest bucket anomaly_score (absent: no bucket results). */
+export interface JobScores {
+  job_id: string;
+  latest_bucket?: { timestamp: number; anomaly_score: number; is_interim: boolean };
+  max_anomaly_score?: number;
+}
+
+export interface JobScoresLimits {
+  /** Jobs with more buckets than this (data_counts.bucket_count, a hint) are read with two top-1 queries each. */
+  oneByOne: number;
+  /** The others are read together, as light (job, time, score) rows, about this many rows at a time… */
+  batchRows: number;
+  /** …and at most this many jobs at a time (bounds what a wrong hint can cost). */
+  batchJobs: number;
+}
+
+/**
+ * Every job's newest bucket and highest bucket score, interim buckets included — what
+ * `results/buckets` answers per job sorted by timestamp, then by anomaly_score, descending, size 1.
+ * Jobs with short histories (most) are read together with one light query per batch; a job with
+ * a long one costs two top-1 queries (reading all its buckets would cost more).
+ */
+export async function jobScores(store: Store, jobs: { job_id: string; bucketCount?: number }[], limits: JobScoresLimits = { oneByOne: 10_000, batchRows: 100_000, batchJobs: 50 }): Promise<JobScores[]> {
+  const out = new Map<string, JobScores>(jobs.map((j) => [j.job_id, { job_id: j.job_id }]));
+  let batch: string[] = [];
+  let rows = 0;
+  const readBatch = async (): Promise<void> => {
+    if (batch.length === 0) return;
+    for (const r of await store.bucketScores({ jobIds: batch })) {
+      const s = out.get(r.job_id);
+      if (!s) continue;
+      // rows come by time: the last one of a job is its newest bucket
+      if (!s.latest_bucket || r.timestamp >= s.latest_bucket.timestamp) s.latest_bucket = { timestamp: r.timestamp, anomaly_score: r.anomaly_score, is_interim: r.is_interim };
+      if (s.max_anomaly_score === undefined || r.anomaly_score > s.max_anomaly_score) s.max_anomaly_score = r.anomaly_score;
+    }
+    batch = [];
+    rows = 0;
+  };
+  const long: string[] = [];
+  for (const j of jobs) {
+    const n = Math.max(0, Number(j.bucketCount) || 0);
+    if (n > limits.oneByOne) {
+      long.push(j.job_id);
+      continue;
+    }
+    if (batch.length > 0 && (rows + n > limits.batchRows || batch.length >= limits.batchJobs)) await readBatch();
+    batch.push(j.job_id);
+    rows += n;
+  }
+  await readBatch();
+  for (const id of long) {
+    const top = (sort: 'timestamp' | 'anomaly_score') => store.queryResults({ jobIds: [id], resultType: 'bucket', excludeInterim: false, sort, desc: true, from: 0, size: 1 });
+    const [latest, highest] = await Promise.all([top('timestamp'), top('anomaly_score')]);
+    const s = out.get(id)!;
+    const b = latest.docs[0];
+    if (b) s.latest_bucket = { timestamp: b.timestamp, anomaly_score: b.anomaly_score as number, is_interim: b.is_interim === true };
+    const h = highest.docs[0];
+    if (h) s.max_anomaly_score = h.anomaly_score as number;
+  }
+  return jobs.map((j) => out.get(j.job_id)!);
+}
 const UploadParam = Type.Object({ upload_id: Type.String() }, { additionalProperties: false });
 
 export function uiRoutes(deps: { service: JobService } & UiOptions): RouteSpec[] {
@@ -101,6 +166,28 @@ export function uiRoutes(deps: { service: JobService } & UiOptions): RouteSpec[]
   };
 
   return [
+    {
+      method: 'GET',
+      url: '/_vigil/ui/jobs/:job_id/_scores',
+      operationId: 'vigil.ui_job_scores',
+      tag: 'vigil',
+      summary: 'Vigil extension: for the jobs list, each job’s newest bucket (timestamp, anomaly_score, is_interim) and highest bucket anomaly_score, interim buckets included — one request for all jobs (ids, groups, wildcards, _all) instead of two results/buckets requests per job.',
+      params: Type.Object({ job_id: Type.String({ description: 'Job ids, groups, wildcards or _all.' }) }, { additionalProperties: false }),
+      querystring: Type.Object({ ...COMMON_QUERY, allow_no_match: QBool('Allow an expression that matches nothing (default true).') }, { additionalProperties: false }),
+      response: { description: 'count and jobs: job_id, latest_bucket { timestamp, anomaly_score, is_interim } and max_anomaly_score (both absent for a job without bucket results), in the order of `_stats`.' },
+      permission: { privilege: 'read', job: 'job_id', filter: 'jobs' },
+      handler: async (req) => {
+        const { job_id } = req.params as { job_id: string };
+        const stats = await service.stats(job_id, qbool((req.query as { allow_no_match?: unknown }).allow_no_match, true));
+        // a principal limited to job groups: only its jobs are read (the listing is narrowed to them anyway)
+        const keep = (req as { vigilJobFilter?: Set<string> | null }).vigilJobFilter;
+        const jobs = stats
+          .filter((s) => !keep || keep.has(s.job_id as string))
+          .map((s) => ({ job_id: s.job_id as string, bucketCount: (s.data_counts as { bucket_count?: number } | undefined)?.bucket_count }));
+        const scores = await jobScores(service.store, jobs);
+        return { count: scores.length, jobs: scores };
+      },
+    },
     {
       method: 'GET',
       url: '/app',

@@ -1,6 +1,6 @@
 /** The jobs list: state, processed counts, memory status, latest and highest scores; open, close, reset, delete. */
 import { useState } from 'preact/hooks';
-import { api, D, deleteJob, enc, getJobs, getStats, jobAction, serverOperations, type Job, type JobStats } from '../lib/api.js';
+import { api, deleteJob, getJobs, getStats, jobAction, serverOperations, type Job, type JobStats } from '../lib/api.js';
 import { fmtBytes, fmtCount, fmtTime, severityOf } from '../lib/format.js';
 import { useAsync } from '../lib/hooks.js';
 import { href } from '../lib/router.js';
@@ -13,26 +13,34 @@ interface Row {
   max?: number;
 }
 
+/** Every job's newest bucket and highest bucket score in one request (the server's jobs-list route). */
+interface JobScores {
+  job_id: string;
+  latest_bucket?: { timestamp: number; anomaly_score: number };
+  max_anomaly_score?: number;
+}
+
+async function getScores(): Promise<JobScores[]> {
+  try {
+    return (await api<{ jobs: JobScores[] }>('GET', '/_vigil/ui/jobs/_all/_scores')).jobs;
+  } catch {
+    return []; // results are optional for the list
+  }
+}
+
 async function loadRows(): Promise<{ rows: Row[]; canReset: boolean }> {
-  const [jobs, stats, ops] = await Promise.all([getJobs(), getStats('_all'), serverOperations()]);
+  // four requests whatever the number of jobs (two results requests per job took 7.5 s for 252 jobs)
+  const [jobs, stats, ops, scores] = await Promise.all([getJobs(), getStats('_all'), serverOperations(), getScores()]);
   const byId = new Map(stats.map((s) => [s.job_id, s]));
-  const rows = await Promise.all(
-    jobs.map(async (job): Promise<Row> => {
-      const row: Row = { job, stats: byId.get(job.job_id) };
-      try {
-        const [latest, top] = await Promise.all([
-          api<{ buckets: { timestamp: number; anomaly_score: number }[] }>('POST', `${D}/${enc(job.job_id)}/results/buckets`, { desc: true, page: { from: 0, size: 1 } }),
-          api<{ buckets: { anomaly_score: number }[] }>('POST', `${D}/${enc(job.job_id)}/results/buckets`, { sort: 'anomaly_score', desc: true, page: { from: 0, size: 1 } }),
-        ]);
-        const b = latest.buckets[0];
-        if (b) row.latest = { timestamp: b.timestamp, score: b.anomaly_score };
-        row.max = top.buckets[0]?.anomaly_score;
-      } catch {
-        // results are optional for the list
-      }
-      return row;
-    }),
-  );
+  const scoresById = new Map(scores.map((s) => [s.job_id, s]));
+  const rows = jobs.map((job): Row => {
+    const row: Row = { job, stats: byId.get(job.job_id) };
+    const s = scoresById.get(job.job_id);
+    const b = s?.latest_bucket;
+    if (b) row.latest = { timestamp: b.timestamp, score: b.anomaly_score };
+    row.max = s?.max_anomaly_score;
+    return row;
+  });
   return { rows, canReset: ops.has('ml.reset_job') };
 }
 
