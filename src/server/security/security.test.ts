@@ -220,6 +220,8 @@ describe('job_groups scoping', () => {
     expect(list.jobs.map((j: any) => j.job_id)).toEqual(['w1']);
     expect(list.count).toBe(1);
     expect((await h.app.inject({ url: '/_ml/anomaly_detectors/_all/_stats', headers: basic('webed') })).json().jobs.map((j: any) => j.job_id)).toEqual(['w1']);
+    // the UI's jobs-list scores follow the same rule
+    expect((await h.app.inject({ url: '/_vigil/ui/jobs/_all/_scores', headers: basic('webed') })).json().jobs.map((j: any) => j.job_id)).toEqual(['w1']);
     expect((await h.app.inject({ url: '/_ml/anomaly_detectors/d1', headers: basic('webed') })).statusCode).toBe(403);
     expect((await h.app.inject({ url: '/_ml/anomaly_detectors/d1/results/buckets', headers: basic('webed') })).statusCode).toBe(403);
     expect((await h.app.inject({ url: '/_ml/anomaly_detectors/_all/results/overall_buckets', headers: basic('webed') })).statusCode).toBe(403);
