@@ -343,38 +343,33 @@ class MatrixProfileDetector implements Detector {
     const q0 = n - m;
     const lastStart = n - 2 * m; // candidates end before the query starts
     const firstStart = Math.max(0, lastStart - this.spec.window);
-    if (this.dotsFor === e - 1) {
-      // dot(q0, s) = dot(q0 − 1, s − 1) − (first pair of the old) + (last pair of the new)
-      const qOut = q0 - 1;
-      const aOut = x[qOut] - off;
-      const gOut = g[qOut];
-      const aIn = x[e] - off;
-      const gIn = g[e];
-      for (let s = lastStart; s >= firstStart && s >= 1; s--) {
-        dots[s] = dots[s - 1] - (aOut * (x[s - 1] - off) + gOut * g[s - 1]) + (aIn * (x[s + m - 1] - off) + gIn * g[s + m - 1]);
-      }
-      if (firstStart === 0) dots[0] = this.dotAt(q0, 0);
-    } else {
-      for (let s = firstStart; s <= lastStart; s++) dots[s] = this.dotAt(q0, s);
-    }
-    this.dotsFor = e;
-    // pass 1: every candidate's distance from the products, with a bound on its rounding error
-    // (cancellation: terms of the size of sq leave a small difference when levels differ by many
-    // orders of the noise; and the means' own rounding, sums of m values at the series' level).
-    // The nearest distance lies in [L, U].
+    // the products for this query: from the previous query's (dot(q0, s) = dot(q0 − 1, s − 1) −
+    // the old first pair + the new last pair; descending, so dots[s − 1] is still the old one), or
+    // directly after a compaction or a skipped stretch. In the same loop, the usual case in one cheap
+    // pass: the products' best, and one rounding bound for all candidates (from the largest sq and
+    // mean difference, see below); the nearest lies within it
+    const incremental = this.dotsFor === e - 1;
+    const qOut = q0 - 1;
+    const aOut = incremental ? x[qOut] - off : 0;
+    const gOut = incremental ? g[qOut] : 0;
+    const aIn = x[e] - off;
+    const gIn = g[e];
     const sqq = sq[e];
     const qm = means[e];
     const meanErr = MEAN_ROUNDING * 2 * Math.abs(qm); // |c̄| ≤ |q̄| + |dm|
-    // the usual case in one cheap pass: the products' best, and one rounding bound for all
-    // candidates (from the largest sq and mean difference); the nearest lies within it
     let fast = Infinity;
     let fastAt = lastStart;
     let maxSq = 0;
     let maxAdm = 0;
     for (let s = lastStart; s >= firstStart; s--) {
+      const dot =
+        incremental && s >= 1
+          ? dots[s - 1] - (aOut * (x[s - 1] - off) + gOut * g[s - 1]) + (aIn * (x[s + m - 1] - off) + gIn * g[s + m - 1])
+          : this.dotAt(q0, s);
+      dots[s] = dot;
       const c = s + m - 1;
       const dm = qm - means[c];
-      const d2 = sqq + sq[c] - 2 * dots[s] - m * dm * dm;
+      const d2 = sqq + sq[c] - 2 * dot - m * dm * dm;
       if (d2 < fast) {
         fast = d2;
         fastAt = s;
@@ -383,6 +378,7 @@ class MatrixProfileDetector implements Detector {
       const adm = dm < 0 ? -dm : dm;
       if (adm > maxAdm) maxAdm = adm;
     }
+    this.dotsFor = e;
     const dmMax = meanErr + MEAN_ROUNDING * maxAdm;
     const errMax = ROUNDING * (sqq + maxSq + m * maxAdm * maxAdm) + m * (2 * maxAdm + dmMax) * dmMax;
     if (2 * errMax <= TIGHT * (fast - errMax)) {
