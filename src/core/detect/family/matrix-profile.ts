@@ -24,10 +24,12 @@ const VERSION = 1;
 const MAX_M = 16;
 /** Points added between compactions of the buffers. */
 const COMPACT = 16;
+/** Compactions between fresh offsets and exact recomputations of the sums and products. */
+const REFRESH_EVERY = 4;
 /**
- * Relative rounding bound of a distance from the products: each product takes ≤ COMPACT + 1
- * updates of a few operations since it was last computed directly, each off by ≤ 2⁻⁵³ of the
- * magnitudes involved; 1e-13 leaves a wide margin over (2·16 + 16)·2⁻⁵³ ≈ 5e-15.
+ * Relative rounding bound of a distance from the products: each product takes ≤ REFRESH_EVERY ·
+ * COMPACT + 1 updates of a few operations since it was last computed directly, each off by ≤ 2⁻⁵³
+ * of the magnitudes involved; 1e-13 leaves a wide margin over (2·64 + 16)·2⁻⁵³ ≈ 1.6e-14.
  */
 const ROUNDING = 1e-13;
 /** The products' nearest distance is used as it is when its uncertainty is below this fraction of it. */
@@ -92,6 +94,8 @@ interface MpState {
   lastTime?: number;
   /** Buffer index of the newest point with no data (absent in older states). */
   lastFill?: number;
+  /** Compactions since the offset was last reset (absent in older states). */
+  sinceRefresh?: number;
 }
 
 class MatrixProfileDetector implements Detector {
@@ -139,6 +143,8 @@ class MatrixProfileDetector implements Detector {
   private lastTime: number | undefined;
   /** Buffer index of the newest aggregate point that had no data (−1: none in the buffer). */
   private lastFill = -1;
+  /** Compactions since the offset was last reset. */
+  private sinceRefresh = 0;
 
   constructor(
     private readonly context: DetectorContext,
@@ -177,6 +183,7 @@ class MatrixProfileDetector implements Detector {
       this.prevNN = state.prevNN;
       this.lastTime = state.lastTime;
       this.lastFill = state.lastFill ?? -1;
+      this.sinceRefresh = state.sinceRefresh ?? 0;
       if (state.off !== undefined && state.dots && state.dotsFor !== undefined) {
         this.off = state.off;
         this.dots.set(unpackF64(state.dots));
@@ -205,6 +212,7 @@ class MatrixProfileDetector implements Detector {
     this.prevNN = -1;
     this.dotsFor = -1;
     this.off = 0;
+    this.sinceRefresh = 0;
     // re-aggregate the history, aligned on absolute multiples of a
     const ring = this.tracker.ring;
     const seen = this.tracker.seen;
@@ -232,18 +240,26 @@ class MatrixProfileDetector implements Detector {
 
   private pushAgg(x: number, r: number, live: boolean, filled: boolean): boolean {
     if (this.n === this.agg.length) {
-      // compaction, and a fresh offset (the newest level) with exact sums and products: keeps the
-      // products' cancellation and accumulated rounding small
+      // compaction; every REFRESH_EVERY-th, a fresh offset (the newest level) with exact sums and
+      // products, which keeps the products' cancellation and accumulated rounding small
       const keep = this.spec.window + 2 * this.m;
-      this.agg.copyWithin(0, this.n - keep, this.n);
-      this.spread.copyWithin(0, this.n - keep, this.n);
-      this.means.copyWithin(0, this.n - keep, this.n);
-      this.prevNN -= this.n - keep;
-      this.lastFill = Math.max(-1, this.lastFill - (this.n - keep));
+      const shift = this.n - keep;
+      this.agg.copyWithin(0, shift, this.n);
+      this.spread.copyWithin(0, shift, this.n);
+      this.means.copyWithin(0, shift, this.n);
+      this.prevNN -= shift;
+      this.lastFill = Math.max(-1, this.lastFill - shift);
       this.n = keep;
-      this.off = this.agg[keep - 1];
-      for (let e = this.m - 1; e < keep; e++) this.sq[e] = this.sqAt(e);
-      this.dotsFor = -1;
+      if (++this.sinceRefresh >= REFRESH_EVERY) {
+        this.sinceRefresh = 0;
+        this.off = this.agg[keep - 1];
+        for (let e = this.m - 1; e < keep; e++) this.sq[e] = this.sqAt(e);
+        this.dotsFor = -1;
+      } else {
+        this.sq.copyWithin(0, shift, shift + keep);
+        this.dots.copyWithin(0, shift, shift + keep);
+        this.dotsFor = this.dotsFor >= shift ? this.dotsFor - shift : -1;
+      }
     }
     if (this.n === 0) this.off = x; // the first level, until the first compaction
     const n = ++this.n;
@@ -512,6 +528,7 @@ class MatrixProfileDetector implements Detector {
     };
     if (this.lastTime !== undefined) state.lastTime = this.lastTime;
     if (this.lastFill >= 0) state.lastFill = this.lastFill;
+    if (this.sinceRefresh > 0) state.sinceRefresh = this.sinceRefresh;
     return { type: MATRIX_PROFILE, version: VERSION, spec: this.spec, state };
   }
 
