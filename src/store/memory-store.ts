@@ -6,6 +6,7 @@ import { resultId } from './result-id.js';
 import {
   scoreField,
   type BucketScore,
+  type BucketSummary,
   type ForecastQuery,
   type ForecastStatsDoc,
   type JobRecord,
@@ -122,6 +123,24 @@ export class MemoryStore implements Store {
   async bucketScores(q: { jobIds: string[]; start?: number; end?: number; excludeInterim?: boolean }): Promise<BucketScore[]> {
     const page = await this.queryResults({ ...q, resultType: 'bucket', size: Number.MAX_SAFE_INTEGER });
     return page.docs.map((d) => ({ job_id: d.job_id, timestamp: d.timestamp, anomaly_score: Number(d.anomaly_score ?? 0), is_interim: d.is_interim === true }));
+  }
+
+  async bucketSummaries(jobIds: string[]): Promise<BucketSummary[]> {
+    const out: BucketSummary[] = [];
+    for (const jobId of new Set(jobIds)) {
+      let latest: { id: string; doc: ResultDoc } | undefined;
+      let max = -Infinity;
+      for (const [id, doc] of this.results.get(jobId) ?? []) {
+        if (doc.result_type !== 'bucket') continue;
+        const score = Number(doc.anomaly_score ?? 0);
+        if (score > max) max = score;
+        if (!latest || doc.timestamp > latest.doc.timestamp || (doc.timestamp === latest.doc.timestamp && compareValues(id, latest.id) < 0)) latest = { id, doc };
+      }
+      if (!latest) continue;
+      const d = latest.doc;
+      out.push({ job_id: jobId, latest: { timestamp: d.timestamp, anomaly_score: Number(d.anomaly_score ?? 0), is_interim: d.is_interim === true }, max_anomaly_score: max });
+    }
+    return out.sort((a, b) => compareValues(a.job_id, b.job_id));
   }
 
   async putSnapshot(meta: ModelSnapshotRecord, state: string): Promise<void> {

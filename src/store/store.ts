@@ -112,6 +112,18 @@ export interface BucketScore {
   is_interim: boolean;
 }
 
+/**
+ * A job's newest bucket and its highest bucket anomaly_score, interim buckets included (the jobs
+ * list): what `queryResults` answers for the job's buckets sorted by timestamp, then by
+ * anomaly_score, descending, size 1. A missing score counts as 0, as in BucketScore.
+ */
+export interface BucketSummary {
+  job_id: string;
+  /** The newest bucket; of two at the same time (different bucket spans), the one with the smaller result id, as `queryResults` orders them. */
+  latest: { timestamp: number; anomaly_score: number; is_interim: boolean };
+  max_anomaly_score: number;
+}
+
 export interface ModelSnapshotRecord {
   job_id: string;
   snapshot_id: string;
@@ -177,6 +189,11 @@ export interface Store {
   updateResults(jobId: string, updates: ResultUpdate[]): Promise<number>;
   queryResults(q: ResultQuery): Promise<ResultPage>;
   bucketScores(q: { jobIds: string[]; start?: number; end?: number; excludeInterim?: boolean }): Promise<BucketScore[]>;
+  /**
+   * Each job's newest bucket and highest bucket score, computed in the store (one query for the
+   * list, not a row per bucket); jobs without bucket results are left out. Sorted by job id.
+   */
+  bucketSummaries(jobIds: string[]): Promise<BucketSummary[]>;
 
   putSnapshot(meta: ModelSnapshotRecord, state: string): Promise<void>;
   /** Newest snapshot first. */

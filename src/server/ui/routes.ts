@@ -84,56 +84,32 @@ export interface JobScores {
 }
 
 export interface JobScoresLimits {
-  /** Jobs with more buckets than this (data_counts.bucket_count, a hint) are read with two top-1 queries each. */
-  oneByOne: number;
-  /** The others are read together, as light (job, time, score) rows, about this many rows at a time… */
-  batchRows: number;
-  /** …and at most this many jobs at a time (bounds what a wrong hint can cost). */
+  /** Jobs per store query (each query is one aggregate over the jobs' buckets, whatever their number). */
   batchJobs: number;
+  /** No longer used (jobs are summarised in the store, none read one by one); kept for callers that pass it. */
+  oneByOne?: number;
+  /** No longer used (no bucket rows are read into the server); kept for callers that pass it. */
+  batchRows?: number;
 }
 
 /**
  * Every job's newest bucket and highest bucket score, interim buckets included — what
  * `results/buckets` answers per job sorted by timestamp, then by anomaly_score, descending, size 1.
- * Jobs with short histories (most) are read together with one light query per batch; a job with
- * a long one costs two top-1 queries (reading all its buckets would cost more).
+ * The store computes them (`bucketSummaries`: one aggregate query per batch of jobs), so no bucket
+ * row comes into the server (250 jobs × ~9 000 buckets on DuckDB: 4.6–6.5 s reading the rows, ~0.08 s this way).
+ * `bucketCount` (data_counts.bucket_count) is no longer needed and ignored.
  */
-export async function jobScores(store: Store, jobs: { job_id: string; bucketCount?: number }[], limits: JobScoresLimits = { oneByOne: 10_000, batchRows: 100_000, batchJobs: 50 }): Promise<JobScores[]> {
+export async function jobScores(store: Store, jobs: { job_id: string; bucketCount?: number }[], limits: JobScoresLimits = { batchJobs: 500 }): Promise<JobScores[]> {
   const out = new Map<string, JobScores>(jobs.map((j) => [j.job_id, { job_id: j.job_id }]));
-  let batch: string[] = [];
-  let rows = 0;
-  const readBatch = async (): Promise<void> => {
-    if (batch.length === 0) return;
-    for (const r of await store.bucketScores({ jobIds: batch })) {
+  const ids = [...out.keys()];
+  const size = Math.max(1, Math.floor(limits.batchJobs) || 1);
+  for (let i = 0; i < ids.length; i += size) {
+    for (const r of await store.bucketSummaries(ids.slice(i, i + size))) {
       const s = out.get(r.job_id);
       if (!s) continue;
-      // rows come by time: the last one of a job is its newest bucket
-      if (!s.latest_bucket || r.timestamp >= s.latest_bucket.timestamp) s.latest_bucket = { timestamp: r.timestamp, anomaly_score: r.anomaly_score, is_interim: r.is_interim };
-      if (s.max_anomaly_score === undefined || r.anomaly_score > s.max_anomaly_score) s.max_anomaly_score = r.anomaly_score;
+      s.latest_bucket = { timestamp: r.latest.timestamp, anomaly_score: r.latest.anomaly_score, is_interim: r.latest.is_interim };
+      s.max_anomaly_score = r.max_anomaly_score;
     }
-    batch = [];
-    rows = 0;
-  };
-  const long: string[] = [];
-  for (const j of jobs) {
-    const n = Math.max(0, Number(j.bucketCount) || 0);
-    if (n > limits.oneByOne) {
-      long.push(j.job_id);
-      continue;
-    }
-    if (batch.length > 0 && (rows + n > limits.batchRows || batch.length >= limits.batchJobs)) await readBatch();
-    batch.push(j.job_id);
-    rows += n;
-  }
-  await readBatch();
-  for (const id of long) {
-    const top = (sort: 'timestamp' | 'anomaly_score') => store.queryResults({ jobIds: [id], resultType: 'bucket', excludeInterim: false, sort, desc: true, from: 0, size: 1 });
-    const [latest, highest] = await Promise.all([top('timestamp'), top('anomaly_score')]);
-    const s = out.get(id)!;
-    const b = latest.docs[0];
-    if (b) s.latest_bucket = { timestamp: b.timestamp, anomaly_score: b.anomaly_score as number, is_interim: b.is_interim === true };
-    const h = highest.docs[0];
-    if (h) s.max_anomaly_score = h.anomaly_score as number;
   }
   return jobs.map((j) => out.get(j.job_id)!);
 }
@@ -181,9 +157,7 @@ export function uiRoutes(deps: { service: JobService } & UiOptions): RouteSpec[]
         const stats = await service.stats(job_id, qbool((req.query as { allow_no_match?: unknown }).allow_no_match, true));
         // a principal limited to job groups: only its jobs are read (the listing is narrowed to them anyway)
         const keep = (req as { vigilJobFilter?: Set<string> | null }).vigilJobFilter;
-        const jobs = stats
-          .filter((s) => !keep || keep.has(s.job_id as string))
-          .map((s) => ({ job_id: s.job_id as string, bucketCount: (s.data_counts as { bucket_count?: number } | undefined)?.bucket_count }));
+        const jobs = stats.filter((s) => !keep || keep.has(s.job_id as string)).map((s) => ({ job_id: s.job_id as string }));
         const scores = await jobScores(service.store, jobs);
         return { count: scores.length, jobs: scores };
       },

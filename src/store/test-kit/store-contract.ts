@@ -159,6 +159,55 @@ export function storeContract(name: string, make: () => Promise<Store>): void {
       expect(await s.bucketScores({ jobIds: ['a', 'b'], excludeInterim: true })).toHaveLength(2);
     });
 
+    it('summarises each job\'s newest bucket and highest bucket score as the top-1 bucket queries answer them', async () => {
+      const s = await open();
+      // what results/buckets answers per job, sorted by time, then by score, descending, size 1
+      const expected = async (ids: string[]) => {
+        const out = [];
+        for (const id of [...new Set(ids)].sort()) {
+          const top = (sort: 'timestamp' | 'anomaly_score') => s.queryResults({ jobIds: [id], resultType: 'bucket', sort, desc: true, size: 1 });
+          const [latest, highest] = [(await top('timestamp')).docs[0], (await top('anomaly_score')).docs[0]];
+          if (!latest) continue;
+          out.push({ job_id: id, latest: { timestamp: latest.timestamp, anomaly_score: latest.anomaly_score, is_interim: latest.is_interim === true }, max_anomaly_score: highest.anomaly_score });
+        }
+        return out;
+      };
+      const check = async (ids: string[]) => {
+        const got = await s.bucketSummaries(ids);
+        expect(got).toEqual(await expected(ids));
+        return got;
+      };
+      // tie: its highest score twice; interim: its newest bucket interim (and the highest score);
+      // records-only: records but no buckets; span-tie: two buckets at its newest time (two spans)
+      await s.writeResults('tie', [bucket('tie', 0, 40), bucket('tie', 1, 75.5), bucket('tie', 2, 10), bucket('tie', 3, 75.5), bucket('tie', 4, 3), record('tie', 4, 'h', 99)]);
+      await s.writeResults('interim', [bucket('interim', 0, 20), bucket('interim', 1, 5)]);
+      await s.writeResults('interim', [bucket('interim', 2, 90, true), record('interim', 2, 'h', 95, true)], { deleteInterim: true });
+      await s.writeResults('records-only', [record('records-only', 0, 'h', 80)]);
+      await s.writeResults('span-tie', [bucket('span-tie', 0, 30), bucket('span-tie', 5, 12), { ...bucket('span-tie', 5, 64), bucket_span: 60 }]);
+      const all = ['tie', 'interim', 'records-only', 'span-tie', 'unknown'];
+      expect(await check(all)).toEqual([
+        { job_id: 'interim', latest: { timestamp: T0 + 2 * SPAN * 1000, anomaly_score: 90, is_interim: true }, max_anomaly_score: 90 },
+        { job_id: 'span-tie', latest: expect.objectContaining({ timestamp: T0 + 5 * SPAN * 1000, is_interim: false }), max_anomaly_score: 64 },
+        { job_id: 'tie', latest: { timestamp: T0 + 4 * SPAN * 1000, anomaly_score: 3, is_interim: false }, max_anomaly_score: 75.5 },
+      ]);
+      expect(await s.bucketSummaries([])).toEqual([]);
+      expect(await s.bucketSummaries(['tie', 'tie'])).toHaveLength(1);
+      // the final bucket replaces the interim one (and its score)
+      await s.writeResults('interim', [bucket('interim', 2, 50)], { deleteInterim: true });
+      expect((await check(['interim']))[0]).toEqual({ job_id: 'interim', latest: { timestamp: T0 + 2 * SPAN * 1000, anomaly_score: 50, is_interim: false }, max_anomaly_score: 50 });
+      // retention: the older buckets (the highest score among them) deleted; a reset deletes them all
+      expect(await s.deleteResults('tie', { end: T0 + 2 * SPAN * 1000 })).toBe(2);
+      expect((await check(['tie']))[0].max_anomaly_score).toBe(75.5);
+      await s.deleteResults('tie', { end: T0 + 4 * SPAN * 1000 });
+      expect((await check(['tie']))[0]).toEqual({ job_id: 'tie', latest: { timestamp: T0 + 4 * SPAN * 1000, anomaly_score: 3, is_interim: false }, max_anomaly_score: 3 });
+      await s.deleteResults('interim', {});
+      await s.deleteJob('span-tie');
+      expect(await check(all)).toEqual([{ job_id: 'tie', latest: { timestamp: T0 + 4 * SPAN * 1000, anomaly_score: 3, is_interim: false }, max_anomaly_score: 3 }]);
+      // written again after the reset
+      await s.writeResults('interim', [bucket('interim', 7, 1)]);
+      expect(await check(all)).toHaveLength(2);
+    });
+
     it('updates and deletes single snapshots, and deletes results by time range', async () => {
       const s = await open();
       await s.putSnapshot(snapshot('j', 's1', 1), 'one');
