@@ -158,13 +158,13 @@ describe.each([
     const store = await open();
     try {
       const t0 = Date.UTC(2024, 2, 1);
-      const jobs: { job_id: string; bucketCount: number }[] = [];
+      const jobs: { job_id: string }[] = [];
       let seed = 7;
       const rnd = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
       for (let j = 0; j < 7; j++) {
         const id = `j${j}`;
         const n = j === 3 ? 0 : 20 + j * 9;
-        jobs.push({ job_id: id, bucketCount: n });
+        jobs.push({ job_id: id });
         // written interleaved by time, as live jobs write them; j5's newest bucket interim
         for (let c = 0; c < n; c += 10) {
           const scores = Array.from({ length: Math.min(10, n - c) }, () => Math.round(rnd() * 1000) / 10);
@@ -183,9 +183,9 @@ describe.each([
       expect(expected[3]).toEqual({ job_id: 'j3' });
       expect(expected[5].latest_bucket?.is_interim).toBe(true);
       expect(await jobScores(store, jobs)).toEqual(expected);
-      expect(await jobScores(store, jobs, { oneByOne: 0, batchRows: 1e9, batchJobs: 1e9 })).toEqual(expected);
-      expect(await jobScores(store, jobs, { oneByOne: 1e9, batchRows: 60, batchJobs: 3 })).toEqual(expected);
-      expect(await jobScores(store, jobs, { oneByOne: 40, batchRows: 1, batchJobs: 1 })).toEqual(expected);
+      expect(await jobScores(store, jobs, { batchJobs: 1e9 })).toEqual(expected);
+      expect(await jobScores(store, jobs, { batchJobs: 3 })).toEqual(expected);
+      expect(await jobScores(store, jobs, { batchJobs: 1 })).toEqual(expected);
       // jobs without a hint are read together too
       expect(await jobScores(store, jobs.map(({ job_id }) => ({ job_id })))).toEqual(expected);
     } finally {

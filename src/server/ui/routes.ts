@@ -86,10 +86,6 @@ export interface JobScores {
 export interface JobScoresLimits {
   /** Jobs per store query (each query is one aggregate over the jobs' buckets, whatever their number). */
   batchJobs: number;
-  /** No longer used (jobs are summarised in the store, none read one by one); kept for callers that pass it. */
-  oneByOne?: number;
-  /** No longer used (no bucket rows are read into the server); kept for callers that pass it. */
-  batchRows?: number;
 }
 
 /**
@@ -97,9 +93,8 @@ export interface JobScoresLimits {
  * `results/buckets` answers per job sorted by timestamp, then by anomaly_score, descending, size 1.
  * The store computes them (`bucketSummaries`: one aggregate query per batch of jobs), so no bucket
  * row comes into the server (250 jobs × ~9 000 buckets on DuckDB: 4.6–6.5 s reading the rows, ~0.08 s this way).
- * `bucketCount` (data_counts.bucket_count) is no longer needed and ignored.
  */
-export async function jobScores(store: Store, jobs: { job_id: string; bucketCount?: number }[], limits: JobScoresLimits = { batchJobs: 500 }): Promise<JobScores[]> {
+export async function jobScores(store: Store, jobs: { job_id: string }[], limits: JobScoresLimits = { batchJobs: 500 }): Promise<JobScores[]> {
   const out = new Map<string, JobScores>(jobs.map((j) => [j.job_id, { job_id: j.job_id }]));
   const ids = [...out.keys()];
   const size = Math.max(1, Math.floor(limits.batchJobs) || 1);
