@@ -520,7 +520,18 @@ describe('custom_settings.vigil_model', () => {
     expect(collect(job).records.filter((r) => !r.is_interim)).toEqual(point.records.map((r) => ({ ...r, job_id: 'legacy' })));
   });
 
-  it('is validated, and cannot be changed on an existing job', () => {
+  it('an update of custom_settings keeps the model of a job stored before series_model existed', () => {
+    const base = { analysis_config: { bucket_span: '5m', detectors: [{ function: 'mean', field_name: 'v' }] }, data_description: { time_field: 'ts' } };
+    for (const [asked, kept] of [['auto', 'auto'], [undefined, 'default']] as const) {
+      const stored = validateJobConfig('legacy', asked ? { ...base, custom_settings: { vigil_model: asked } } : base);
+      delete stored.series_model; // as stored before
+      expect(updateJobConfig(stored, { custom_settings: { vigil_sensitivity: 'high' } }).series_model).toBe(kept);
+      expect(updateJobConfig(stored, { custom_settings: null }).series_model).toBe(kept);
+      expect(updateJobConfig(stored, { description: 'x' }).series_model).toBe(kept);
+    }
+  });
+
+    it('is validated, and cannot be changed on an existing job', () => {
     const base = { analysis_config: { bucket_span: '1h', detectors: [{ function: 'count' }] }, data_description: { time_field: 't' } };
     expect(() => validateJobConfig('bad', { ...base, custom_settings: { vigil_model: 'fancy' } })).toThrow(/vigil_model must be one of \[auto, point\]; got \["fancy"\]/);
     const pointJob = validateJobConfig('m', { ...base, custom_settings: { vigil_model: 'point' } });

@@ -52,6 +52,16 @@ describe('auto', () => {
     expect(hit?.explanation).toMatch(/^matrix-profile: /);
   });
 
+  it('one huge outlier earlier does not leave the shape member deaf to the later change of rhythm', () => {
+    for (const glitch of [60, 2000]) {
+      const v = Float64Array.from(rhythm);
+      v[1500] = glitch;
+      const a = outputs('auto', undefined, v);
+      expect(a[1500].score).toBeGreaterThan(50); // the outlier itself
+      expect(Math.max(...a.slice(3000, 3300).map((o) => o.score))).toBeGreaterThanOrEqual(25);
+    }
+  });
+
   it('a one-sided detector hears the shape member not at all (a new shape has no direction)', () => {
     const dips = rhythm.map((x) => 40 - x); // the same change of rhythm, downwards
     for (const side of ['high', 'low'] as const) {

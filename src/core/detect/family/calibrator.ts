@@ -98,6 +98,11 @@ export class TailCalibrator {
     this.refit();
   }
 
+  /** The raw score `k` tail scales above the tail threshold u (where scores are modelled as exponential). */
+  tailPoint(k: number): number {
+    return this.u + k * this.beta;
+  }
+
   /** Tail probability of raw score r under the history so far (≤ 1; exact shape only above u). */
   probability(r: number): number {
     if (!(r > this.u)) return 1;

@@ -49,8 +49,9 @@ export interface MatrixProfileSpec extends StageSpec {
   /** Earlier subsequences searched (aggregate points). */
   window: number;
   /**
-   * Subsequences holding a point with no data (a gap, filled with the last value) are not judged:
-   * a gap is reported as missing data, and its flat fill is no shape of the series.
+   * While a point with no data (a gap, filled with the last value) is in the query or in the window
+   * it is compared with, nothing is judged: a gap is reported as missing data, its flat fill is no
+   * shape of the series, and with it in the window the usual match may be missing.
    */
   skipGaps: boolean;
 }
@@ -275,8 +276,10 @@ class MatrixProfileDetector implements Detector {
     this.sq[n - 1] = this.sqAt(n - 1);
     this.lastMean = mu;
     if (n < 2 * m + 1) return false;
-    if (this.spec.skipGaps && this.lastFill >= n - m) {
-      // a stretch holding a gap is not judged (nor learned from); the products are recomputed after it
+    if (this.spec.skipGaps && this.lastFill >= n - 2 * m - this.spec.window) {
+      // while a gap is in the query or anywhere in what it is compared with, the query is not
+      // judged (nor learned from): its flat fill is no shape, and a stretch whose only good match
+      // was the fill (the same hour yesterday) would look new. The products are recomputed after it
       this.lastRaw = 0;
       this.dotsFor = -1;
       return false;

@@ -50,6 +50,9 @@ const UPDATE_FIELDS = [
 export function updateJobConfig(config: JobConfig, update: unknown, options: UpdateJobOptions = {}): JobConfig {
   const r = new StrictReader('job_update', update ?? {}, UPDATE_FIELDS);
   const next: JobConfig = structuredClone(config);
+  // the model the job was built with, written out: a job stored before series_model existed reads it
+  // from custom_settings, which this update may replace
+  next.series_model = seriesModelOf(config);
   const bucketSpanMs = parseTimeValue(config.analysis_config.bucket_span, 'bucket_span');
 
   if (r.has('categorization_filters')) throw categorizationRefused('categorization_filters');
