@@ -37,7 +37,7 @@ import { STATE_TYPE, STATE_VERSION, checkJobState, type JobState } from './anoma
 import { MemoryAccount, type ModelSizeStats } from './anomaly-job/memory.js';
 import { modelChangeAnnotation } from './anomaly-job/model-change-annotation.js';
 import { PendingResults } from './anomaly-job/pending-results.js';
-import { modelUpdateRules, skippedByRule } from './anomaly-job/rule-evaluation.js';
+import { modelUpdateMayApply, modelUpdateRules, skippedByRule } from './anomaly-job/rule-evaluation.js';
 import { ScoreWindow } from './anomaly-job/score-window.js';
 import { emptyTiming, recordTiming, timingFromState, timingStats, timingToState, type TimingStats } from './anomaly-job/timing.js';
 import { jobSettings, type DetectionRule, type JobConfig, type JobSettings } from './config.js';
@@ -395,6 +395,7 @@ export class AnomalyJob {
       shiftMs: this.events.length ? timeShiftAt(this.events, bucket) : 0,
       skipModelUpdate: events.some((e) => e.skip_model_update !== false),
       skipUpdate: modelUpdateRules(this.rules[i], this.runners[i].config, bucket, this.filters),
+      mayskipUpdate: modelUpdateMayApply(this.rules[i], this.runners[i].config, bucket, this.filters),
     };
   }
 

@@ -81,6 +81,12 @@ export interface BucketControl {
   skipModelUpdate: boolean;
   /** skip_model_update custom rules: true when this entity's bucket must not be learned. */
   skipUpdate: ((fields: { partition: string | null; by: string | null; over: string | null }, actual: number, typical: number) => boolean) | null;
+  /**
+   * Whether a skip_model_update rule could apply before the model has given its typical value (scope
+   * and conditions on actual and time decided, those on typical taken as met): when not, the model
+   * learns without being copied first (null: no such rule).
+   */
+  mayskipUpdate?: ((fields: { partition: string | null; by: string | null; over: string | null }, actual: number) => boolean) | null;
 }
 
 const NO_CONTROL: BucketControl = { shiftMs: 0, skipModelUpdate: false, skipUpdate: null };

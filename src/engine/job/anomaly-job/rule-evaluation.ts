@@ -27,23 +27,36 @@ export function skippedByRule(rules: readonly DetectionRule[], rec: PendingRecor
 export function modelUpdateRules(rules: readonly DetectionRule[], detector: DetectorConfig, bucket: number, filters: Filters): BucketControl['skipUpdate'] {
   const modelRules = rules.filter((r) => r.actions.includes('skip_model_update'));
   if (modelRules.length === 0) return null;
-  return (fields, actual, typical) => {
-    const doc = {
-      timestamp: bucket,
-      actual: [actual],
-      typical: [typical],
-      partition_field_name: detector.partition_field_name,
-      partition_field_value: fields.partition ?? undefined,
-      by_field_name: detector.by_field_name,
-      by_field_value: fields.by ?? undefined,
-      over_field_name: detector.over_field_name,
-      over_field_value: fields.over ?? undefined,
-    } as unknown as RecordDoc;
-    return modelRules.some((rule) => ruleApplies(rule, doc, filters));
-  };
+  return (fields, actual, typical) => modelRules.some((rule) => ruleApplies(rule, ruleDoc(detector, bucket, fields, actual, typical), filters));
 }
 
-function ruleApplies(rule: DetectionRule, doc: RecordDoc, filters: Filters): boolean {
+/**
+ * The same rules asked before the model has scored the bucket: whether one could apply, the
+ * conditions on typical (and diff_from_typical) taken as met. False means the bucket is learned
+ * whatever the model says, so it need not be copied first (null: no such rule).
+ */
+export function modelUpdateMayApply(rules: readonly DetectionRule[], detector: DetectorConfig, bucket: number, filters: Filters): BucketControl['mayskipUpdate'] {
+  const modelRules = rules.filter((r) => r.actions.includes('skip_model_update'));
+  if (modelRules.length === 0) return null;
+  return (fields, actual) => modelRules.some((rule) => ruleApplies(rule, ruleDoc(detector, bucket, fields, actual, NaN), filters, true));
+}
+
+function ruleDoc(detector: DetectorConfig, bucket: number, fields: { partition: string | null; by: string | null; over: string | null }, actual: number, typical: number): RecordDoc {
+  return {
+    timestamp: bucket,
+    actual: [actual],
+    typical: [typical],
+    partition_field_name: detector.partition_field_name,
+    partition_field_value: fields.partition ?? undefined,
+    by_field_name: detector.by_field_name,
+    by_field_value: fields.by ?? undefined,
+    over_field_name: detector.over_field_name,
+    over_field_value: fields.over ?? undefined,
+  } as unknown as RecordDoc;
+}
+
+/** `typicalUnknown`: conditions on typical and diff_from_typical count as met (see modelUpdateMayApply). */
+function ruleApplies(rule: DetectionRule, doc: RecordDoc, filters: Filters, typicalUnknown = false): boolean {
   for (const [field, ref] of Object.entries(rule.scope ?? {})) {
     const value =
       field === doc.partition_field_name ? doc.partition_field_value : field === doc.by_field_name ? doc.by_field_value : field === doc.over_field_name ? doc.over_field_value : undefined;
@@ -53,6 +66,7 @@ function ruleApplies(rule: DetectionRule, doc: RecordDoc, filters: Filters): boo
     if (ref.filter_type === 'include' ? !inFilter : inFilter) return false;
   }
   for (const cond of rule.conditions ?? []) {
+    if (typicalUnknown && (cond.applies_to === 'typical' || cond.applies_to === 'diff_from_typical')) continue;
     const actual = doc.actual?.[0];
     const typical = doc.typical?.[0];
     let x: number;
