@@ -621,3 +621,22 @@ describe('model plot of empty buckets', () => {
     expect(count.get(T0 + 10 * H)).toBe(1);
   });
 });
+
+describe('an entity whose first record arrives late', () => {
+  it('learns the earlier bucket too, as if the records had come in order (within the latency)', () => {
+    const M5 = 300_000;
+    const states = (['in order', 'late'] as const).map((order) => {
+      const job = new AnomalyJob(
+        validateJobConfig('l', { analysis_config: { bucket_span: '5m', latency: '20m', detectors: [{ function: 'mean', field_name: 'v', partition_field_name: 'p' }] }, data_description: { time_field: 'ts', time_format: 'epoch_ms' } }),
+        { now: () => 0, wallClock: () => 0 },
+      );
+      const d0 = { ts: T0 + 1000, p: 'b', v: 5 };
+      const d1 = { ts: T0 + M5 + 1000, p: 'b', v: 7 };
+      job.postData(order === 'late' ? [d1, d0] : [d0, d1]);
+      job.flush({ advanceTime: T0 + 10 * M5 });
+      job.drainResults();
+      return JSON.stringify(job.toState()).replace(/"(create|last|latest|earliest)[a-z_]*":\d+/g, '');
+    });
+    expect(states[1]).toEqual(states[0]);
+  });
+});

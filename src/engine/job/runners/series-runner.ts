@@ -72,7 +72,10 @@ export class SeriesRunner implements ShapeRunner {
       e = { partition, by, models: this.newModels(), slots: new Array(this.kit.env.ringSize), lastSeen: r.bucket, born: r.bucket, run: 0 };
       this.entities.set(key, e);
     }
-    e.lastSeen = r.bucket;
+    // a late record of a bucket still open (within the latency) is the entity's too: its first
+    // record to arrive need not be its earliest
+    if (r.bucket < e.born) e.born = r.bucket;
+    if (r.bucket > e.lastSeen) e.lastSeen = r.bucket;
     let s = e.slots[r.slot];
     if (!s) {
       s = new SlotAcc();
