@@ -259,3 +259,18 @@ describe('default detector: trend direction (for model-change annotations)', () 
     }
   });
 });
+
+describe('a huge finite value', () => {
+  it('gives finite outputs: score, probability, bounds and a multi-bucket impact in [-5, 5] (it was NaN)', () => {
+    const d = new DefaultDetector({ bucketSpanMs: 300_000 });
+    const out = newOutput();
+    for (let i = 0; i < 3000; i++) {
+      d.update(i * 300_000, i === 2000 ? 1e200 : 10 + Math.sin(i / 10), out);
+      if (i === 2000) {
+        expect(out.score).toBeGreaterThan(75);
+        expect(Number.isFinite(out.multiBucketImpact)).toBe(true);
+        expect(Math.abs(out.multiBucketImpact)).toBeLessThanOrEqual(5);
+      }
+    }
+  });
+});

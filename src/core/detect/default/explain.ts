@@ -44,6 +44,8 @@ export function explain(kind: AnomalyKind, value: number, typical: number, z: nu
 export function impact(single: number, multi: number): number {
   const total = single + multi;
   if (!(total > 0)) return 0;
+  // a value so far out that a surprise is infinite (1e200 on a series near 10): the larger side wins
+  if (total === Infinity) return single === multi ? 0 : multi > single ? 5 : -5;
   return Math.round(((multi - single) / total) * 5 * 10) / 10;
 }
 
