@@ -86,6 +86,11 @@ export class BucketHistory {
     return 48 + 4 * this.vals.length;
   }
 
+  /** Bytes of a history of `capacity` once full. */
+  static fullBytes(capacity: number): number {
+    return 48 + 4 * capacity;
+  }
+
   toState(): BucketHistoryState {
     const ordered = new Float32Array(this.len);
     for (let i = 0; i < this.len; i++) ordered[i] = this.vals[(this.head + i) % this.vals.length];

@@ -141,7 +141,8 @@ export interface ShapeRunner {
   counts(): { by: number; over: number; partition: number };
   seriesCount(): number;
   memoryBytes(): number;
-  newEntityBytes(): number;
+  /** `grown`: once its kept bucket values (for `_forecast`) have filled up (estimates). */
+  newEntityBytes(grown?: boolean): number;
   /** The runner's part of the state (entities with their periods and trends, or groups and over members). */
   toState(): DetectorRunnerState;
   restoreState(s: DetectorRunnerState): void;
@@ -251,9 +252,12 @@ export class DetectorRunner {
     return this.runner.memoryBytes() + this.kit.frequent.bytes();
   }
 
-  /** Estimated bytes of one more entity (before it exists), for the memory gate. */
-  newEntityBytes(): number {
-    return this.runner.newEntityBytes();
+  /**
+   * Estimated bytes of one more entity (before it exists), for the memory gate; `grown`: once its
+   * kept bucket values have filled up (for `_estimate_model_memory`).
+   */
+  newEntityBytes(grown = false): number {
+    return this.runner.newEntityBytes(grown);
   }
 
   toState(): DetectorRunnerState {

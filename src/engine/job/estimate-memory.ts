@@ -36,7 +36,7 @@ function cardinality(kind: 'overall' | 'bucket max', role: string, field: string
  * estimateModelMemory({
  *   analysis_config: { bucket_span: '5m', detectors: [{ function: 'mean', field_name: 'bytes', partition_field_name: 'host' }] },
  *   overall_cardinality: { host: 1000 },
- * }) // { model_memory_estimate: '9mb' }
+ * }) // { model_memory_estimate: '29mb' }
  * @throws JobConfigError with Elastic's messages (analysis_config required, cardinality missing).
  */
 export function estimateModelMemory(body: EstimateRequest): { model_memory_estimate: string } {
@@ -74,7 +74,8 @@ export function estimateModelMemory(body: EstimateRequest): { model_memory_estim
       const over = cardinality('overall', 'over_field_name', d.over_field_name as string, overall);
       bytes += partitions * byValues * 2048 + over * OVER_MEMBER_BYTES;
     } else {
-      bytes += partitions * byValues * runner.newEntityBytes();
+      // each entity as it will be once its kept bucket values (three weeks, for _forecast) are full
+      bytes += partitions * byValues * runner.newEntityBytes(true);
     }
   }
   for (const f of a.influencers) {

@@ -71,6 +71,10 @@ describe('auto', () => {
         return Array.from(dips, (x, i) => (d.update(Date.UTC(2024, 0, 1) + i * 300_000, x, out), out.score));
       };
       expect(run('auto')).toEqual(run('default'));
+      // so the shape member is not even built: the point model's cost
+      const lean = createDetector('auto', { bucketSpanMs: 300_000, side });
+      expect(JSON.stringify(lean.toState())).not.toContain('matrix-profile');
+      expect(lean.memoryBytes()).toBeLessThan(createDetector('default', { bucketSpanMs: 300_000, side }).memoryBytes() + 1024);
     }
     expect(Math.max(...scores('auto', undefined, dips).slice(3000, 3300))).toBeGreaterThanOrEqual(25);
   });

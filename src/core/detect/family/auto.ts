@@ -81,6 +81,20 @@ export function autoSpec(spec?: Partial<AutoSpec>): AutoSpec {
   return { ...stageSpec(s), members, combine };
 }
 
+/** Members whose every anomaly is a shape (kind pattern, no direction). */
+const SHAPE_ONLY = new Set(['matrix-profile']);
+
+/**
+ * A one-sided detector (high_… / low_…) never hears a shape-only member (see updateByScore), so
+ * such members are not built at all: the same scores at the point model's cost. Only when a model is
+ * created: a saved model keeps the members it was saved with.
+ */
+function heardMembers(context: DetectorContext, spec: AutoSpec): AutoSpec {
+  if ((context.side ?? 'both') === 'both' || spec.combine !== 'score') return spec;
+  const members = spec.members.filter((m, i) => i === 0 || !SHAPE_ONLY.has(m.type));
+  return members.length === spec.members.length ? spec : { ...spec, members };
+}
+
 interface AutoState {
   context: DetectorContext;
   members: ModelState[];
@@ -245,7 +259,7 @@ export const autoFactory = familyFactory<AutoSpec, AutoState>({
   version: VERSION,
   description: 'The point model (default) and the matrix-profile shape detector (weight 0.4), the larger score wins: best measured, what jobs use.',
   spec: autoSpec,
-  make: (context, spec, state) => new AutoDetector(context, spec, state),
+  make: (context, spec, state) => new AutoDetector(context, state ? spec : heardMembers(context, spec), state),
 });
 
 registerDetector(autoFactory);

@@ -212,10 +212,10 @@ export class SeriesRunner implements ShapeRunner {
     return bytes;
   }
 
-  newEntityBytes(): number {
+  newEntityBytes(grown = false): number {
     let b = 300;
     for (const m of this.newModels()) b += m.memoryBytes();
-    if (this.historyFeature >= 0) b += new BucketHistory(this.historyCap).bytes();
+    if (this.historyFeature >= 0) b += grown ? BucketHistory.fullBytes(this.historyCap) : new BucketHistory(this.historyCap).bytes();
     return b;
   }
 
