@@ -52,7 +52,22 @@ describe('auto', () => {
     expect(hit?.explanation).toMatch(/^matrix-profile: /);
   });
 
-  it('one huge outlier earlier does not leave the shape member deaf to the later change of rhythm', () => {
+  it('reports for a shape the probability its weighted score stands for', async () => {
+    const { scoreOfProbability } = await import('./calibrator.js');
+    const d = createDetector('auto', { bucketSpanMs: 300_000 });
+    const out = newOutput();
+    let checked = 0;
+    rhythm.forEach((x, i) => {
+      d.update(Date.UTC(2024, 0, 1) + i * 300_000, x, out);
+      if (out.kind === 'pattern' && out.score > 0) {
+        expect(scoreOfProbability(out.probability)).toBeCloseTo(out.score, 6);
+        checked++;
+      }
+    });
+    expect(checked).toBeGreaterThan(0);
+  });
+
+    it('one huge outlier earlier does not leave the shape member deaf to the later change of rhythm', () => {
     for (const glitch of [60, 2000]) {
       const v = Float64Array.from(rhythm);
       v[1500] = glitch;

@@ -15,7 +15,7 @@ import { newOutput } from '../detector.js';
 import { createDetector, registerDetector, restoreDetector } from '../registry.js';
 import { VigilError } from '../../errors.js';
 import type { ModelState } from '../../state.js';
-import { TailCalibrator, type CalibratorState } from './calibrator.js';
+import { TailCalibrator, probabilityOfScore, type CalibratorState } from './calibrator.js';
 import { familyFactory } from './factory.js';
 import { ScoreStage, coldOutput, stageSpec, type StageSpec, type StageState } from './stage.js';
 
@@ -211,7 +211,9 @@ class AutoDetector implements Detector {
     out.lower = first.lower;
     out.upper = first.upper;
     out.score = bestScore > 0 ? bestScore : 0;
-    out.probability = win.probability;
+    // a weighted member's probability is the one its weighted score stands for (a shape scored 40
+    // reads as p = 1e-3.6, not as the member's own 1e-8 beside a record_score of 40)
+    out.probability = best === 0 || weights[best] === 1 ? win.probability : probabilityOfScore(out.score);
     out.multiBucketImpact = win.multiBucketImpact;
     out.kind = out.score > 0 || Number.isNaN(value) ? win.kind : first.kind;
     out.explanation = out.score > 0 ? (best === 0 ? win.explanation : `${this.spec.members[best].type}: ${win.explanation}`) : '';

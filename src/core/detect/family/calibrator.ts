@@ -62,6 +62,11 @@ export function scoreOfProbability(p: number): number {
   return Math.min(100, 25 * (s - 2));
 }
 
+/** The inverse of scoreOfProbability on (0, 100): the probability a score stands for (1 at 0). */
+export function probabilityOfScore(score: number): number {
+  return score > 0 ? Math.pow(10, -(2 + Math.min(100, score) / 25)) : 1;
+}
+
 export class TailCalibrator {
   private readonly counts = new Float64Array(NB);
   private readonly decay: number;
