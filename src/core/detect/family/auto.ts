@@ -48,12 +48,13 @@ export interface AutoSpec extends StageSpec {
  * profile's shape channel at weight 0.4 (a new shape alone stays below "major"), combined on the
  * score scale. The shape member reads fixed 48-bucket subsequences (16 points of 3 buckets) against
  * the last 100 points, with no period detection (so no history ring: 16 KB of state per series with
- * the point model's 8.7 KB, instead of 68 KB), and does not judge stretches holding a gap (a gap is
- * reported as missing data; its fill is no shape of the series).
+ * the point model's 8.7 KB, instead of 68 KB), and judges nothing while a gap is in what it compares
+ * (a gap is reported as missing data; its fill is no shape, and it may hide the usual match).
  * Measured (experiments/detection/README.md, round 6), NAB standard on nab-dev / synthetic seeds
- * 1, 2, 3: this 71.5 / 68.6, 70.6, 74.0; the point model alone 68.1 / 69.1, 69.7, 74.5 (so: +3.4 on
- * NAB, a tie on the synthetic suite, where nearly every anomaly is a point one). Judging stretches
- * with gaps too: 71.4 / 69.8, 70.8, 74.0 (its synthetic gain is outages caught by their flat fill,
+ * 1, 2, 3: this 72.8 / 68.5, 69.0, 74.0 (with the family calibrators learning an anomalous raw score
+ * as at most 4 tail scales above their threshold); the point model alone 68.1 / 69.1, 69.7, 74.5.
+ * Before those two changes 71.5 / 68.6, 70.6, 74.0; judging stretches with gaps too: 71.4 / 69.8,
+ * 70.8, 74.0 (its synthetic gain is outages caught by their flat fill,
  * not kept). The earlier member with a detected period (half a period per subsequence): 71.2 /
  * 69.0, 69.3, 74.3; weights 0.3 / 0.5: 71.5 / 68.7, 71.3 / 68.6; subsequence 96 71.6 / 68.9;
  * window 50 71.4 / 68.4, window 200 71.5 / 69.8; 8 points per subsequence 69.7 / 69.9 (gaps judged).
