@@ -18,7 +18,7 @@ const fmt = (n: number): string => Math.round(n).toLocaleString('en-US');
 console.log(`machine: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}\n`);
 
 if (!only || only === 'detector') {
-  for (const [type, name] of [['auto', 'auto (jobs\' default)'], ['default', 'point model alone']]) {
+  for (const [type, name] of [['default', 'point model alone'], ['auto', 'auto (jobs\' default)']]) {
     const d = benchDetector({ type, updates: quick ? 300_000 : 2_000_000, series: quick ? 10_000 : 100_000 });
     console.log(`${name}: ${fmt(d.updatesPerSecond)} bucket updates/s (one series); ${fmt(d.bytesPerSeries)} B of model state per series (${fmt(d.heapBytesPerSeries)} B of heap measured over ${fmt(d.series)} series)`);
   }
