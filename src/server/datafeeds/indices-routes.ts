@@ -336,6 +336,7 @@ export function parseUpload(body: Buffer, contentType: string | undefined): Reco
       });
   }
   const rows = text.split(/\r?\n/).filter((l) => l.trim() !== '');
+  if (rows.length === 0) return []; // an empty upload: no documents (it was a 500, found by the fuzz test)
   const split = (l: string): string[] => {
     const out: string[] = [];
     let cur = '';
