@@ -15,11 +15,10 @@ import type { ResultDoc } from '../../store/store.js';
 import { buildApp } from '../app.js';
 import { JobService } from '../jobs/job-service.js';
 import { fakeEngine } from '../test-kit/fake-engine.js';
+import { haveChromium, openChromiumPage } from './test-kit/chromium.js';
 
-const CHROMIUM = process.env.VIGIL_CHROMIUM ?? '/usr/bin/chromium';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`ui-jobs-list.e2e: skipped — ${CHROMIUM} is not installed (apt-get install chromium; CI's .ci/run installs it)`);
+const chromiumThere = haveChromium('ui-jobs-list.e2e');
 
 const N = 60;
 const T0 = Date.UTC(2024, 0, 1);
@@ -28,7 +27,7 @@ const id = (j: number): string => `list-${String(j).padStart(2, '0')}`;
 /** Job j's bucket scores (every seventh job has none), one bucket an hour from a job-dependent start. */
 const scoresOf = (j: number): number[] => (j % 7 === 3 ? [] : Array.from({ length: 5 + (j % 4) }, (_, b) => ((j * 37 + b * 53) % 997) / 10));
 
-describe.skipIf(!haveChromium)('jobs list in Chromium with many jobs', { timeout: 180_000 }, () => {
+describe.skipIf(!chromiumThere)('jobs list in Chromium with many jobs', { timeout: 180_000 }, () => {
   let browser: Browser;
   let page: Page;
   let close: () => Promise<void>;
@@ -53,13 +52,7 @@ describe.skipIf(!haveChromium)('jobs list in Chromium with many jobs', { timeout
       await service.shutdown();
       await store.close();
     };
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.setDefaultTimeout(60_000);
+    ({ browser, page } = await openChromiumPage());
   }, 120_000);
 
   afterAll(async () => {

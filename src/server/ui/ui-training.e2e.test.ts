@@ -18,12 +18,11 @@ import type { Browser, Page } from 'playwright-core';
 import { loadConfig } from '../config.js';
 import { startServer, type RunningServer } from '../server.js';
 import { latencyCsv } from './test-kit/latency-csv.js';
+import { haveChromium, openChromiumPage } from './test-kit/chromium.js';
 
-const CHROMIUM = process.env.VIGIL_CHROMIUM ?? '/usr/bin/chromium';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'ui');
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`ui-training.e2e: skipped — ${CHROMIUM} is not installed (apt-get install chromium)`);
+const chromiumThere = haveChromium('ui-training.e2e');
 
 /** A tiny search space and network (as core/neural/test-kit's tinySpec): seconds, not minutes. */
 const FAST = {
@@ -35,7 +34,7 @@ const FAST = {
   space: { kinds: ['dense'], windows: [8, 12, 24], recurrentWindows: [8], units: [4, 8, 16], recurrentUnits: [4], layers: [1], recurrentLayers: [1], learningRates: [1e-3, 3e-3, 1e-2], batchSizes: [32, 64], anchors: [true, false], seasonalLags: [24] },
 };
 
-describe.skipIf(!haveChromium)('training views in Chromium (end to end)', { timeout: 180_000 }, () => {
+describe.skipIf(!chromiumThere)('training views in Chromium (end to end)', { timeout: 180_000 }, () => {
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
@@ -53,13 +52,7 @@ describe.skipIf(!haveChromium)('training views in Chromium (end to end)', { time
     // a file uploaded as the job wizard does
     const res = await fetch(`${server.url}/_vigil/ui/uploads?file_name=latency.csv`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: latencyCsv().text });
     expect(res.status).toBe(200);
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.setDefaultTimeout(60_000);
+    ({ browser, page } = await openChromiumPage());
     page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(`console: ${m.text()}`);

@@ -28,14 +28,13 @@ import { allRoutes, buildApp } from '../app.js';
 import { JobService } from '../jobs/job-service.js';
 import { anomalyJobEngine } from '../jobs/engine-adapter.js';
 import { MemoryStore } from '../../store/memory-store.js';
+import { haveChromium, openChromiumPage } from './test-kit/chromium.js';
 
-const CHROMIUM = process.env.VIGIL_CHROMIUM ?? '/usr/bin/chromium';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'ui');
-const haveChromium = existsSync(CHROMIUM);
-if (!haveChromium) console.warn(`ui.e2e: skipped — ${CHROMIUM} is not installed (apt-get install chromium; CI's .ci/run installs it)`);
+const chromiumThere = haveChromium('ui.e2e');
 
-describe.skipIf(!haveChromium)('web UI in Chromium (end to end)', { timeout: 180_000 }, () => {
+describe.skipIf(!chromiumThere)('web UI in Chromium (end to end)', { timeout: 180_000 }, () => {
   let server: RunningServer;
   let browser: Browser;
   let page: Page;
@@ -59,13 +58,7 @@ describe.skipIf(!haveChromium)('web UI in Chromium (end to end)', { timeout: 180
     const cfg = loadConfig({ cwd: dir, env: {}, flags: { host: '127.0.0.1', port: '0', data_dir: join(dir, 'data'), log_level: 'silent' } });
     server = await startServer(cfg, { version: 'e2e' });
     await ensureDemoJob(server.service);
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.setDefaultTimeout(60_000); // a loaded two-core CI machine can be slow
+    ({ browser, page } = await openChromiumPage());
     page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
     page.on('console', (m) => {
       if (m.type() === 'error') errors.push(`console: ${m.text()}`);
@@ -288,7 +281,7 @@ describe.skipIf(!haveChromium)('web UI in Chromium (end to end)', { timeout: 180
  * `model_forecast` documents): a stand-in (test-kit/forecast-stand-in.ts) until the jobs server has
  * its own; the UI finds the routes in the server's OpenAPI document either way.
  */
-describe.skipIf(!haveChromium)('web UI forecast view in Chromium (the server’s forecast routes, or stand-ins until they exist)', { timeout: 180_000 }, () => {
+describe.skipIf(!chromiumThere)('web UI forecast view in Chromium (the server’s forecast routes, or stand-ins until they exist)', { timeout: 180_000 }, () => {
   let browser: Browser;
   let page: Page;
   let close: () => Promise<void>;
@@ -312,13 +305,7 @@ describe.skipIf(!haveChromium)('web UI forecast view in Chromium (the server’s
       await service.shutdown();
       await store.close();
     };
-    const { chromium } = await import('playwright-core');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
-    page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
-    page.setDefaultTimeout(60_000);
+    ({ browser, page } = await openChromiumPage());
   }, 120_000);
 
   afterEach(async (ctx) => {
