@@ -4,10 +4,6 @@
  * 7.5 s for 252 jobs), and each row shows its job's newest and highest bucket scores, '—' for a
  * job without results. Skipped, saying why, when /usr/bin/chromium is not installed.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { MemoryStore } from '../../store/memory-store.js';
@@ -16,8 +12,8 @@ import { buildApp } from '../app.js';
 import { JobService } from '../jobs/job-service.js';
 import { fakeEngine } from '../test-kit/fake-engine.js';
 import { haveChromium, openChromiumPage } from './test-kit/chromium.js';
+import { ensureUiBuilt } from './test-kit/ui-build.js';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const chromiumThere = haveChromium('ui-jobs-list.e2e');
 
 const N = 60;
@@ -34,7 +30,7 @@ describe.skipIf(!chromiumThere)('jobs list in Chromium with many jobs', { timeou
   let url: string;
 
   beforeAll(async () => {
-    if (!existsSync(join(ROOT, 'dist', 'ui', 'index.html'))) execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-ui.mjs')], { stdio: 'inherit' });
+    ensureUiBuilt();
     const store = new MemoryStore();
     const service = new JobService({ store, engine: fakeEngine });
     const app = buildApp({ service });

@@ -8,8 +8,7 @@
  * results are listed), deactivates it, and shows the server's refusal of a job at another span.
  * Writes test-artifacts/ui/training.png and training-activation.png. Skipped, saying why, when /usr/bin/chromium is missing.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +18,7 @@ import { loadConfig } from '../config.js';
 import { startServer, type RunningServer } from '../server.js';
 import { latencyCsv } from './test-kit/latency-csv.js';
 import { haveChromium, openChromiumPage } from './test-kit/chromium.js';
+import { ensureUiBuilt } from './test-kit/ui-build.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'ui');
@@ -43,7 +43,7 @@ describe.skipIf(!chromiumThere)('training views in Chromium (end to end)', { tim
   const savedEnv = process.env.VIGIL_UI_UPLOAD_DIR;
 
   beforeAll(async () => {
-    if (!existsSync(join(ROOT, 'dist', 'ui', 'index.html'))) execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-ui.mjs')], { stdio: 'inherit' });
+    ensureUiBuilt();
     mkdirSync(ARTIFACTS, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'vigil-ui-training-'));
     process.env.VIGIL_UI_UPLOAD_DIR = join(dir, 'uploads');

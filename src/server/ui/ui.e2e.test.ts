@@ -6,8 +6,7 @@
  * `_forecast`), opens the Anomaly Explorer, and writes a screenshot of each view to
  * test-artifacts/ui/. Skipped, saying why, when /usr/bin/chromium is not installed (CI installs it).
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +28,7 @@ import { JobService } from '../jobs/job-service.js';
 import { anomalyJobEngine } from '../jobs/engine-adapter.js';
 import { MemoryStore } from '../../store/memory-store.js';
 import { haveChromium, openChromiumPage } from './test-kit/chromium.js';
+import { ensureUiBuilt } from './test-kit/ui-build.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const ARTIFACTS = join(ROOT, 'test-artifacts', 'ui');
@@ -49,7 +49,7 @@ describe.skipIf(!chromiumThere)('web UI in Chromium (end to end)', { timeout: 18
   };
 
   beforeAll(async () => {
-    if (!existsSync(join(ROOT, 'dist', 'ui', 'index.html'))) execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-ui.mjs')], { stdio: 'inherit' });
+    ensureUiBuilt();
     mkdirSync(ARTIFACTS, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'vigil-ui-e2e-'));
     csvPath = join(dir, 'latency.csv');
@@ -288,7 +288,7 @@ describe.skipIf(!chromiumThere)('web UI forecast view in Chromium (the server’
   let url: string;
 
   beforeAll(async () => {
-    if (!existsSync(join(ROOT, 'dist', 'ui', 'index.html'))) execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-ui.mjs')], { stdio: 'inherit' });
+    ensureUiBuilt();
     mkdirSync(ARTIFACTS, { recursive: true });
     const store = new MemoryStore();
     const service = new JobService({ store, engine: anomalyJobEngine });

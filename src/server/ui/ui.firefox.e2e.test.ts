@@ -7,7 +7,6 @@
  * (swim lanes) are opened, with no uncaught page errors. Writes test-artifacts/ui/firefox-viewer.png.
  * Skipped, saying why, when /usr/bin/firefox-esr is not installed (CI's .ci/run installs it).
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,6 +17,7 @@ import { loadConfig } from '../config.js';
 import { startServer, type RunningServer } from '../server.js';
 import { JSON9, NDJSON9 } from '../test-kit/harness.js';
 import { latencyCsv } from './test-kit/latency-csv.js';
+import { ensureUiBuilt } from './test-kit/ui-build.js';
 
 const FIREFOX = process.env.VIGIL_FIREFOX ?? '/usr/bin/firefox-esr';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -42,7 +42,7 @@ describe.skipIf(!haveFirefox)('web UI in Firefox (end to end, WebDriver BiDi)', 
   };
 
   beforeAll(async () => {
-    if (!existsSync(join(ROOT, 'dist', 'ui', 'index.html'))) execFileSync(process.execPath, [join(ROOT, 'scripts', 'build-ui.mjs')], { stdio: 'inherit' });
+    ensureUiBuilt();
     mkdirSync(ARTIFACTS, { recursive: true });
     dir = mkdtempSync(join(tmpdir(), 'vigil-ui-firefox-'));
     const cfg = loadConfig({ cwd: dir, env: {}, flags: { host: '127.0.0.1', port: '0', data_dir: join(dir, 'data'), log_level: 'silent' } });

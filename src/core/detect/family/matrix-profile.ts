@@ -22,6 +22,16 @@ import { ScoreStage, coldOutput, num, stageSpec, type StageSpec, type StageState
 export const MATRIX_PROFILE = 'matrix-profile';
 const VERSION = 1;
 const MAX_M = 16;
+/**
+ * Bound on the rounding of a squared distance from the products: the sums' (ROUNDING of the
+ * magnitudes sq(q) + sq(c) + m·dm²) and the means' (each off by MEAN_ROUNDING of the level, |c̄| ≤
+ * |q̄| + |dm|; `meanErr` = MEAN_ROUNDING·2|q̄|). `adm` = |q̄ − c̄|.
+ */
+function roundingBound(m: number, sqq: number, sqc: number, adm: number, meanErr: number): number {
+  const dmErr = meanErr + MEAN_ROUNDING * adm;
+  return ROUNDING * (sqq + sqc + m * adm * adm) + m * (2 * adm + dmErr) * dmErr;
+}
+
 /** Points added between compactions of the buffers. */
 const COMPACT = 16;
 /** Compactions between fresh offsets and exact recomputations of the sums and products. */
@@ -73,7 +83,8 @@ interface MpState {
   stage: StageState;
   a: number;
   m: number;
-  lag: number;
+  /** Older states: a period in points and the last neighbour, no longer used by the search. */
+  lag?: number;
   agg: (number | null)[];
   spread: (number | null)[];
   lo: number;
@@ -86,7 +97,7 @@ interface MpState {
   steps: number;
   lastRaw: number;
   lastMean: number;
-  prevNN: number;
+  prevNN?: number;
   /** The offset the dot products are taken on, and the products for the newest query (absent in older states). */
   off?: number;
   dots?: (number | null)[];
@@ -106,8 +117,6 @@ class MatrixProfileDetector implements Detector {
   private readonly stage: ScoreStage;
   private a = 1;
   private m = 16;
-  /** One period in aggregate points (0 = none). */
-  private lag = 0;
   /** Aggregate points and the mean of the subsequence ending at each (linear buffers, compacted). */
   private agg: Float64Array;
   /** Range (max − min) of each aggregate block: keeps a one-bucket spike visible after aggregation. */
@@ -138,8 +147,6 @@ class MatrixProfileDetector implements Detector {
   private steps = 0;
   private lastRaw = 0;
   private lastMean = 0;
-  /** Start of the last nearest neighbour. */
-  private prevNN = -1;
   /** Model time of the last bucket taken (undefined before the first). */
   private lastTime: number | undefined;
   /** Buffer index of the newest aggregate point that had no data (−1: none in the buffer). */
@@ -166,7 +173,6 @@ class MatrixProfileDetector implements Detector {
     if (state) {
       this.a = state.a;
       this.m = state.m;
-      this.lag = state.lag;
       const g = unpackF64(state.agg);
       this.agg.set(g);
       this.spread.set(unpackF64(state.spread));
@@ -181,7 +187,6 @@ class MatrixProfileDetector implements Detector {
       this.steps = state.steps;
       this.lastRaw = state.lastRaw;
       this.lastMean = state.lastMean;
-      this.prevNN = state.prevNN;
       this.lastTime = state.lastTime;
       this.lastFill = state.lastFill ?? -1;
       this.sinceRefresh = state.sinceRefresh ?? 0;
@@ -202,7 +207,6 @@ class MatrixProfileDetector implements Detector {
     const len = this.spec.subsequence > 0 ? this.spec.subsequence : P > 1 ? Math.max(4, Math.round(P / 2)) : 48;
     this.a = Math.max(1, Math.ceil(len / MAX_M));
     this.m = Math.max(3, Math.round(len / this.a));
-    this.lag = P > 1 ? Math.round(P / this.a) : 0;
     this.n = 0;
     this.acc = 0;
     this.accN = 0;
@@ -210,7 +214,6 @@ class MatrixProfileDetector implements Detector {
     this.norm = 0;
     this.dev = 0;
     this.lastRaw = 0;
-    this.prevNN = -1;
     this.dotsFor = -1;
     this.off = 0;
     this.sinceRefresh = 0;
@@ -248,7 +251,6 @@ class MatrixProfileDetector implements Detector {
       this.agg.copyWithin(0, shift, this.n);
       this.spread.copyWithin(0, shift, this.n);
       this.means.copyWithin(0, shift, this.n);
-      this.prevNN -= shift;
       this.lastFill = Math.max(-1, this.lastFill - shift);
       this.n = keep;
       if (++this.sinceRefresh >= REFRESH_EVERY) {
@@ -377,7 +379,6 @@ class MatrixProfileDetector implements Detector {
     const qm = means[e];
     const meanErr = MEAN_ROUNDING * 2 * Math.abs(qm); // |c̄| ≤ |q̄| + |dm|
     let fast = Infinity;
-    let fastAt = lastStart;
     let maxSq = 0;
     let maxAdm = 0;
     for (let s = lastStart; s >= firstStart; s--) {
@@ -389,19 +390,14 @@ class MatrixProfileDetector implements Detector {
       const c = s + m - 1;
       const dm = qm - means[c];
       const d2 = sqq + sq[c] - 2 * dot - m * dm * dm;
-      if (d2 < fast) {
-        fast = d2;
-        fastAt = s;
-      }
+      if (d2 < fast) fast = d2;
       if (sq[c] > maxSq) maxSq = sq[c];
       const adm = dm < 0 ? -dm : dm;
       if (adm > maxAdm) maxAdm = adm;
     }
     this.dotsFor = e;
-    const dmMax = meanErr + MEAN_ROUNDING * maxAdm;
-    const errMax = ROUNDING * (sqq + maxSq + m * maxAdm * maxAdm) + m * (2 * maxAdm + dmMax) * dmMax;
+    const errMax = roundingBound(m, sqq, maxSq, maxAdm, meanErr);
     if (2 * errMax <= TIGHT * (fast - errMax)) {
-      this.prevNN = fastAt;
       return Math.sqrt(fast / m);
     }
     // else candidate by candidate (pass 1), then the contenders measured directly (pass 2)
@@ -412,11 +408,8 @@ class MatrixProfileDetector implements Detector {
     for (let s = lastStart; s >= firstStart; s--) {
       const c = s + m - 1;
       const dm = qm - means[c];
-      const adm = dm < 0 ? -dm : dm;
-      const big = m * dm * dm;
-      const d2 = sqq + sq[c] - 2 * dots[s] - big;
-      const dmErr = meanErr + MEAN_ROUNDING * adm;
-      const err = ROUNDING * (sqq + sq[c] + big) + m * (2 * adm + dmErr) * dmErr;
+      const d2 = sqq + sq[c] - 2 * dots[s] - m * dm * dm;
+      const err = roundingBound(m, sqq, sq[c], dm < 0 ? -dm : dm, meanErr);
       if (d2 + err < U) {
         U = d2 + err;
         approx = s;
@@ -424,30 +417,21 @@ class MatrixProfileDetector implements Detector {
       }
       if (d2 - err < L) L = d2 - err;
     }
-    // tight already (the usual case): the products' best is the answer
+    // tight candidate by candidate: the products' best is the answer
     if (U - L <= TIGHT * U) {
-      this.prevNN = approx;
       return Math.sqrt(Math.max(0, approxD) / m);
     }
     // pass 2: the candidates that could be the nearest, measured directly, the likeliest first
     let best = this.distAt(q0, approx, Infinity);
-    let arg = approx;
     for (let s = lastStart; s >= firstStart; s--) {
       if (s === approx) continue;
       const c = s + m - 1;
       const dm = qm - means[c];
-      const adm = dm < 0 ? -dm : dm;
-      const big = m * dm * dm;
-      const dmErr = meanErr + MEAN_ROUNDING * adm;
-      const err = ROUNDING * (sqq + sq[c] + big) + m * (2 * adm + dmErr) * dmErr;
-      if (sqq + sq[c] - 2 * dots[s] - big - err > U) continue;
-      const d2 = this.distAt(q0, s, best);
-      if (d2 < best) {
-        best = d2;
-        arg = s;
-      }
+      const d2 = sqq + sq[c] - 2 * dots[s] - m * dm * dm;
+      if (d2 - roundingBound(m, sqq, sq[c], dm < 0 ? -dm : dm, meanErr) > U) continue;
+      const exact = this.distAt(q0, s, best);
+      if (exact < best) best = exact;
     }
-    this.prevNN = arg;
     return Math.sqrt(Math.max(0, best) / m);
   }
 
@@ -511,7 +495,6 @@ class MatrixProfileDetector implements Detector {
       stage: this.stage.toState(),
       a: this.a,
       m: this.m,
-      lag: this.lag,
       agg: packF64(this.agg.subarray(0, this.n)),
       spread: packF64(this.spread.subarray(0, this.n)),
       lo: this.lo,
@@ -524,7 +507,6 @@ class MatrixProfileDetector implements Detector {
       steps: this.steps,
       lastRaw: this.lastRaw,
       lastMean: this.lastMean,
-      prevNN: this.prevNN,
       off: this.off,
       dots: packF64(this.dots.subarray(0, this.n)),
       dotsFor: this.dotsFor,
